@@ -1,0 +1,79 @@
+"""AppEvent: a custom event (wrapped with ``event_type`` ``custom_event``)."""
+
+from __future__ import annotations
+
+from mparticle.models.base import Field, Model
+from typing import Any, Optional
+
+from mparticle.models.shared import (
+    CUSTOM_EVENT_TYPES,
+    EVENT_FIELD_NAMES,
+    EVENT_FIELDS,
+    EXTRA_EVENT_FIELDS,
+)
+
+
+class AppEvent(Model):
+    """A custom event (wrapped with ``event_type`` ``custom_event``)."""
+
+    event_type = "custom_event"
+    fields = (
+        *EVENT_FIELDS,
+        Field("custom_event_type", enum=CUSTOM_EVENT_TYPES, default="other"),
+        Field("event_name"),
+        Field("media_info", "MediaInfo"),
+        Field(
+            "custom_flags",
+            "dict(str, str)",
+            doc="integration-specific flags, e.g. Google.Category",
+        ),
+        *EXTRA_EVENT_FIELDS,
+    )
+    positional = (
+        "event_name",
+        "custom_event_type",
+        *EVENT_FIELD_NAMES,
+        "media_info",
+        "custom_flags",
+    )
+
+    def _validate(self) -> None:
+        if self.event_name is None:
+            raise ValueError("Event Name is required.")
+
+    @classmethod
+    def create_attribution_event(
+        cls, publisher: Any = None, campaign: Any = None
+    ) -> "AppEvent":
+        """An install attribution event carrying ``publisher`` and ``campaign``."""
+        return cls(
+            "attribution",
+            "attribution",
+            custom_attributes={"campaign": campaign, "publisher": publisher},
+        )
+
+    @classmethod
+    def create_attribution_delete_event(cls) -> "AppEvent":
+        """An event deleting the user's attribution."""
+        return cls("attribution", "attribution", custom_attributes={"action": "delete"})
+
+    @property
+    def ltv_amount(self) -> Optional[Any]:
+        """Lifetime value increase, carried as the ``$Amount`` custom attribute."""
+        return self.__dict__.get("_ltv_amount")
+
+    @ltv_amount.setter
+    def ltv_amount(self, value: Any) -> None:
+        self.__dict__["_ltv_amount"] = value
+        attributes = self.custom_attributes
+        if value is not None:
+            attributes = dict(
+                attributes or {}, **{"$Amount": value, "MethodName": "LogLTVIncrease"}
+            )
+            self.custom_attributes = attributes
+        elif attributes is not None:
+            self.custom_attributes = {
+                k: v
+                for k, v in attributes.items()
+                if k not in ("$Amount", "MethodName")
+            }

@@ -1,0 +1,329 @@
+"""The declarative model base: every model lists its fields once, the rest is derived.
+
+A model is a subclass of :class:`Model` with a ``fields`` tuple of :class:`Field` objects in
+serialization (``swagger_types``) order. From that one list the base derives the
+generated-style surface of the original SDK (``swagger_types``, ``attribute_map``, a real
+``__init__`` with the original positional order, validating properties), plus ``to_dict``,
+``to_str``, ``__repr__``, ``__eq__`` and the wire form used by :mod:`mparticle.serialization`.
+
+Values live in the instance ``__dict__`` under the attribute name, always in declaration
+order, so the wire encoder reads them without any per-field Python calls.
+"""
+
+from __future__ import annotations
+
+import pprint
+import uuid
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple
+
+Validator = Callable[[Any, Any], Any]
+
+#: Every model class by name, used to resolve type strings such as ``'list[Product]'``.
+registry: Dict[str, type] = {}
+
+
+class Field:
+    """One declared field: attribute name, swagger type string, JSON key and checks."""
+
+    __slots__ = ("name", "type", "key", "enum", "check", "default", "factory", "doc")
+
+    def __init__(
+        self,
+        name: str,
+        type: str = "str",
+        *,
+        key: Optional[str] = None,
+        enum: Optional[Sequence[str]] = None,
+        check: Optional[Validator] = None,
+        default: Any = None,
+        factory: Optional[Callable[[], Any]] = None,
+        doc: str = "",
+    ) -> None:
+        self.name = name
+        self.type = type
+        self.key = key or name
+        self.enum = list(enum) if enum is not None else None
+        self.check = check
+        self.default = default
+        self.factory = factory
+        self.doc = doc
+
+    def validator(self) -> Optional[Validator]:
+        """The combined check for this field, or None when any value is accepted."""
+        checks: List[Validator] = []
+        if self.enum is not None:
+            checks.append(enum_check(self.name, self.enum))
+        if self.check is not None:  # a custom check also owns the value's structure
+            checks.append(self.check)
+        else:
+            structure_check = _structure_check(self.name, self.type)
+            if structure_check is not None:
+                checks.append(structure_check)
+        if not checks:
+            return None
+        if len(checks) == 1:
+            return checks[0]
+
+        def run_all(obj: Any, value: Any) -> Any:
+            for check in checks:
+                value = check(obj, value)
+            return value
+
+        return run_all
+
+
+def enum_check(name: str, allowed: Sequence[str]) -> Validator:
+    """A validator accepting only ``allowed`` (None means unset and is always accepted)."""
+    allowed_set = frozenset(allowed)
+    allowed_list = list(allowed)
+
+    def check(obj: Any, value: Any) -> Any:
+        if value not in allowed_set:
+            raise ValueError(
+                "Invalid value for `{0}` ({1}), must be one of {2}".format(
+                    name, value, allowed_list
+                )
+            )
+        return value
+
+    return check
+
+
+def uuid_check(name: str) -> Validator:
+    """A validator accepting UUID strings (any form ``uuid.UUID`` parses)."""
+
+    def check(obj: Any, value: Any) -> Any:
+        error = validate_uuid(value)
+        if error is not None:
+            raise ValueError(
+                'Error: "{0}", while setting {1} with value: {2}'.format(
+                    error, name, value
+                )
+            )
+        return value
+
+    return check
+
+
+def validate_uuid(value: Any) -> Optional[ValueError]:
+    """Return None for None or a parseable UUID string, else the ValueError describing why not."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return ValueError(
+            "expected a UUID string, got {0}".format(type(value).__name__)
+        )
+    try:
+        uuid.UUID(value)
+    except ValueError as error:
+        return error
+    return None
+
+
+ATTRIBUTE_VALUE_TYPES = (str, int, float, bool)
+
+
+def bag_values_valid(bag: Any) -> bool:
+    """True when ``bag`` is None or a dict whose values are all None, str, int, float or bool."""
+    if bag is None:
+        return True
+    if not isinstance(bag, dict):
+        return False
+    return all(v is None or isinstance(v, ATTRIBUTE_VALUE_TYPES) for v in bag.values())
+
+
+def attribute_bag_check(obj: Any, value: Any) -> Any:
+    """Validator for event ``custom_attributes``: flat values only, as the Events API requires."""
+    if not bag_values_valid(value):
+        raise ValueError(
+            "Invalid custom_attributes passed to {0}: {1}".format(
+                type(obj).__name__, value
+            )
+        )
+    return value
+
+
+def _structure_check(name: str, type_name: str) -> Optional[Validator]:
+    """For model-, list- and dict-typed fields, reject values of an unrelated shape early.
+
+    Plain dicts stand in for models (sent as given), and tuples for lists, as the original allowed.
+    """
+    if type_name.startswith("list["):
+        expected: Tuple[type, ...] = (list, tuple)
+        label = "a list"
+    elif type_name.startswith("dict"):
+        expected = (dict,)
+        label = "a dict"
+    elif type_name[:1].isupper():
+        expected = (Model, dict)
+        label = "a {0} or a dict".format(type_name)
+    else:
+        return None
+
+    def check(obj: Any, value: Any) -> Any:
+        if not isinstance(value, expected):
+            raise ValueError(
+                "Invalid value for `{0}` ({1!r}): expected {2}, got {3}".format(
+                    name, value, label, type(value).__name__
+                )
+            )
+        return value
+
+    return check
+
+
+class _Checked:
+    """Data descriptor for a validated field: the setter runs the field's validator."""
+
+    def __init__(self, name: str, validate: Validator, doc: str) -> None:
+        self.name = name
+        self.validate = validate
+        self.__doc__ = doc
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        return obj.__dict__.get(self.name)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = value if value is None else self.validate(obj, value)
+
+
+class Model:
+    """Base of every mParticle model. Subclasses declare ``fields`` and nothing else is required.
+
+    Optional class attributes: ``positional`` (the leading constructor parameters when the
+    original order differs from ``fields``; the other fields follow), ``event_type`` (for event payloads: the wrapper's ``event_type``).
+    Subclasses may define ``_validate(self)`` for cross-field rules run by the constructor.
+    """
+
+    fields: ClassVar[Tuple[Field, ...]] = ()
+    positional: ClassVar[Optional[Tuple[str, ...]]] = None
+    event_type: ClassVar[Optional[str]] = None
+    swagger_types: ClassVar[Dict[str, str]] = {}
+    attribute_map: ClassVar[Dict[str, str]] = {}
+    _wire_keys: ClassVar[Optional[Dict[str, str]]] = None
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "fields" not in cls.__dict__:
+            return
+        registry[cls.__name__] = cls
+        cls.swagger_types = {f.name: f.type for f in cls.fields}
+        cls.attribute_map = {f.name: f.key for f in cls.fields}
+        renamed = {f.name: f.key for f in cls.fields if f.key != f.name}
+        cls._wire_keys = renamed or None
+        validators: Dict[str, Validator] = {}
+        for f in cls.fields:
+            validate = f.validator()
+            doc = "{0} ({1}){2}".format(f.name, f.type, ": " + f.doc if f.doc else "")
+            if validate is None:
+                if f.name not in cls.__dict__:
+                    setattr(cls, f.name, None)
+            else:
+                validators[f.name] = validate
+                setattr(cls, f.name, _Checked(f.name, validate, doc))
+        cls.__init__ = _make_init(cls, validators)  # type: ignore[method-assign]
+
+    def _validate(self) -> None:
+        """Cross-field rules; overridden by models that have some."""
+
+    # -- generated-style surface -------------------------------------------------------------
+    def to_dict(self) -> Dict[str, Any]:
+        """Every declared field by attribute name, None included, sub-models converted."""
+        return {f.name: _to_dict_value(getattr(self, f.name)) for f in self.fields}
+
+    def to_str(self) -> str:
+        """The pretty-printed ``to_dict()``."""
+        return pprint.pformat(self.to_dict())
+
+    def __repr__(self) -> str:
+        return self.to_str()
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Model):
+            return NotImplemented
+        if type(other) is not type(self):
+            return False
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in self.fields)
+
+    def __ne__(self, other: object) -> bool:
+        result = self.__eq__(other)
+        return result if result is NotImplemented else not result
+
+    def _wire(self) -> Dict[str, Any]:
+        """The JSON object for this model: set fields only, JSON keys, declaration order."""
+        values = self.__dict__
+        keys = self._wire_keys
+        if keys is None:
+            return {
+                k: v
+                for k, v in values.items()
+                if v is not None and k in self.swagger_types
+            }
+        return {
+            keys.get(k, k): v
+            for k, v in values.items()
+            if v is not None and k in self.swagger_types
+        }
+
+
+def _to_dict_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [v.to_dict() if hasattr(v, "to_dict") else v for v in value]
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, dict):
+        return {
+            k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in value.items()
+        }
+    return value
+
+
+def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., None]:
+    """Build ``cls.__init__`` as real code: the original signature, declaration-order storage."""
+    fields: Tuple[Field, ...] = cls.fields  # type: ignore[attr-defined]
+    leading = tuple(cls.positional or ())  # type: ignore[attr-defined]
+    order = leading + tuple(f.name for f in fields if f.name not in leading)
+    by_name = {f.name: f for f in fields}
+    namespace: Dict[str, Any] = {"_defaults": {}}
+    params = []
+    for name in order:
+        default = by_name[name].default
+        if default is None:
+            params.append("{0}=None".format(name))
+        else:
+            namespace["_defaults"][name] = default
+            params.append("{0}=_defaults[{0!r}]".format(name))
+    lines = [
+        "def __init__(self, {0}):".format(", ".join(params))
+        if params
+        else "def __init__(self):"
+    ]
+    lines.append("    d = self.__dict__")
+    for f in fields:
+        if f.factory is not None:  # a fresh mutable default per instance
+            namespace["_factory_" + f.name] = f.factory
+            lines.append("    if {0} is None:".format(f.name))
+            lines.append("        {0} = _factory_{0}()".format(f.name))
+        if f.name in validators:
+            namespace["_v_" + f.name] = validators[f.name]
+            lines.append(
+                "    d[{0!r}] = {0} if {0} is None else _v_{0}(self, {0})".format(
+                    f.name
+                )
+            )
+        else:
+            lines.append("    d[{0!r}] = {0}".format(f.name))
+    if cls._validate is not Model._validate:  # type: ignore[attr-defined]
+        lines.append("    self._validate()")
+    exec("\n".join(lines), namespace)  # noqa: S102 - code generated from the declarations above
+    init = namespace["__init__"]
+    init.__qualname__ = cls.__qualname__ + ".__init__"
+    init.__doc__ = (
+        "Create a {0}; arguments in the original SDK's positional order.".format(
+            cls.__name__
+        )
+    )
+    return init  # type: ignore[no-any-return]

@@ -1,0 +1,103 @@
+"""Batch: all data for one user in one request: events, identities, attributes, context."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from mparticle.models.base import Field, Model, registry
+from mparticle.models.event_base import EventBase
+
+ENVIRONMENTS = ["production", "development"]
+
+
+def event_classes() -> Dict[type, str]:
+    """Every event payload class (all models declaring an ``event_type``) and its type string."""
+    return {cls: cls.event_type for cls in registry.values() if cls.event_type}
+
+
+def wrap_events(batch: Any, events: Any) -> List[Any]:
+    """Wrap each event model as ``EventBase(data=event, event_type=...)``.
+
+    ``EventBase`` instances and plain dicts (already in wire form) are kept as given.
+    """
+    if isinstance(events, (str, bytes, dict)) or not hasattr(events, "__iter__"):
+        raise ValueError(
+            "Invalid value for `events` ({0!r}): expected a list of events".format(
+                events
+            )
+        )
+    wrapped = []
+    for event in events:
+        event_type = getattr(type(event), "event_type", None)
+        if event_type is not None and isinstance(event, Model):
+            envelope = object.__new__(
+                EventBase
+            )  # skip re-validating our own event_type
+            envelope.__dict__.update(data=event, event_type=event_type)
+            wrapped.append(envelope)
+        elif isinstance(event, (EventBase, dict)):
+            wrapped.append(event)
+        else:
+            raise ValueError(
+                "Invalid event type: {0} added to batch, must be one of {1}".format(
+                    type(event), event_classes().keys()
+                )
+            )
+    return wrapped
+
+
+class Batch(Model):
+    """All data for one user in one request: events, identities, attributes, context."""
+
+    fields = (
+        Field(
+            "events",
+            "list[EventBase]",
+            check=wrap_events,
+            doc="event models, wrapped on assignment",
+        ),
+        Field("source_request_id"),
+        Field("environment", enum=ENVIRONMENTS),
+        Field("ip"),
+        Field("schema_version", "int"),
+        Field("device_info", "DeviceInformation"),
+        Field("application_info", "ApplicationInformation"),
+        Field("user_attributes", "object"),
+        Field("deleted_user_attributes", "list[str]"),
+        Field("user_identities", "UserIdentities"),
+        Field("consent_state", "ConsentState"),
+        Field("integration_attributes", "dict(str, dict(str, str))"),
+        Field("api_key"),
+        Field("mpid", "int"),
+        Field("mp_deviceid"),
+        Field("context", "BatchContext"),
+        Field("partner_identity"),
+        Field("partner_identities", "dict(str, str)"),
+        Field("attribution_info", "AttributionInfo"),
+        Field("api_keys", "list[str]"),
+        Field("sdk_version"),
+        Field("job_id"),
+    )
+    positional = (
+        "events",
+        "source_request_id",
+        "environment",
+        "ip",
+        "schema_version",
+        "device_info",
+        "application_info",
+        "user_attributes",
+        "deleted_user_attributes",
+        "user_identities",
+        "api_key",
+        "mpid",
+        "mp_deviceid",
+        "consent_state",
+        "context",
+        "integration_attributes",
+    )
+
+    @property
+    def _allowed_types(self) -> Dict[type, str]:
+        """Event class to wrapper ``event_type`` (kept for code that read the original's map)."""
+        return event_classes()

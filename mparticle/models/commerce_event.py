@@ -1,0 +1,67 @@
+"""CommerceEvent: a product, promotion or impression event."""
+
+from __future__ import annotations
+
+from mparticle.models.base import Field, Model
+from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS, EVENT_FIELD_NAMES
+
+COMMERCE_EVENT_TYPES = [
+    "add_to_cart",
+    "remove_from_cart",
+    "checkout",
+    "checkout_option",
+    "click",
+    "view_detail",
+    "purchase",
+    "refund",
+    "promotion_view",
+    "promotion_click",
+    "add_to_wishlist",
+    "remove_from_wishlist",
+    "impression",
+]
+
+
+class CommerceEvent(Model):
+    """A product, promotion or impression event."""
+
+    event_type = "commerce_event"
+    fields = (
+        *EVENT_FIELDS,
+        Field("product_action", "ProductAction"),
+        Field("promotion_action", "PromotionAction"),
+        Field("product_impressions", "list[ProductImpression]"),
+        Field("shopping_cart", "ShoppingCart"),
+        Field("currency_code"),
+        Field("screen_name"),
+        Field("is_non_interactive", "bool"),
+        Field("custom_flags", "dict(str, str)"),
+        Field("event_name"),
+        Field(
+            "custom_event_type",
+            enum=COMMERCE_EVENT_TYPES,
+            doc="derived by mParticle when absent",
+        ),
+        *EXTRA_EVENT_FIELDS,
+    )
+    positional = (
+        "product_action",
+        *EVENT_FIELD_NAMES,
+        "promotion_action",
+        "product_impressions",
+        "shopping_cart",
+        "currency_code",
+        "screen_name",
+        "is_non_interactive",
+        "custom_flags",
+    )
+
+    def _validate(self) -> None:
+        if (
+            self.product_action is None
+            and self.product_impressions is None
+            and self.promotion_action is None
+        ):
+            raise ValueError(
+                "At least one of: product_action, product_impressions, or promotion_action is required."
+            )
