@@ -6,8 +6,8 @@ generated-style surface of the original SDK (``swagger_types``, ``attribute_map`
 ``__init__`` with the original positional order, validating properties), plus ``to_dict``,
 ``to_str``, ``__repr__``, ``__eq__`` and the wire form used by :mod:`mparticle.serialization`.
 
-Values live in the instance ``__dict__`` under the attribute name, always in declaration
-order, so the wire encoder reads them without any per-field Python calls.
+Set values live in one dict per instance (``_v``, JSON keys, declaration order), which is
+already the model's JSON object: the wire encoder takes it without per-field Python work.
 """
 
 from __future__ import annotations
@@ -172,37 +172,67 @@ def _structure_check(name: str, type_name: str) -> Optional[Validator]:
     return check
 
 
-class _Checked:
-    """Data descriptor for a validated field: the setter runs the field's validator."""
+class _FieldProperty:
+    """The property of one field: values live in the instance's ``_v`` dict under the JSON key.
 
-    def __init__(self, name: str, validate: Validator, doc: str) -> None:
-        self.name = name
+    ``_v`` holds only the fields that are set (None means unset), in declaration order, so it
+    is already the model's JSON object and the encoder takes it as is.
+    """
+
+    def __init__(
+        self,
+        field: Field,
+        index: int,
+        order: Dict[str, int],
+        validate: Optional[Validator],
+    ) -> None:
+        self.name = field.name
+        self.key = field.key
+        self.index = index
+        self.order = order
         self.validate = validate
-        self.__doc__ = doc
+        self.__doc__ = "{0} ({1}){2}".format(
+            field.name, field.type, ": " + field.doc if field.doc else ""
+        )
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
             return self
-        return obj.__dict__.get(self.name)
+        return obj._v.get(self.key)
 
     def __set__(self, obj: Any, value: Any) -> None:
-        obj.__dict__[self.name] = value if value is None else self.validate(obj, value)
+        values = obj._v
+        if value is None:
+            values.pop(self.key, None)
+            return
+        if self.validate is not None:
+            value = self.validate(obj, value)
+        key = self.key
+        late = (
+            key not in values
+            and values
+            and self.order[next(reversed(values))] > self.index
+        )
+        values[key] = value
+        if late:  # keep declaration order, which is the original's serialization order
+            obj._v = {k: values[k] for k in sorted(values, key=self.order.__getitem__)}
 
 
 class Model:
     """Base of every mParticle model. Subclasses declare ``fields`` and nothing else is required.
 
     Optional class attributes: ``positional`` (the leading constructor parameters when the
-    original order differs from ``fields``; the other fields follow), ``event_type`` (for event payloads: the wrapper's ``event_type``).
-    Subclasses may define ``_validate(self)`` for cross-field rules run by the constructor.
+    original order differs from ``fields``; the other fields follow), ``event_type`` (for
+    event payloads: the wrapper's ``event_type``). Subclasses may define ``_validate(self)``
+    for cross-field rules run by the constructor.
     """
 
+    __slots__ = ("_v", "__dict__")
     fields: ClassVar[Tuple[Field, ...]] = ()
     positional: ClassVar[Optional[Tuple[str, ...]]] = None
     event_type: ClassVar[Optional[str]] = None
     swagger_types: ClassVar[Dict[str, str]] = {}
     attribute_map: ClassVar[Dict[str, str]] = {}
-    _wire_keys: ClassVar[Optional[Dict[str, str]]] = None
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -212,18 +242,13 @@ class Model:
         registry[cls.__name__] = cls
         cls.swagger_types = {f.name: f.type for f in cls.fields}
         cls.attribute_map = {f.name: f.key for f in cls.fields}
-        renamed = {f.name: f.key for f in cls.fields if f.key != f.name}
-        cls._wire_keys = renamed or None
+        order = {f.key: i for i, f in enumerate(cls.fields)}
         validators: Dict[str, Validator] = {}
-        for f in cls.fields:
+        for index, f in enumerate(cls.fields):
             validate = f.validator()
-            doc = "{0} ({1}){2}".format(f.name, f.type, ": " + f.doc if f.doc else "")
-            if validate is None:
-                if f.name not in cls.__dict__:
-                    setattr(cls, f.name, None)
-            else:
+            if validate is not None:
                 validators[f.name] = validate
-                setattr(cls, f.name, _Checked(f.name, validate, doc))
+            setattr(cls, f.name, _FieldProperty(f, index, order, validate))
         cls.__init__ = _make_init(cls, validators)  # type: ignore[method-assign]
 
     def _validate(self) -> None:
@@ -244,29 +269,15 @@ class Model:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Model):
             return NotImplemented
-        if type(other) is not type(self):
-            return False
-        return all(getattr(self, f.name) == getattr(other, f.name) for f in self.fields)
+        return type(other) is type(self) and other._v == self._v
 
     def __ne__(self, other: object) -> bool:
         result = self.__eq__(other)
         return result if result is NotImplemented else not result
 
     def _wire(self) -> Dict[str, Any]:
-        """The JSON object for this model: set fields only, JSON keys, declaration order."""
-        values = self.__dict__
-        keys = self._wire_keys
-        if keys is None:
-            return {
-                k: v
-                for k, v in values.items()
-                if v is not None and k in self.swagger_types
-            }
-        return {
-            keys.get(k, k): v
-            for k, v in values.items()
-            if v is not None and k in self.swagger_types
-        }
+        """The JSON object of this model (set fields by JSON key); read-only for callers."""
+        return self._v
 
 
 def _to_dict_value(value: Any) -> Any:
@@ -282,7 +293,10 @@ def _to_dict_value(value: Any) -> Any:
 
 
 def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., None]:
-    """Build ``cls.__init__`` as real code: the original signature, declaration-order storage."""
+    """Build ``cls.__init__`` as real code: the original signature, declaration-order storage.
+
+    Generated like dataclasses and attrs do, so construction costs one plain function call.
+    """
     fields: Tuple[Field, ...] = cls.fields  # type: ignore[attr-defined]
     leading = tuple(cls.positional or ())  # type: ignore[attr-defined]
     order = leading + tuple(f.name for f in fields if f.name not in leading)
@@ -301,21 +315,18 @@ def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., Non
         if params
         else "def __init__(self):"
     ]
-    lines.append("    d = self.__dict__")
+    lines.append("    d = self._v = {}")
     for f in fields:
         if f.factory is not None:  # a fresh mutable default per instance
             namespace["_factory_" + f.name] = f.factory
             lines.append("    if {0} is None:".format(f.name))
             lines.append("        {0} = _factory_{0}()".format(f.name))
+        lines.append("    if {0} is not None:".format(f.name))
         if f.name in validators:
             namespace["_v_" + f.name] = validators[f.name]
-            lines.append(
-                "    d[{0!r}] = {0} if {0} is None else _v_{0}(self, {0})".format(
-                    f.name
-                )
-            )
+            lines.append("        d[{0!r}] = _v_{1}(self, {1})".format(f.key, f.name))
         else:
-            lines.append("    d[{0!r}] = {0}".format(f.name))
+            lines.append("        d[{0!r}] = {1}".format(f.key, f.name))
     if cls._validate is not Model._validate:  # type: ignore[attr-defined]
         lines.append("    self._validate()")
     exec("\n".join(lines), namespace)  # noqa: S102 - code generated from the declarations above

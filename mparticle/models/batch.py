@@ -33,7 +33,7 @@ def wrap_events(batch: Any, events: Any) -> List[Any]:
             envelope = object.__new__(
                 EventBase
             )  # skip re-validating our own event_type
-            envelope.__dict__.update(data=event, event_type=event_type)
+            envelope._v = {"data": event, "event_type": event_type}
             wrapped.append(envelope)
         elif isinstance(event, (EventBase, dict)):
             wrapped.append(event)

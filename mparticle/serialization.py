@@ -1,0 +1,126 @@
+"""Model graph to JSON: the wire bytes in one pass, and the JSON-ready data form.
+
+:func:`dumps` hands the graph straight to the C JSON encoder, which calls back into Python
+only once per model (its ``_wire`` dict) and for the few non-JSON scalars the original SDK
+converted (``Decimal`` to str, dates and times to ISO 8601). When the encoder refuses
+something (NaN, Infinity, an unknown object, a cycle), :func:`to_jsonable` walks the graph
+again to raise an error that names the offending field path.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import math
+from typing import Any, Callable, Dict, Optional, Set
+
+from mparticle.models.base import Model
+
+__all__ = ["dumps", "to_jsonable"]
+
+
+def _isoformat(value: Any) -> str:
+    return value.isoformat()  # type: ignore[no-any-return]
+
+
+#: Scalars the original SDK converted before encoding, and how (0.16.0 behaviour).
+_CONVERTERS: Dict[type, Callable[[Any], Any]] = {
+    decimal.Decimal: str,
+    datetime.datetime: _isoformat,
+    datetime.date: _isoformat,
+    datetime.time: _isoformat,
+}
+
+
+def _converter(value: Any) -> Optional[Callable[[Any], Any]]:
+    convert = _CONVERTERS.get(type(value))
+    if convert is None:
+        for kind, candidate in _CONVERTERS.items():
+            if isinstance(value, kind):
+                return candidate
+    return convert
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Model):
+        return value._wire()
+    convert = _converter(value)
+    if convert is None:
+        raise TypeError(type(value).__name__)
+    return convert(value)
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_default)
+
+
+def dumps(obj: Any) -> bytes:
+    """Encode a model, list of models or plain data as compact ASCII JSON bytes.
+
+    Raises ValueError (NaN, Infinity, cycles) or TypeError (unserializable objects) naming the
+    field path, e.g. ``Batch.events[2].data.custom_attributes['price']``.
+    """
+    try:
+        return _ENCODER.encode(obj).encode("ascii")
+    except (TypeError, ValueError, RecursionError):
+        to_jsonable(obj)  # raises the precise error
+        raise
+
+
+def to_jsonable(obj: Any, path: Optional[str] = None) -> Any:
+    """Return ``obj`` as JSON-ready data: models become dicts of their set fields (JSON keys),
+    tuples become lists, Decimal becomes str and dates become ISO strings.
+
+    None values are dropped at model level and kept inside plain dicts and lists.
+    """
+    root = (
+        path
+        if path is not None
+        else (type(obj).__name__ if isinstance(obj, Model) else "$")
+    )
+    return _walk(obj, root, set())
+
+
+def _walk(obj: Any, path: str, active: Set[int]) -> Any:
+    if obj is None or isinstance(obj, (str, bool, int)):
+        return obj
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            raise ValueError(
+                "{0}: {1!r} is not valid JSON (NaN and Infinity are not allowed)".format(
+                    path, obj
+                )
+            )
+        return obj
+    if isinstance(obj, (Model, dict, list, tuple)):
+        if id(obj) in active:
+            raise ValueError("{0}: circular reference".format(path))
+        active.add(id(obj))
+        try:
+            if isinstance(obj, Model):
+                return {
+                    k: _walk(v, "{0}.{1}".format(path, k), active)
+                    for k, v in obj._wire().items()
+                }
+            if isinstance(obj, dict):
+                out = {}
+                for k, v in obj.items():
+                    if not isinstance(k, (str, int, float, bool)) and k is not None:
+                        raise TypeError(
+                            "{0}: dict key {1!r} is not a string".format(path, k)
+                        )
+                    out[k] = _walk(v, "{0}[{1!r}]".format(path, k), active)
+                return out
+            return [
+                _walk(v, "{0}[{1}]".format(path, i), active) for i, v in enumerate(obj)
+            ]
+        finally:
+            active.discard(id(obj))
+    convert = _converter(obj)
+    if convert is None:
+        raise TypeError(
+            "{0}: object of type {1} is not JSON serializable".format(
+                path, type(obj).__name__
+            )
+        )
+    return convert(obj)
