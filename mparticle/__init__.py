@@ -1,0 +1,26 @@
+"""mParticle Events API SDK: models, configuration, transport and the EventsApi.
+
+A drop-in replacement for the public ``mparticle`` 0.16.1 SDK: the same names and module
+paths, correct on the wire, faster, with retries, limits and a background uploader.
+"""
+
+from mparticle import models
+from mparticle.api_client import ApiClient
+from mparticle.apis.events_api import EventsApi
+from mparticle.configuration import Configuration
+from mparticle.models import *  # noqa: F401,F403 - the original exported every model here
+from mparticle.models import __all__ as _model_names
+from mparticle.rest import ApiException
+from mparticle.retry import RetryPolicy
+from mparticle.version import __version__
+
+__all__ = [
+    *_model_names,
+    "ApiClient",
+    "ApiException",
+    "Configuration",
+    "EventsApi",
+    "RetryPolicy",
+    "models",
+    "__version__",
+]

@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Optional, Set
 
 from mparticle.models.base import Model
 
-__all__ = ["dumps", "to_jsonable"]
+__all__ = ["dumps", "encode_batch", "join_batches", "to_jsonable"]
 
 
 def _isoformat(value: Any) -> str:
@@ -87,19 +87,17 @@ def _walk(obj: Any, path: str, active: Set[int]) -> Any:
     if isinstance(obj, float):
         if not math.isfinite(obj):
             raise ValueError(
-                "{0}: {1!r} is not valid JSON (NaN and Infinity are not allowed)".format(
-                    path, obj
-                )
+                f"{path}: {obj!r} is not valid JSON (NaN and Infinity are not allowed)"
             )
         return obj
     if isinstance(obj, (Model, dict, list, tuple)):
         if id(obj) in active:
-            raise ValueError("{0}: circular reference".format(path))
+            raise ValueError(f"{path}: circular reference")
         active.add(id(obj))
         try:
             if isinstance(obj, Model):
                 return {
-                    k: _walk(v, "{0}.{1}".format(path, k), active)
+                    k: _walk(v, f"{path}.{k}", active)
                     for k, v in obj._wire().items()
                 }
             if isinstance(obj, dict):
@@ -107,20 +105,33 @@ def _walk(obj: Any, path: str, active: Set[int]) -> Any:
                 for k, v in obj.items():
                     if not isinstance(k, (str, int, float, bool)) and k is not None:
                         raise TypeError(
-                            "{0}: dict key {1!r} is not a string".format(path, k)
+                            f"{path}: dict key {k!r} is not a string"
                         )
-                    out[k] = _walk(v, "{0}[{1!r}]".format(path, k), active)
+                    out[k] = _walk(v, f"{path}[{k!r}]", active)
                 return out
             return [
-                _walk(v, "{0}[{1}]".format(path, i), active) for i, v in enumerate(obj)
+                _walk(v, f"{path}[{i}]", active) for i, v in enumerate(obj)
             ]
         finally:
             active.discard(id(obj))
     convert = _converter(obj)
     if convert is None:
         raise TypeError(
-            "{0}: object of type {1} is not JSON serializable".format(
-                path, type(obj).__name__
-            )
+            f"{path}: object of type {type(obj).__name__} is not JSON serializable"
         )
     return convert(obj)
+
+
+def encode_batch(batch: Any, max_bytes: int, label: str = "batch") -> bytes:
+    """Serialize one batch and refuse it when it exceeds ``max_bytes``."""
+    data = dumps(batch)
+    if len(data) > max_bytes:
+        raise ValueError(
+            f"{label} is {len(data)} bytes serialized, over the {max_bytes}-byte limit per batch"
+        )
+    return data
+
+
+def join_batches(parts: "list[bytes]") -> bytes:
+    """A bulk request body (JSON array) from already serialized batches."""
+    return b"[" + b",".join(parts) + b"]"

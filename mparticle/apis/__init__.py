@@ -1,0 +1,5 @@
+"""The Events API endpoints."""
+
+from mparticle.apis.events_api import EventsApi
+
+__all__ = ["EventsApi"]

@@ -1,0 +1,215 @@
+"""Configuration: credentials, host and pods, TLS, pool, proxy, timeouts, retries and limits.
+
+Creating a Configuration has no global side effects. Credentials and host fall back to the
+``MPARTICLE_API_KEY``, ``MPARTICLE_API_SECRET`` and ``MPARTICLE_HOST`` environment variables.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import sys
+from typing import Any, Dict, Optional, Tuple, Union
+
+from mparticle.retry import RetryPolicy
+from mparticle.version import __version__
+
+__all__ = ["Configuration", "PODS", "DEFAULT_HOST"]
+
+DEFAULT_HOST = "https://s2s.mparticle.com/v2"
+
+#: Regional data centres (pods) and their Events API base URLs.
+PODS: Dict[str, str] = {
+    "us1": "https://s2s.us1.mparticle.com/v2",
+    "us2": "https://s2s.us2.mparticle.com/v2",
+    "eu1": "https://s2s.eu1.mparticle.com/v2",
+    "au1": "https://s2s.au1.mparticle.com/v2",
+}
+
+LOGGER_NAME = "mparticle"
+logging.getLogger(LOGGER_NAME).addHandler(logging.NullHandler())
+
+
+class Configuration:
+    """Settings for one EventsApi/ApiClient. All attributes can also be set after creation.
+
+    ``Configuration()`` keeps the original's no-argument form; keyword arguments set any
+    attribute, e.g. ``Configuration(api_key="k", api_secret="s", pod="eu1")``.
+    """
+
+    def __init__(self, **settings: Any) -> None:
+        self.host: str = os.environ.get("MPARTICLE_HOST") or DEFAULT_HOST
+        self.api_client: Any = None
+        self.temp_folder_path: Optional[str] = None
+        self.api_key_store: Dict[str, str] = {}
+        self.api_key_prefix: Dict[str, str] = {}
+        self.api_key: str = os.environ.get("MPARTICLE_API_KEY", "")
+        self.api_secret: str = os.environ.get("MPARTICLE_API_SECRET", "")
+        self.logger: Dict[str, logging.Logger] = {
+            "package_logger": logging.getLogger(LOGGER_NAME),
+            "urllib3_logger": logging.getLogger("urllib3"),
+        }
+        self._logger_format = "%(asctime)s %(levelname)s %(message)s"
+        self.logger_formatter = logging.Formatter(self._logger_format)
+        self.logger_stream_handler: Optional[logging.Handler] = None
+        self.logger_file_handler: Optional[logging.Handler] = None
+        self._logger_file: Optional[str] = None
+        self._debug = False
+        # TLS and connection pool
+        self.verify_ssl: bool = True
+        self.ssl_ca_cert: Optional[str] = None
+        self.cert_file: Optional[str] = None
+        self.key_file: Optional[str] = None
+        self.connection_pool_size: int = 1
+        # Beyond the original: proxy, timeouts, retries and service limits
+        self.proxy: Optional[str] = None
+        self.proxy_headers: Optional[Dict[str, str]] = None
+        self.connect_timeout: float = 3.0
+        self.read_timeout: float = 10.0
+        self._retries = RetryPolicy()
+        self.max_batches_per_request: int = 100
+        self.max_request_bytes: int = 256 * 1024
+        self.max_batch_bytes: int = 128 * 1024
+        for name, value in settings.items():
+            if name.startswith("_") or not hasattr(self, name):
+                raise TypeError(
+                    f"Configuration() got an unexpected keyword argument {name!r}"
+                )
+            setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        return "Configuration(host={0!r}, api_key={1}, api_secret={2})".format(
+            self.host,
+            "<set>" if self.api_key else "<empty>",
+            "<set>" if self.api_secret else "<empty>",
+        )
+
+    # -- host and pods ----------------------------------------------------------------------
+    @property
+    def pod(self) -> Optional[str]:
+        """The regional pod of ``host`` (us1, us2, eu1, au1), or None for a custom host."""
+        if self.host == DEFAULT_HOST:
+            return "us1"
+        for name, url in PODS.items():
+            if self.host == url:
+                return name
+        return None
+
+    @pod.setter
+    def pod(self, name: str) -> None:
+        key = (name or "").lower()
+        if key not in PODS:
+            raise ValueError(
+                f"Invalid value for `pod` ({name}), must be one of {list(PODS)}"
+            )
+        self.host = PODS[key]
+
+    # -- retries and timeouts ---------------------------------------------------------------
+    @property
+    def retries(self) -> RetryPolicy:
+        """The RetryPolicy; assign a policy, a retry count, or None/False to switch retries off."""
+        return self._retries
+
+    @retries.setter
+    def retries(self, value: Union[RetryPolicy, int, bool, None]) -> None:
+        self._retries = RetryPolicy.coerce(value)
+
+    @property
+    def timeout(self) -> Tuple[float, float]:
+        """(connect, read) timeouts in seconds for each attempt."""
+        return (self.connect_timeout, self.read_timeout)
+
+    @timeout.setter
+    def timeout(self, value: Union[float, Tuple[float, float]]) -> None:
+        if isinstance(value, tuple):
+            self.connect_timeout, self.read_timeout = value
+        else:
+            self.connect_timeout = self.read_timeout = float(value)
+
+    # -- logging (explicit opt-in only; nothing is configured at import) ---------------------
+    @property
+    def logger_format(self) -> str:
+        """Format of the handlers this Configuration adds (debug and logger_file)."""
+        return self._logger_format
+
+    @logger_format.setter
+    def logger_format(self, value: str) -> None:
+        self._logger_format = value
+        self.logger_formatter = logging.Formatter(value)
+        for handler in (self.logger_stream_handler, self.logger_file_handler):
+            if handler is not None:
+                handler.setFormatter(self.logger_formatter)
+
+    @property
+    def logger_file(self) -> Optional[str]:
+        """Path of a log file for the ``mparticle`` logger (None removes it)."""
+        return self._logger_file
+
+    @logger_file.setter
+    def logger_file(self, value: Optional[str]) -> None:
+        package_logger = self.logger["package_logger"]
+        if self.logger_file_handler is not None:
+            package_logger.removeHandler(self.logger_file_handler)
+            self.logger_file_handler.close()
+            self.logger_file_handler = None
+        self._logger_file = value
+        if value:
+            handler = logging.FileHandler(value)
+            handler.setFormatter(self.logger_formatter)
+            package_logger.addHandler(handler)
+            self.logger_file_handler = handler
+
+    @property
+    def debug(self) -> bool:
+        """True sends the ``mparticle`` logger's DEBUG records (requests, statuses, retries) to
+        stderr. Credentials are never logged."""
+        return self._debug
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self._debug = bool(value)
+        package_logger = self.logger["package_logger"]
+        if value:
+            package_logger.setLevel(logging.DEBUG)
+            if self.logger_stream_handler is None:
+                self.logger_stream_handler = logging.StreamHandler()
+                self.logger_stream_handler.setFormatter(self.logger_formatter)
+                package_logger.addHandler(self.logger_stream_handler)
+        else:
+            package_logger.setLevel(logging.NOTSET)
+            if self.logger_stream_handler is not None:
+                package_logger.removeHandler(self.logger_stream_handler)
+                self.logger_stream_handler = None
+
+    # -- auth -------------------------------------------------------------------------------
+    def get_api_key_with_prefix(self, identifier: str) -> Optional[str]:
+        """The generated client's key lookup: ``"<prefix> <key>"``, the key, or None."""
+        key = self.api_key_store.get(identifier)
+        prefix = self.api_key_prefix.get(identifier)
+        if key and prefix:
+            return f"{prefix} {key}"
+        return key or None
+
+    def get_basic_auth_token(self) -> str:
+        """``Basic base64(api_key:api_secret)`` (UTF-8)."""
+        credentials = "{0}:{1}".format(self.api_key or "", self.api_secret or "")
+        return "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+
+    def auth_settings(self) -> Dict[str, Dict[str, str]]:
+        """The auth header, recomputed on each call so credential changes take effect."""
+        return {
+            "basic": {
+                "type": "basic",
+                "in": "header",
+                "key": "Authorization",
+                "value": self.get_basic_auth_token(),
+            }
+        }
+
+    def to_debug_report(self) -> str:
+        """Platform and version facts for bug reports (no credentials)."""
+        return (
+            f"Python SDK Debug Report:\nOS: {sys.platform}\nPython Version: {sys.version}\n"
+            f"Version of the API: 2\nSDK Package Version: {__version__}"
+        )
