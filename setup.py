@@ -21,7 +21,7 @@ setup(
     packages=find_packages(include=["mparticle", "mparticle.*"]),
     package_data={"mparticle": ["py.typed"]},
     install_requires=["urllib3>=1.26", "certifi", "python-dateutil>=2.5.3", "six>=1.10"],
-    entry_points={"console_scripts": ["mparticle = mparticle.__main__:main"]},
+    entry_points={"console_scripts": ["mparticle = mparticle.cli:main"]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3 :: Only",

@@ -1,0 +1,136 @@
+"""``python -m mparticle demo``: send the README's example batches and show what arrived.
+
+Without credentials the batches go through the real transport to the embedded local
+endpoint (:mod:`mparticle.testing`); with credentials (flags or ``MPARTICLE_*``
+environment variables) they go to the configured mParticle host.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any, List, Optional, TextIO
+
+import mparticle
+from mparticle.models import (
+    AppEvent,
+    Batch,
+    CCPAConsentState,
+    CommerceEvent,
+    ConsentState,
+    DeviceInformation,
+    GDPRConsentState,
+    Product,
+    ProductAction,
+    ScreenViewEvent,
+    SessionEndEvent,
+    SessionStartEvent,
+    UserIdentities,
+)
+
+
+def example_batch(customer_id: str = "123456", now_ms: Optional[int] = None) -> Batch:
+    """The README's example: identities, device info, attributes, consent and four events."""
+    now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+    session_uuid = str(uuid.uuid4())
+    product = Product(id="sku-1", name="Example Product", price=19.99, quantity=1)
+    events = [
+        SessionStartEvent(timestamp_unixtime_ms=now_ms, session_uuid=session_uuid),
+        AppEvent(
+            "Example",
+            "navigation",
+            timestamp_unixtime_ms=now_ms + 1000,
+            session_uuid=session_uuid,
+            custom_attributes={"screen": "home", "count": 2},
+            custom_flags={"Google.Category": "demo"},
+        ),
+        CommerceEvent(
+            ProductAction("purchase", transaction_id="txn-1", total_amount=21.99, tax_amount=2.0, products=[product]),
+            timestamp_unixtime_ms=now_ms + 2000,
+            session_uuid=session_uuid,
+            currency_code="USD",
+        ),
+        ScreenViewEvent(timestamp_unixtime_ms=now_ms + 3000, session_uuid=session_uuid, screen_name="Checkout"),
+        SessionEndEvent(timestamp_unixtime_ms=now_ms + 10000, session_uuid=session_uuid, session_duration_ms=10000),
+    ]
+    return Batch(
+        events=events,
+        environment="development",
+        user_identities=UserIdentities(customerid=customer_id, email="user-{0}@example.com".format(customer_id)),
+        device_info=DeviceInformation(
+            platform="iOS",
+            os_version="17.4",
+            ios_advertising_id=str(uuid.uuid4()),
+            att_authorization_status="authorized",
+            att_timestamp_unixtime_ms=now_ms,
+        ),
+        user_attributes={"Account type": "trial", "TrialEndDate": "2026-12-01", "favorite_foods": ["indian", "thai"]},
+        consent_state=ConsentState(
+            ccpa={
+                "data_sale_opt_out": CCPAConsentState(document="ccpa_v1", consented=False, timestamp_unixtime_ms=now_ms)
+            },
+            gdpr={
+                "document_agreement": GDPRConsentState(document="gdpr_v1", consented=True, timestamp_unixtime_ms=now_ms)
+            },
+        ),
+        source_request_id=str(uuid.uuid4()),
+    )
+
+
+def run(
+    api_key: Optional[str] = None,
+    api_secret: Optional[str] = None,
+    host: Optional[str] = None,
+    pod: Optional[str] = None,
+    out: Optional[TextIO] = None,
+) -> int:
+    """Send one batch with upload_events and three with bulk_upload_events; print a report."""
+    import sys
+
+    out = out or sys.stdout
+    config = mparticle.Configuration()
+    if api_key:
+        config.api_key = api_key
+    if api_secret:
+        config.api_secret = api_secret
+    if pod:
+        config.pod = pod
+    if host:
+        config.host = host
+    if config.api_key and config.api_secret:
+        print("Sending to {0}".format(config.host), file=out)
+        _send(config, out)
+        return 0
+    from mparticle.testing import LocalEventsServer
+
+    with LocalEventsServer("demo-key", "demo-secret") as server:
+        config.api_key, config.api_secret, config.host = "demo-key", "demo-secret", server.url
+        print("No credentials given: sending to the embedded endpoint at {0}".format(server.url), file=out)
+        _send(config, out)
+        print("\nThe endpoint received {0} request(s):".format(len(server.requests)), file=out)
+        for request in server.requests:
+            print(
+                "  {0} {1} -> {2}, {3} bytes, {4} batch(es)".format(
+                    request.method, request.path, request.status, len(request.body), len(request.batches)
+                ),
+                file=out,
+            )
+            for batch in request.batches:
+                _print_batch(batch, out)
+    return 0
+
+
+def _send(config: mparticle.Configuration, out: TextIO) -> None:
+    api = mparticle.EventsApi(config)
+    _, status, _ = api.upload_events(example_batch("123456"))
+    print("upload_events -> HTTP {0}".format(status), file=out)
+    batches: List[Any] = [example_batch(str(200000 + i)) for i in range(3)]
+    _, status, _ = api.bulk_upload_events(batches)
+    print("bulk_upload_events ({0} batches) -> HTTP {1}".format(len(batches), status), file=out)
+
+
+def _print_batch(batch: Any, out: TextIO) -> None:
+    identities = json.dumps(batch.get("user_identities", {}), sort_keys=True)
+    kinds = ", ".join(e.get("event_type", "?") for e in batch.get("events", []))
+    print("    user {0}: {1}".format(identities, kinds), file=out)

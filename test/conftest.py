@@ -1,0 +1,31 @@
+"""Shared fixtures: a real local Events API endpoint on 127.0.0.1 and clients pointed at it."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+import mparticle
+from mparticle.retry import RetryPolicy
+from mparticle.testing import LocalEventsServer
+
+KEY, SECRET = "test-key", "test-secret"
+#: Retries fast enough for tests: waits of at most a few milliseconds.
+FAST_RETRIES = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.004, total_timeout=5.0)
+
+
+@pytest.fixture
+def server() -> Iterator[LocalEventsServer]:
+    with LocalEventsServer(KEY, SECRET) as local:
+        yield local
+    assert not local.errors
+
+
+@pytest.fixture
+def config(server: LocalEventsServer) -> mparticle.Configuration:
+    return mparticle.Configuration(api_key=KEY, api_secret=SECRET, host=server.url, retries=FAST_RETRIES)
+
+
+@pytest.fixture
+def api(config: mparticle.Configuration) -> mparticle.EventsApi:
+    return mparticle.EventsApi(config)
