@@ -6,21 +6,20 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import mimetypes
 import os
 import re
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import quote
-
-from dateutil import parser as date_parser
 
 from mparticle.configuration import Configuration
 from mparticle.models.base import bag_values_valid, registry
 from mparticle.rest import ApiException, RESTClientObject, RESTResponse
 from mparticle.serialization import dumps, to_jsonable
 from mparticle.version import __version__
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 __all__ = ["ApiClient", "ApiException", "AsyncCall"]
 
@@ -29,16 +28,16 @@ logger = logging.getLogger(__name__)
 #: Worker threads shared by every client for ``callback=`` calls (bounded, created lazily).
 CALLBACK_WORKERS = 8
 _pool_lock = threading.Lock()
-_pool: Optional[ThreadPoolExecutor] = None
+_pool: "Optional[ThreadPoolExecutor]" = None
 
 
-def _callback_pool() -> ThreadPoolExecutor:
+def _callback_pool() -> "ThreadPoolExecutor":
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(
-                CALLBACK_WORKERS, thread_name_prefix="mparticle-callback"
-            )
+            from concurrent.futures import ThreadPoolExecutor
+
+            _pool = ThreadPoolExecutor(CALLBACK_WORKERS, thread_name_prefix="mparticle-callback")
         return _pool
 
 
@@ -190,9 +189,7 @@ class ApiClient:
             return call()
         return self.submit(call, callback)
 
-    def submit(
-        self, work: Callable[[], Any], callback: Callable[[Any], Any]
-    ) -> AsyncCall:
+    def submit(self, work: Callable[[], Any], callback: Callable[[Any], Any]) -> AsyncCall:
         """Run ``work`` on the shared worker pool and hand its result, or the exception it
         raised, to ``callback``. A raising callback is logged, never lost silently."""
 
@@ -229,16 +226,10 @@ class ApiClient:
         if self.cookie:
             headers["Cookie"] = self.cookie
         for name, value in (path_params or {}).items():
-            resource_path = resource_path.replace(
-                "{%s}" % name, quote(self.to_path_value(value), safe="")
-            )
+            resource_path = resource_path.replace("{%s}" % name, quote(self.to_path_value(value), safe=""))
         query = [
             (k, self.to_path_value(v))
-            for k, v in (
-                query_params.items()
-                if isinstance(query_params, dict)
-                else query_params or []
-            )
+            for k, v in (query_params.items() if isinstance(query_params, dict) else query_params or [])
         ]
         if post_params or files:
             post_params = self.prepare_post_parameters(post_params, files)
@@ -311,9 +302,7 @@ class ApiClient:
         if not accepts:
             return None
         lowered = [a.lower() for a in accepts]
-        return (
-            "application/json" if "application/json" in lowered else ", ".join(lowered)
-        )
+        return "application/json" if "application/json" in lowered else ", ".join(lowered)
 
     @staticmethod
     def select_header_content_type(content_types: Optional[List[str]]) -> str:
@@ -323,21 +312,16 @@ class ApiClient:
         return "application/json" if "application/json" in lowered else lowered[0]
 
     @staticmethod
-    def prepare_post_parameters(
-        post_params: Any = None, files: Any = None
-    ) -> List[Tuple[str, Any]]:
-        params = list(
-            post_params.items() if isinstance(post_params, dict) else post_params or []
-        )
+    def prepare_post_parameters(post_params: Any = None, files: Any = None) -> List[Tuple[str, Any]]:
+        params = list(post_params.items() if isinstance(post_params, dict) else post_params or [])
         for name, paths in (files or {}).items():
             for path in paths if isinstance(paths, list) else [paths]:
                 if path:
+                    import mimetypes
+
                     with open(path, "rb") as handle:
                         filename = os.path.basename(handle.name)
-                        mimetype = (
-                            mimetypes.guess_type(filename)[0]
-                            or "application/octet-stream"
-                        )
+                        mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
                         params.append((name, (filename, handle.read(), mimetype)))
         return params
 
@@ -362,12 +346,12 @@ class ApiClient:
         if klass == "dict":
             return dict(data)
         if klass in ("date", "datetime"):
+            from dateutil import parser as date_parser
+
             try:
                 parsed = date_parser.parse(data)
             except (ValueError, OverflowError, TypeError) as exc:
-                raise ApiException(
-                    0, f"Failed to parse `{data}` into a {klass} object"
-                ) from exc
+                raise ApiException(0, f"Failed to parse `{data}` into a {klass} object") from exc
             return parsed.date() if klass == "date" else parsed
         if klass == "object":
             return data
@@ -378,12 +362,8 @@ class ApiClient:
             except (TypeError, ValueError):
                 return data
         model = registry[klass]
-        values = {
-            f.name: self._deserialize(data[f.key], f.type)
-            for f in model.fields
-            if f.key in data
-        }
-        instance = model.__new__(model)
+        values = {f.name: self._deserialize(data[f.key], f.type) for f in model.fields if f.key in data}
+        instance = object.__new__(model)
         instance._v = {}
         for name, value in values.items():
             setattr(instance, name, value)

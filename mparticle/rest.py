@@ -12,17 +12,14 @@ import json
 import logging
 import math
 import random
-import ssl
 import time
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
 from urllib.parse import urlencode
 
-import certifi
-import urllib3
-from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import SSLError as Urllib3SSLError
-
 from mparticle.retry import RateLimitGate, parse_retry_after
+
+if TYPE_CHECKING:  # urllib3, ssl and certifi load with the first client, not at import
+    import urllib3
 
 __all__ = ["ApiException", "RESTClientObject", "RESTResponse"]
 
@@ -40,9 +37,7 @@ class RESTResponse(io.IOBase):
         self.status: int = resp.status
         self.reason: str = resp.reason or ""
         raw = resp.data or b""
-        self.data: str = (
-            raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
-        )
+        self.data: str = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         self.retry_after_header_value: Optional[str] = None
 
     def getheaders(self) -> Any:
@@ -75,9 +70,7 @@ class ApiException(Exception):
         self.reason = reason
         self.body = body
         self.headers = headers
-        self.retry_after = (
-            parse_retry_after(headers.get("Retry-After")) if headers else None
-        )
+        self.retry_after = parse_retry_after(headers.get("Retry-After")) if headers else None
 
     def __str__(self) -> str:
         text = f"({self.status})\nReason: {self.reason}\n"
@@ -97,9 +90,7 @@ class ApiException(Exception):
         )
 
 
-def _rebuild_exception(
-    status: Any, reason: Any, body: Any, headers: Any
-) -> ApiException:
+def _rebuild_exception(status: Any, reason: Any, body: Any, headers: Any) -> ApiException:
     return ApiException(status, reason, body=body, headers=headers)
 
 
@@ -110,9 +101,7 @@ class RESTClientObject:
     up at the next request (the pool is rebuilt).
     """
 
-    def __init__(
-        self, pools_size: int = 4, config: Any = None, maxsize: Optional[int] = None
-    ) -> None:
+    def __init__(self, pools_size: int = 4, config: Any = None, maxsize: Optional[int] = None) -> None:
         if config is None:
             from mparticle.configuration import Configuration
 
@@ -139,6 +128,11 @@ class RESTClientObject:
         )
 
     def _build_pool(self) -> urllib3.PoolManager:
+        import ssl
+
+        import certifi
+        import urllib3
+
         c = self.config
         self._pool_settings = self._settings()
         kwargs: Dict[str, Any] = {
@@ -151,9 +145,7 @@ class RESTClientObject:
             "retries": False,
         }
         if c.proxy:
-            return urllib3.ProxyManager(
-                c.proxy, proxy_headers=c.proxy_headers, **kwargs
-            )
+            return urllib3.ProxyManager(c.proxy, proxy_headers=c.proxy_headers, **kwargs)
         return urllib3.PoolManager(**kwargs)
 
     def _pool(self) -> urllib3.PoolManager:
@@ -181,13 +173,9 @@ class RESTClientObject:
         """Send a request with retries; return the 2xx response or raise ApiException."""
         method = method.upper()
         if method not in _METHODS:
-            raise ValueError(
-                "http method must be `GET`, `HEAD`, `POST`, `PATCH`, `PUT` or `DELETE`."
-            )
+            raise ValueError("http method must be `GET`, `HEAD`, `POST`, `PATCH`, `PUT` or `DELETE`.")
         if post_params and body:
-            raise ValueError(
-                "body parameter cannot be used with post_params parameter."
-            )
+            raise ValueError("body parameter cannot be used with post_params parameter.")
         headers = dict(headers or {})
         headers.setdefault("Content-Type", "application/json")
         if query_params:
@@ -198,16 +186,10 @@ class RESTClientObject:
         retry = 0
         while True:
             self._pass_gate(deadline if policy.max_retries else None)
-            timeout = _attempt_timeout(
-                _request_timeout, self.config, deadline if policy.max_retries else None
-            )
+            timeout = _attempt_timeout(_request_timeout, self.config, deadline if policy.max_retries else None)
             try:
                 response = self._send(method, url, headers, payload, fields, timeout)
-                error = (
-                    None
-                    if 200 <= response.status < 300
-                    else ApiException(http_resp=response)
-                )
+                error = None if 200 <= response.status < 300 else ApiException(http_resp=response)
             except ApiException as network_error:
                 response, error = None, network_error
             if error is None:
@@ -235,6 +217,8 @@ class RESTClientObject:
         fields: Any,
         timeout: Any,
     ) -> RESTResponse:
+        from urllib3.exceptions import HTTPError as Urllib3Error
+
         started = time.monotonic()
         try:
             raw = self._pool().request(
@@ -249,9 +233,7 @@ class RESTClientObject:
             )
         except Urllib3Error as exc:
             logger.debug("%s %s failed: %s", method, url, exc.__class__.__name__)
-            raise ApiException(
-                0, f"{exc.__class__.__name__}: {exc}"
-            ) from exc
+            raise ApiException(0, f"{exc.__class__.__name__}: {exc}") from exc
         response = RESTResponse(raw)
         logger.debug(
             "%s %s -> %d in %.1f ms",
@@ -274,10 +256,10 @@ class RESTClientObject:
         if deadline is not None and time.monotonic() + remaining < deadline:
             time.sleep(remaining)
             return
+        from urllib3 import HTTPHeaderDict
+
         original = self.gate.response
-        headers = urllib3.HTTPHeaderDict(
-            original.getheaders() if original is not None else {}
-        )
+        headers = HTTPHeaderDict(original.getheaders() if original is not None else {})
         headers["Retry-After"] = str(max(1, math.ceil(remaining)))
         raise ApiException(
             429,
@@ -286,9 +268,7 @@ class RESTClientObject:
             headers=headers,
         )
 
-    def _retry_delay(
-        self, error: ApiException, policy: Any, retry: int, deadline: float
-    ) -> Optional[float]:
+    def _retry_delay(self, error: ApiException, policy: Any, retry: int, deadline: float) -> Optional[float]:
         """Seconds to wait before retry number ``retry``, or None to give up."""
         if retry > policy.max_retries:
             return None
@@ -298,11 +278,7 @@ class RESTClientObject:
                 return None
             delay = policy.backoff(retry)
         elif policy.should_retry_status(error.status or 0):
-            delay = (
-                error.retry_after
-                if error.retry_after is not None
-                else policy.backoff(retry, random.random)
-            )
+            delay = error.retry_after if error.retry_after is not None else policy.backoff(retry, random.random)
         else:
             return None
         return delay if time.monotonic() + delay < deadline else None
@@ -432,9 +408,7 @@ class RESTClientObject:
         )
 
 
-def _encode_body(
-    method: str, body: Any, post_params: Any, headers: Dict[str, str]
-) -> Tuple[Optional[bytes], Any]:
+def _encode_body(method: str, body: Any, post_params: Any, headers: Dict[str, str]) -> Tuple[Optional[bytes], Any]:
     """Request bytes (or form fields) for ``body``; bytes pass through, data is JSON-encoded."""
     if method in ("GET", "HEAD"):
         return None, None
@@ -451,14 +425,12 @@ def _encode_body(
         return body.encode("utf-8"), None
     from mparticle.serialization import dumps
 
-    return (
-        dumps(body) if "json" in content_type else json.dumps(body).encode("utf-8")
-    ), None
+    return (dumps(body) if "json" in content_type else json.dumps(body).encode("utf-8")), None
 
 
-def _attempt_timeout(
-    override: Timeout, config: Any, deadline: Optional[float]
-) -> urllib3.Timeout:
+def _attempt_timeout(override: Timeout, config: Any, deadline: Optional[float]) -> urllib3.Timeout:
+    import urllib3
+
     if override is None:
         connect, read = config.connect_timeout, config.read_timeout
     elif isinstance(override, tuple):
@@ -473,9 +445,12 @@ def _attempt_timeout(
 
 def _is_permanent(cause: Optional[BaseException]) -> bool:
     """Failures another attempt cannot fix (TLS verification, bad certificates)."""
-    return isinstance(cause, (Urllib3SSLError, ssl.SSLError))
+    import ssl
+
+    from urllib3.exceptions import SSLError
+
+    return isinstance(cause, (SSLError, ssl.SSLError))
 
 
 def _describe(error: ApiException) -> str:
     return f"status {error.status}" if error.status else str(error.reason)
-

@@ -7,18 +7,15 @@ includes the attempts themselves. 4xx other than 429 are never retried.
 
 from __future__ import annotations
 
-import email.utils
 import random
 import threading
 import time
-from dataclasses import dataclass, replace
-from typing import Any, Callable, FrozenSet, Optional, Union
+from typing import Any, Callable, FrozenSet, NamedTuple, Optional, Union
 
 __all__ = ["RateLimitGate", "RetryPolicy", "parse_retry_after"]
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
+class RetryPolicy(NamedTuple):
     """How many times, and how long, to retry a failed request.
 
     Defaults suit a web request thread: at most 3 retries, waits of 0.25 s doubling up to 2 s
@@ -49,31 +46,23 @@ class RetryPolicy:
             return cls()
         if isinstance(value, int) and value >= 0:
             return cls(max_retries=value)
-        raise ValueError(
-            f"Invalid value for `retries` ({value!r}): expected a RetryPolicy, an int >= 0 or None"
-        )
+        raise ValueError(f"Invalid value for `retries` ({value!r}): expected a RetryPolicy, an int >= 0 or None")
 
     def with_(self, **changes: Any) -> "RetryPolicy":
         """A copy with some settings changed."""
-        return replace(self, **changes)
+        return self._replace(**changes)
 
     def should_retry_status(self, status: int) -> bool:
         """True when a response with this status is worth another attempt."""
-        return status in self.retry_statuses or (
-            status >= 500 and 500 in self.retry_statuses
-        )
+        return status in self.retry_statuses or (status >= 500 and 500 in self.retry_statuses)
 
-    def backoff(
-        self, retry_number: int, rng: Callable[[], float] = random.random
-    ) -> float:
+    def backoff(self, retry_number: int, rng: Callable[[], float] = random.random) -> float:
         """Full-jitter wait before retry ``retry_number`` (1-based): uniform in [0, cap]."""
         cap = min(self.backoff_max, self.backoff_base * (2 ** (retry_number - 1)))
         return cap * rng()
 
 
-def parse_retry_after(
-    value: Optional[str], now: Optional[float] = None
-) -> Optional[float]:
+def parse_retry_after(value: Optional[str], now: Optional[float] = None) -> Optional[float]:
     """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent
     or unparseable, never negative."""
     if value is None:
@@ -84,6 +73,8 @@ def parse_retry_after(
     try:
         seconds = float(value)
     except ValueError:
+        import email.utils
+
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import time
@@ -43,15 +42,11 @@ class EventsApi:
 
     def bulk_upload_events(self, body: Any, **kwargs: Any) -> Any:
         """POST a list of batches (at most ``max_batches_per_request``) to ``/bulkevents``."""
-        return self._post(
-            "/bulkevents", body, "bulk_upload_events", kwargs, self._encode_bulk
-        )
+        return self._post("/bulkevents", body, "bulk_upload_events", kwargs, self._encode_bulk)
 
     def bulk_upload_events_with_http_info(self, body: Any, **kwargs: Any) -> Any:
         """Same as :meth:`bulk_upload_events`."""
-        return self._post(
-            "/bulkevents", body, "bulk_upload_events", kwargs, self._encode_bulk
-        )
+        return self._post("/bulkevents", body, "bulk_upload_events", kwargs, self._encode_bulk)
 
     def bulk_upload_events_historical(self, body: Any, **kwargs: Any) -> Any:
         """POST batches older than 30 days to ``/bulkevents/historical``.
@@ -68,11 +63,15 @@ class EventsApi:
 
     async def upload_events_async(self, body: Any, **kwargs: Any) -> Any:
         """Awaitable :meth:`upload_events`: the blocking call runs off the event loop."""
+        import asyncio
+
         call = functools.partial(self.upload_events, body, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(None, call)
 
     async def bulk_upload_events_async(self, body: Any, **kwargs: Any) -> Any:
         """Awaitable :meth:`bulk_upload_events`."""
+        import asyncio
+
         call = functools.partial(self.bulk_upload_events, body, **kwargs)
         return await asyncio.get_running_loop().run_in_executor(None, call)
 
@@ -87,13 +86,9 @@ class EventsApi:
     ) -> Any:
         for key in kwargs:
             if key not in _KWARGS:
-                raise TypeError(
-                    f"Got an unexpected keyword argument '{key}' to method {name}"
-                )
+                raise TypeError(f"Got an unexpected keyword argument '{key}' to method {name}")
         if body is None:
-            raise ValueError(
-                f"Missing the required parameter `body` when calling `{name}`"
-            )
+            raise ValueError(f"Missing the required parameter `body` when calling `{name}`")
         callback = kwargs.get("callback")
 
         def send() -> Any:
@@ -122,18 +117,13 @@ class EventsApi:
     def _encode_bulk(self, batches: Any) -> bytes:
         config = self._config
         if not isinstance(batches, (list, tuple)):
-            raise ValueError(
-                f"Invalid value for `body` ({type(batches).__name__}): expected a list of batches"
-            )
+            raise ValueError(f"Invalid value for `body` ({type(batches).__name__}): expected a list of batches")
         if len(batches) > config.max_batches_per_request:
             raise ValueError(
                 f"{len(batches)} batches in one request, over the limit of "
                 f"{config.max_batches_per_request} (max_batches_per_request)"
             )
-        parts = [
-            encode_batch(b, config.max_batch_bytes, f"batch {i}")
-            for i, b in enumerate(batches)
-        ]
+        parts = [encode_batch(b, config.max_batch_bytes, f"batch {i}") for i, b in enumerate(batches)]
         body = join_batches(parts)
         if len(body) > config.max_request_bytes:
             raise ValueError(
@@ -152,18 +142,12 @@ def check_historical(batches: List[Any], now_ms: float) -> None:
     for i, batch in enumerate(batches):
         events = batch.get("events") if isinstance(batch, dict) else None
         if not events:
-            raise ValueError(
-                f"batch {i}: the historical endpoint needs at least one event"
-            )
+            raise ValueError(f"batch {i}: the historical endpoint needs at least one event")
         for j, event in enumerate(events):
             data = event.get("data") if isinstance(event, dict) else None
-            stamp = (
-                data.get("timestamp_unixtime_ms") if isinstance(data, dict) else None
-            )
+            stamp = data.get("timestamp_unixtime_ms") if isinstance(data, dict) else None
             if not isinstance(stamp, (int, float)) or isinstance(stamp, bool):
-                raise ValueError(
-                    f"batch {i} event {j}: timestamp_unixtime_ms is required for historical data"
-                )
+                raise ValueError(f"batch {i} event {j}: timestamp_unixtime_ms is required for historical data")
             if stamp > now_ms - HISTORICAL_MIN_AGE_MS:
                 raise ValueError(
                     f"batch {i} event {j}: timestamp_unixtime_ms is less than 72 hours old; "
