@@ -81,6 +81,8 @@ def test_repr_hides_credentials() -> None:
 
 
 def test_no_global_logging_side_effects() -> None:
+    import urllib3  # noqa: F401 - urllib3 adds its own NullHandler when first imported
+
     loggers = [logging.getLogger("mparticle"), logging.getLogger("urllib3"), logging.getLogger()]
     before = [(list(lg.handlers), lg.level) for lg in loggers]
     for _ in range(3):
