@@ -62,9 +62,11 @@ def dumps(obj: Any) -> bytes:
     """
     try:
         return _ENCODER.encode(obj).encode("ascii")
-    except (TypeError, ValueError, RecursionError):
+    except (TypeError, ValueError):
         to_jsonable(obj)  # raises the precise error
         raise
+    except RecursionError:
+        raise ValueError("{0}: nested too deeply to serialize".format(type(obj).__name__)) from None
 
 
 def to_jsonable(obj: Any, path: Optional[str] = None) -> Any:
@@ -73,11 +75,7 @@ def to_jsonable(obj: Any, path: Optional[str] = None) -> Any:
 
     None values are dropped at model level and kept inside plain dicts and lists.
     """
-    root = (
-        path
-        if path is not None
-        else (type(obj).__name__ if isinstance(obj, Model) else "$")
-    )
+    root = path if path is not None else (type(obj).__name__ if isinstance(obj, Model) else "$")
     return _walk(obj, root, set())
 
 
@@ -86,9 +84,7 @@ def _walk(obj: Any, path: str, active: Set[int]) -> Any:
         return obj
     if isinstance(obj, float):
         if not math.isfinite(obj):
-            raise ValueError(
-                f"{path}: {obj!r} is not valid JSON (NaN and Infinity are not allowed)"
-            )
+            raise ValueError(f"{path}: {obj!r} is not valid JSON (NaN and Infinity are not allowed)")
         return obj
     if isinstance(obj, (Model, dict, list, tuple)):
         if id(obj) in active:
@@ -96,29 +92,22 @@ def _walk(obj: Any, path: str, active: Set[int]) -> Any:
         active.add(id(obj))
         try:
             if isinstance(obj, Model):
-                return {
-                    k: _walk(v, f"{path}.{k}", active)
-                    for k, v in obj._wire().items()
-                }
+                return {k: _walk(v, f"{path}.{k}", active) for k, v in obj._wire().items()}
             if isinstance(obj, dict):
                 out = {}
                 for k, v in obj.items():
                     if not isinstance(k, (str, int, float, bool)) and k is not None:
-                        raise TypeError(
-                            f"{path}: dict key {k!r} is not a string"
-                        )
+                        raise TypeError(f"{path}: dict key {k!r} is not a string")
+                    if isinstance(k, float) and not math.isfinite(k):
+                        raise ValueError(f"{path}: dict key {k!r} is not valid JSON (NaN and Infinity are not allowed)")
                     out[k] = _walk(v, f"{path}[{k!r}]", active)
                 return out
-            return [
-                _walk(v, f"{path}[{i}]", active) for i, v in enumerate(obj)
-            ]
+            return [_walk(v, f"{path}[{i}]", active) for i, v in enumerate(obj)]
         finally:
             active.discard(id(obj))
     convert = _converter(obj)
     if convert is None:
-        raise TypeError(
-            f"{path}: object of type {type(obj).__name__} is not JSON serializable"
-        )
+        raise TypeError(f"{path}: object of type {type(obj).__name__} is not JSON serializable")
     return convert(obj)
 
 
@@ -126,9 +115,7 @@ def encode_batch(batch: Any, max_bytes: int, label: str = "batch") -> bytes:
     """Serialize one batch and refuse it when it exceeds ``max_bytes``."""
     data = dumps(batch)
     if len(data) > max_bytes:
-        raise ValueError(
-            f"{label} is {len(data)} bytes serialized, over the {max_bytes}-byte limit per batch"
-        )
+        raise ValueError(f"{label} is {len(data)} bytes serialized, over the {max_bytes}-byte limit per batch")
     return data
 
 

@@ -1,4 +1,5 @@
 """Configuration, logging hygiene, pods, TLS and proxy behaviour (real sockets on 127.0.0.1)."""
+
 from __future__ import annotations
 
 import http.server
@@ -12,14 +13,13 @@ from pathlib import Path
 from typing import Iterator, List, Tuple
 
 import pytest
+from conftest import KEY, SECRET
 
 import mparticle
 from mparticle.configuration import DEFAULT_HOST, PODS
 from mparticle.rest import ApiException, RESTClientObject
 from mparticle.retry import RetryPolicy, parse_retry_after
 from mparticle.testing import LocalEventsServer
-
-from conftest import KEY, SECRET
 
 
 def test_defaults_match_the_original() -> None:
@@ -66,7 +66,9 @@ def test_pods(pod: str) -> None:
 
 
 def test_bad_pod_and_unknown_setting() -> None:
-    with pytest.raises(ValueError, match=r"Invalid value for `pod` \(mars\), must be one of \['us1', 'us2', 'eu1', 'au1'\]"):
+    with pytest.raises(
+        ValueError, match=r"Invalid value for `pod` \(mars\), must be one of \['us1', 'us2', 'eu1', 'au1'\]"
+    ):
         mparticle.Configuration(pod="mars")
     with pytest.raises(TypeError, match="unexpected keyword argument 'hots'"):
         mparticle.Configuration(hots="x")
@@ -158,7 +160,12 @@ def test_parse_retry_after() -> None:
 def test_api_exception_pickles_and_formats() -> None:
     error = ApiException(503, "Service Unavailable", body='{"errors":[]}', headers={"Retry-After": "2"})
     clone = pickle.loads(pickle.dumps(error))
-    assert (clone.status, clone.reason, clone.body, clone.retry_after) == (503, "Service Unavailable", '{"errors":[]}', 2.0)
+    assert (clone.status, clone.reason, clone.body, clone.retry_after) == (
+        503,
+        "Service Unavailable",
+        '{"errors":[]}',
+        2.0,
+    )
     assert str(ApiException(0, "boom")) == "(0)\nReason: boom\n"
 
 
@@ -224,9 +231,26 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Tuple[str, str]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 

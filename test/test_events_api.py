@@ -1,4 +1,5 @@
 """EventsApi end to end over real loopback HTTP: bytes, headers, paths, statuses, limits, callbacks."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,13 +11,12 @@ import time
 from typing import Any, List
 
 import pytest
+from conftest import KEY, SECRET
 
 import mparticle
 from mparticle import AppEvent, Batch, SessionStartEvent
 from mparticle.rest import ApiException
 from mparticle.testing import Fault, LocalEventsServer
-
-from conftest import KEY, SECRET
 
 
 def small_batch(name: str = "Hello World", **kwargs: Any) -> Batch:
@@ -283,7 +283,9 @@ def test_raising_callback_is_logged_not_lost(api: mparticle.EventsApi, caplog: p
 
 def test_async_upload(api: mparticle.EventsApi, server: LocalEventsServer) -> None:
     async def main() -> Any:
-        return await asyncio.gather(api.upload_events_async(small_batch()), api.bulk_upload_events_async([small_batch()]))
+        return await asyncio.gather(
+            api.upload_events_async(small_batch()), api.bulk_upload_events_async([small_batch()])
+        )
 
     results = asyncio.run(main())
     assert [r[1] for r in results] == [202, 202]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from mparticle.models.base import Field, Model
 from typing import Any, Optional
 
+from mparticle.models.base import Field, Model
 from mparticle.models.shared import (
     CUSTOM_EVENT_TYPES,
     EVENT_FIELD_NAMES,
@@ -42,9 +42,7 @@ class AppEvent(Model):
             raise ValueError("Event Name is required.")
 
     @classmethod
-    def create_attribution_event(
-        cls, publisher: Any = None, campaign: Any = None
-    ) -> "AppEvent":
+    def create_attribution_event(cls, publisher: Any = None, campaign: Any = None) -> "AppEvent":
         """An install attribution event carrying ``publisher`` and ``campaign``."""
         return cls(
             "attribution",
@@ -64,16 +62,10 @@ class AppEvent(Model):
 
     @ltv_amount.setter
     def ltv_amount(self, value: Any) -> None:
-        self.__dict__["_ltv_amount"] = value
-        attributes = self.custom_attributes
+        attributes = self._v.get("custom_attributes")
         if value is not None:
-            attributes = dict(
-                attributes or {}, **{"$Amount": value, "MethodName": "LogLTVIncrease"}
-            )
-            self.custom_attributes = attributes
+            attributes = dict(attributes or {}, **{"$Amount": value, "MethodName": "LogLTVIncrease"})
+            self.custom_attributes = attributes  # validated first: a bad value changes nothing
         elif attributes is not None:
-            self.custom_attributes = {
-                k: v
-                for k, v in attributes.items()
-                if k not in ("$Amount", "MethodName")
-            }
+            self.custom_attributes = {k: v for k, v in attributes.items() if k not in ("$Amount", "MethodName")}
+        self.__dict__["_ltv_amount"] = value

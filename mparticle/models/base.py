@@ -12,14 +12,12 @@ already the model's JSON object: the wire encoder takes it without per-field Pyt
 
 from __future__ import annotations
 
-import pprint
-import uuid
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple
 
 Validator = Callable[[Any, Any], Any]
 
 #: Every model class by name, used to resolve type strings such as ``'list[Product]'``.
-registry: Dict[str, type] = {}
+registry: Dict[str, "type[Model]"] = {}
 
 
 class Field:
@@ -78,12 +76,12 @@ def enum_check(name: str, allowed: Sequence[str]) -> Validator:
     allowed_list = list(allowed)
 
     def check(obj: Any, value: Any) -> Any:
-        if value not in allowed_set:
-            raise ValueError(
-                "Invalid value for `{0}` ({1}), must be one of {2}".format(
-                    name, value, allowed_list
-                )
-            )
+        try:
+            allowed = value in allowed_set
+        except TypeError:  # unhashable (a list, a dict): not one of the allowed strings
+            allowed = False
+        if not allowed:
+            raise ValueError(f"Invalid value for `{name}` ({value}), must be one of {allowed_list}")
         return value
 
     return check
@@ -95,11 +93,7 @@ def uuid_check(name: str) -> Validator:
     def check(obj: Any, value: Any) -> Any:
         error = validate_uuid(value)
         if error is not None:
-            raise ValueError(
-                'Error: "{0}", while setting {1} with value: {2}'.format(
-                    error, name, value
-                )
-            )
+            raise ValueError(f'Error: "{error}", while setting {name} with value: {value}')
         return value
 
     return check
@@ -110,9 +104,9 @@ def validate_uuid(value: Any) -> Optional[ValueError]:
     if value is None:
         return None
     if not isinstance(value, str):
-        return ValueError(
-            "expected a UUID string, got {0}".format(type(value).__name__)
-        )
+        return ValueError(f"expected a UUID string, got {type(value).__name__}")
+    import uuid
+
     try:
         uuid.UUID(value)
     except ValueError as error:
@@ -135,11 +129,7 @@ def bag_values_valid(bag: Any) -> bool:
 def attribute_bag_check(obj: Any, value: Any) -> Any:
     """Validator for event ``custom_attributes``: flat values only, as the Events API requires."""
     if not bag_values_valid(value):
-        raise ValueError(
-            "Invalid custom_attributes passed to {0}: {1}".format(
-                type(obj).__name__, value
-            )
-        )
+        raise ValueError(f"Invalid custom_attributes passed to {type(obj).__name__}: {value}")
     return value
 
 
@@ -156,17 +146,13 @@ def _structure_check(name: str, type_name: str) -> Optional[Validator]:
         label = "a dict"
     elif type_name[:1].isupper():
         expected = (Model, dict)
-        label = "a {0} or a dict".format(type_name)
+        label = f"a {type_name} or a dict"
     else:
         return None
 
     def check(obj: Any, value: Any) -> Any:
         if not isinstance(value, expected):
-            raise ValueError(
-                "Invalid value for `{0}` ({1!r}): expected {2}, got {3}".format(
-                    name, value, label, type(value).__name__
-                )
-            )
+            raise ValueError(f"Invalid value for `{name}` ({value!r}): expected {label}, got {type(value).__name__}")
         return value
 
     return check
@@ -191,12 +177,16 @@ class _FieldProperty:
         self.index = index
         self.order = order
         self.validate = validate
-        self.__doc__ = "{0} ({1}){2}".format(
-            field.name, field.type, ": " + field.doc if field.doc else ""
-        )
+        #: Values assigned onto a class (``Model.field = value``), by class; see ``_ModelMeta``.
+        self.class_values: Dict[type, Any] = {}
+        self.__doc__ = "{0} ({1}){2}".format(field.name, field.type, ": " + field.doc if field.doc else "")
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
+            if self.class_values and owner is not None:
+                for klass in owner.__mro__:
+                    if klass in self.class_values:
+                        return self.class_values[klass]
             return self
         return obj._v.get(self.key)
 
@@ -208,17 +198,44 @@ class _FieldProperty:
         if self.validate is not None:
             value = self.validate(obj, value)
         key = self.key
-        late = (
-            key not in values
-            and values
-            and self.order[next(reversed(values))] > self.index
-        )
+        late = key not in values and values and self.order[next(reversed(values))] > self.index
         values[key] = value
         if late:  # keep declaration order, which is the original's serialization order
             obj._v = {k: values[k] for k in sorted(values, key=self.order.__getitem__)}
 
 
-class Model:
+def _field_property(cls: type, name: str) -> Optional[_FieldProperty]:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            attr = klass.__dict__[name]
+            return attr if isinstance(attr, _FieldProperty) else None
+    return None
+
+
+class _ModelMeta(type):
+    """Tolerates assigning onto a model class (``CCPAConsentState.document = 'x'``).
+
+    The original's own tests do that. The field property stays in place, so later instances still
+    store, read and serialize their own values; reading the attribute from the class returns the
+    assigned value, and ``del`` on the class forgets it.
+    """
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        prop = _field_property(cls, name)
+        if prop is not None and not isinstance(value, _FieldProperty):
+            prop.class_values[cls] = value
+            return
+        super().__setattr__(name, value)
+
+    def __delattr__(cls, name: str) -> None:
+        prop = _field_property(cls, name)
+        if prop is not None and cls in prop.class_values:
+            del prop.class_values[cls]
+            return
+        super().__delattr__(name)
+
+
+class Model(metaclass=_ModelMeta):
     """Base of every mParticle model. Subclasses declare ``fields`` and nothing else is required.
 
     Optional class attributes: ``positional`` (the leading constructor parameters when the
@@ -228,12 +245,19 @@ class Model:
     """
 
     __slots__ = ("_v", "__dict__")
+    _v: Dict[str, Any]
     fields: ClassVar[Tuple[Field, ...]] = ()
     positional: ClassVar[Optional[Tuple[str, ...]]] = None
     event_type: ClassVar[Optional[str]] = None
     swagger_types: ClassVar[Dict[str, str]] = {}
     attribute_map: ClassVar[Dict[str, str]] = {}
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
+
+    if TYPE_CHECKING:  # fields and __init__ are generated per class from ``fields``
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -261,6 +285,8 @@ class Model:
 
     def to_str(self) -> str:
         """The pretty-printed ``to_dict()``."""
+        import pprint
+
         return pprint.pformat(self.to_dict())
 
     def __repr__(self) -> str:
@@ -275,6 +301,13 @@ class Model:
         result = self.__eq__(other)
         return result if result is NotImplemented else not result
 
+    def __copy__(self) -> "Model":
+        """A shallow copy with its own field storage (setting a field on it leaves self alone)."""
+        clone = object.__new__(type(self))
+        clone._v = dict(self._v)
+        clone.__dict__.update(self.__dict__)
+        return clone
+
     def _wire(self) -> Dict[str, Any]:
         """The JSON object of this model (set fields by JSON key); read-only for callers."""
         return self._v
@@ -286,9 +319,7 @@ def _to_dict_value(value: Any) -> Any:
     if hasattr(value, "to_dict"):
         return value.to_dict()
     if isinstance(value, dict):
-        return {
-            k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in value.items()
-        }
+        return {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in value.items()}
     return value
 
 
@@ -306,35 +337,27 @@ def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., Non
     for name in order:
         default = by_name[name].default
         if default is None:
-            params.append("{0}=None".format(name))
+            params.append(f"{name}=None")
         else:
             namespace["_defaults"][name] = default
-            params.append("{0}=_defaults[{0!r}]".format(name))
-    lines = [
-        "def __init__(self, {0}):".format(", ".join(params))
-        if params
-        else "def __init__(self):"
-    ]
+            params.append(f"{name}=_defaults[{name!r}]")
+    lines = ["def __init__(self, {0}):".format(", ".join(params)) if params else "def __init__(self):"]
     lines.append("    d = self._v = {}")
     for f in fields:
         if f.factory is not None:  # a fresh mutable default per instance
             namespace["_factory_" + f.name] = f.factory
-            lines.append("    if {0} is None:".format(f.name))
-            lines.append("        {0} = _factory_{0}()".format(f.name))
-        lines.append("    if {0} is not None:".format(f.name))
+            lines.append(f"    if {f.name} is None:")
+            lines.append(f"        {f.name} = _factory_{f.name}()")
+        lines.append(f"    if {f.name} is not None:")
         if f.name in validators:
             namespace["_v_" + f.name] = validators[f.name]
-            lines.append("        d[{0!r}] = _v_{1}(self, {1})".format(f.key, f.name))
+            lines.append(f"        d[{f.key!r}] = _v_{f.name}(self, {f.name})")
         else:
-            lines.append("        d[{0!r}] = {1}".format(f.key, f.name))
+            lines.append(f"        d[{f.key!r}] = {f.name}")
     if cls._validate is not Model._validate:  # type: ignore[attr-defined]
         lines.append("    self._validate()")
     exec("\n".join(lines), namespace)  # noqa: S102 - code generated from the declarations above
     init = namespace["__init__"]
     init.__qualname__ = cls.__qualname__ + ".__init__"
-    init.__doc__ = (
-        "Create a {0}; arguments in the original SDK's positional order.".format(
-            cls.__name__
-        )
-    )
+    init.__doc__ = f"Create a {cls.__name__}; arguments in the original SDK's positional order."
     return init  # type: ignore[no-any-return]

@@ -11,8 +11,15 @@ ENVIRONMENTS = ["production", "development"]
 
 
 def event_classes() -> Dict[type, str]:
-    """Every event payload class (all models declaring an ``event_type``) and its type string."""
-    return {cls: cls.event_type for cls in registry.values() if cls.event_type}
+    """Every event payload class (all models declaring an ``event_type``) and its type string.
+
+    ``EventBase`` is excluded: its ``event_type`` is a field (the wrapper's), not a class constant.
+    """
+    return {
+        cls: cls.event_type
+        for cls in registry.values()
+        if isinstance(cls.event_type, str) and not issubclass(cls, EventBase)
+    }
 
 
 def wrap_events(batch: Any, events: Any) -> List[Any]:
@@ -21,27 +28,20 @@ def wrap_events(batch: Any, events: Any) -> List[Any]:
     ``EventBase`` instances and plain dicts (already in wire form) are kept as given.
     """
     if isinstance(events, (str, bytes, dict)) or not hasattr(events, "__iter__"):
-        raise ValueError(
-            "Invalid value for `events` ({0!r}): expected a list of events".format(
-                events
-            )
-        )
+        raise ValueError(f"Invalid value for `events` ({events!r}): expected a list of events")
     wrapped = []
     for event in events:
+        if isinstance(event, (EventBase, dict)):
+            wrapped.append(event)
+            continue
         event_type = getattr(type(event), "event_type", None)
-        if event_type is not None and isinstance(event, Model):
-            envelope = object.__new__(
-                EventBase
-            )  # skip re-validating our own event_type
+        if isinstance(event_type, str) and isinstance(event, Model):
+            envelope = object.__new__(EventBase)  # skip re-validating our own event_type
             envelope._v = {"data": event, "event_type": event_type}
             wrapped.append(envelope)
-        elif isinstance(event, (EventBase, dict)):
-            wrapped.append(event)
         else:
             raise ValueError(
-                "Invalid event type: {0} added to batch, must be one of {1}".format(
-                    type(event), event_classes().keys()
-                )
+                f"Invalid event type: {type(event)} added to batch, must be one of {event_classes().keys()}"
             )
     return wrapped
 

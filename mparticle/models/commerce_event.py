@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mparticle.models.base import Field, Model
-from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS, EVENT_FIELD_NAMES
+from mparticle.models.shared import CUSTOM_EVENT_TYPES, EVENT_FIELD_NAMES, EVENT_FIELDS, EXTRA_EVENT_FIELDS
 
 COMMERCE_EVENT_TYPES = [
     "add_to_cart",
@@ -19,6 +19,10 @@ COMMERCE_EVENT_TYPES = [
     "add_to_wishlist",
     "remove_from_wishlist",
     "impression",
+    # The Events API schema also accepts the custom event types and these on commerce events.
+    *(t for t in CUSTOM_EVENT_TYPES if t != "unknown"),
+    "consent_granted",
+    "consent_denied",
 ]
 
 
@@ -57,11 +61,5 @@ class CommerceEvent(Model):
     )
 
     def _validate(self) -> None:
-        if (
-            self.product_action is None
-            and self.product_impressions is None
-            and self.promotion_action is None
-        ):
-            raise ValueError(
-                "At least one of: product_action, product_impressions, or promotion_action is required."
-            )
+        if self.product_action is None and self.product_impressions is None and self.promotion_action is None:
+            raise ValueError("At least one of: product_action, product_impressions, or promotion_action is required.")

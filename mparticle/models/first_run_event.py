@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mparticle.models.base import Field, Model
+from mparticle.models.base import Model
 from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
 
 

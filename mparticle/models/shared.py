@@ -10,9 +10,7 @@ from mparticle.models.base import Field, attribute_bag_check
 EVENT_FIELDS: Tuple[Field, ...] = (
     Field("timestamp_unixtime_ms", "int", doc="event time, epoch milliseconds"),
     Field("event_id", "int"),
-    Field(
-        "source_message_id", "str", doc="unique id of this event (a UUID is suggested)"
-    ),
+    Field("source_message_id", "str", doc="unique id of this event (a UUID is suggested)"),
     Field("session_id", "int"),
     Field("session_uuid", "str"),
     Field(

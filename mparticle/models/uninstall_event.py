@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
 from mparticle.models.base import Model
+from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
 
 
 class UninstallEvent(Model):
