@@ -363,8 +363,7 @@ class ApiClient:
                 return data
         model = registry[klass]
         values = {f.name: self._deserialize(data[f.key], f.type) for f in model.fields if f.key in data}
-        instance = object.__new__(model)
-        instance._v = {}
+        instance = dict.__new__(model)
         for name, value in values.items():
             setattr(instance, name, value)
         return instance

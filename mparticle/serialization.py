@@ -1,7 +1,7 @@
 """Model graph to JSON: the wire bytes in one pass, and the JSON-ready data form.
 
-:func:`dumps` hands the graph straight to the C JSON encoder, which calls back into Python
-only once per model (its ``_wire`` dict) and for the few non-JSON scalars the original SDK
+:func:`dumps` hands the graph straight to the C JSON encoder: models are dicts of their set
+fields, so it calls back into Python only for the few non-JSON scalars the original SDK
 converted (``Decimal`` to str, dates and times to ISO 8601). When the encoder refuses
 something (NaN, Infinity, an unknown object, a cycle), :func:`to_jsonable` walks the graph
 again to raise an error that names the offending field path.
@@ -43,15 +43,19 @@ def _converter(value: Any) -> Optional[Callable[[Any], Any]]:
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, Model):
-        return value._wire()
     convert = _converter(value)
     if convert is None:
         raise TypeError(type(value).__name__)
     return convert(value)
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_default)
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_default, check_circular=False)
+try:  # the C encoder itself, made once: no per-call setup, no circular-reference bookkeeping
+    from json.encoder import c_make_encoder, encode_basestring_ascii
+
+    _C_ENCODE = c_make_encoder(None, _default, encode_basestring_ascii, None, ":", ",", False, False, False)
+except (ImportError, TypeError):  # pragma: no cover - interpreters without the C accelerator
+    _C_ENCODE = None
 
 
 def dumps(obj: Any) -> bytes:
@@ -61,12 +65,14 @@ def dumps(obj: Any) -> bytes:
     field path, e.g. ``Batch.events[2].data.custom_attributes['price']``.
     """
     try:
-        return _ENCODER.encode(obj).encode("ascii")
-    except (TypeError, ValueError):
-        to_jsonable(obj)  # raises the precise error
+        text = "".join(_C_ENCODE(obj, 0)) if _C_ENCODE is not None else _ENCODER.encode(obj)
+        return text.encode("ascii")
+    except (TypeError, ValueError, RecursionError):  # a cycle surfaces as RecursionError
+        try:
+            to_jsonable(obj)  # raises the precise error, naming the path
+        except RecursionError:
+            raise ValueError("{0}: nested too deeply to serialize".format(type(obj).__name__)) from None
         raise
-    except RecursionError:
-        raise ValueError("{0}: nested too deeply to serialize".format(type(obj).__name__)) from None
 
 
 def to_jsonable(obj: Any, path: Optional[str] = None) -> Any:
@@ -92,7 +98,7 @@ def _walk(obj: Any, path: str, active: Set[int]) -> Any:
         active.add(id(obj))
         try:
             if isinstance(obj, Model):
-                return {k: _walk(v, f"{path}.{k}", active) for k, v in obj._wire().items()}
+                return {k: _walk(v, f"{path}.{k}", active) for k, v in obj.items()}
             if isinstance(obj, dict):
                 out = {}
                 for k, v in obj.items():

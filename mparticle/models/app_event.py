@@ -62,7 +62,7 @@ class AppEvent(Model):
 
     @ltv_amount.setter
     def ltv_amount(self, value: Any) -> None:
-        attributes = self._v.get("custom_attributes")
+        attributes = dict.get(self, "custom_attributes")
         if value is not None:
             attributes = dict(attributes or {}, **{"$Amount": value, "MethodName": "LogLTVIncrease"})
             self.custom_attributes = attributes  # validated first: a bad value changes nothing

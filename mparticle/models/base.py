@@ -6,12 +6,14 @@ generated-style surface of the original SDK (``swagger_types``, ``attribute_map`
 ``__init__`` with the original positional order, validating properties), plus ``to_dict``,
 ``to_str``, ``__repr__``, ``__eq__`` and the wire form used by :mod:`mparticle.serialization`.
 
-Set values live in one dict per instance (``_v``, JSON keys, declaration order), which is
-already the model's JSON object: the wire encoder takes it without per-field Python work.
+A model *is* its JSON object: Model subclasses dict, holding only the set fields, by JSON
+key, in declaration order. The C JSON encoder therefore serializes a model graph at the
+speed of plain dicts, with no Python call per model or per field.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple
 
 Validator = Callable[[Any, Any], Any]
@@ -84,7 +86,7 @@ def enum_check(name: str, allowed: Sequence[str]) -> Validator:
             raise ValueError(f"Invalid value for `{name}` ({value}), must be one of {allowed_list}")
         return value
 
-    return check
+    return _with_fast_path(check, "{v}.__class__ is str and {v} in {ns}", allowed_set)
 
 
 def uuid_check(name: str) -> Validator:
@@ -96,7 +98,10 @@ def uuid_check(name: str) -> Validator:
             raise ValueError(f'Error: "{error}", while setting {name} with value: {value}')
         return value
 
-    return check
+    return _with_fast_path(check, "{v}.__class__ is str and {ns}({v})", _CANONICAL_UUID)
+
+
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z").match
 
 
 def validate_uuid(value: Any) -> Optional[ValueError]:
@@ -105,6 +110,8 @@ def validate_uuid(value: Any) -> Optional[ValueError]:
         return None
     if not isinstance(value, str):
         return ValueError(f"expected a UUID string, got {type(value).__name__}")
+    if _CANONICAL_UUID(value):  # the usual 8-4-4-4-12 form, without building a UUID object
+        return None
     import uuid
 
     try:
@@ -115,6 +122,7 @@ def validate_uuid(value: Any) -> Optional[ValueError]:
 
 
 ATTRIBUTE_VALUE_TYPES = (str, int, float, bool)
+_FLAT_TYPES = frozenset((str, int, float, bool, type(None)))
 
 
 def bag_values_valid(bag: Any) -> bool:
@@ -123,6 +131,8 @@ def bag_values_valid(bag: Any) -> bool:
         return True
     if not isinstance(bag, dict):
         return False
+    if _FLAT_TYPES.issuperset(map(type, bag.values())):  # the common case, checked in C
+        return True
     return all(v is None or isinstance(v, ATTRIBUTE_VALUE_TYPES) for v in bag.values())
 
 
@@ -155,14 +165,26 @@ def _structure_check(name: str, type_name: str) -> Optional[Validator]:
             raise ValueError(f"Invalid value for `{name}` ({value!r}): expected {label}, got {type(value).__name__}")
         return value
 
+    return _with_fast_path(check, "isinstance({v}, {ns})", expected)
+
+
+def _with_fast_path(check: Validator, test: str, data: Any) -> Validator:
+    """Attach an inline test (a Python expression over ``{v}`` and ``{ns}``) that the generated
+    ``__init__`` evaluates first: a value passing it is valid without a call to ``check``."""
+    check.fast_path = (test, data)  # type: ignore[attr-defined]
     return check
 
 
-class _FieldProperty:
-    """The property of one field: values live in the instance's ``_v`` dict under the JSON key.
+_with_fast_path(attribute_bag_check, "{v}.__class__ is dict and {ns}.issuperset(map(type, {v}.values()))", _FLAT_TYPES)
 
-    ``_v`` holds only the fields that are set (None means unset), in declaration order, so it
-    is already the model's JSON object and the encoder takes it as is.
+
+_get, _pop, _set = dict.get, dict.pop, dict.__setitem__
+
+
+class _FieldProperty:
+    """The property of one field: its value lives in the model (a dict) under the JSON key.
+
+    Only set fields are stored (None means unset), in declaration order.
     """
 
     def __init__(
@@ -188,20 +210,22 @@ class _FieldProperty:
                     if klass in self.class_values:
                         return self.class_values[klass]
             return self
-        return obj._v.get(self.key)
+        return _get(obj, self.key)
 
     def __set__(self, obj: Any, value: Any) -> None:
-        values = obj._v
+        values = obj
         if value is None:
-            values.pop(self.key, None)
+            _pop(values, self.key, None)
             return
         if self.validate is not None:
             value = self.validate(obj, value)
         key = self.key
-        late = key not in values and values and self.order[next(reversed(values))] > self.index
-        values[key] = value
+        late = key not in values and len(values) and self.order[next(reversed(values))] > self.index
+        _set(values, key, value)
         if late:  # keep declaration order, which is the original's serialization order
-            obj._v = {k: values[k] for k in sorted(values, key=self.order.__getitem__)}
+            items = sorted(values.items(), key=lambda item: self.order[item[0]])
+            dict.clear(values)
+            dict.update(values, items)
 
 
 def _field_property(cls: type, name: str) -> Optional[_FieldProperty]:
@@ -235,7 +259,7 @@ class _ModelMeta(type):
         super().__delattr__(name)
 
 
-class Model(metaclass=_ModelMeta):
+class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
     """Base of every mParticle model. Subclasses declare ``fields`` and nothing else is required.
 
     Optional class attributes: ``positional`` (the leading constructor parameters when the
@@ -244,8 +268,7 @@ class Model(metaclass=_ModelMeta):
     for cross-field rules run by the constructor.
     """
 
-    __slots__ = ("_v", "__dict__")
-    _v: Dict[str, Any]
+    __slots__ = ("__dict__",)
     fields: ClassVar[Tuple[Field, ...]] = ()
     positional: ClassVar[Optional[Tuple[str, ...]]] = None
     event_type: ClassVar[Optional[str]] = None
@@ -293,9 +316,9 @@ class Model(metaclass=_ModelMeta):
         return self.to_str()
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Model):
-            return NotImplemented
-        return type(other) is type(self) and other._v == self._v
+        if not isinstance(other, Model):  # a plain dict with the same content is not a model
+            return False if isinstance(other, dict) else NotImplemented
+        return type(other) is type(self) and dict.__eq__(self, other)
 
     def __ne__(self, other: object) -> bool:
         result = self.__eq__(other)
@@ -303,14 +326,17 @@ class Model(metaclass=_ModelMeta):
 
     def __copy__(self) -> "Model":
         """A shallow copy with its own field storage (setting a field on it leaves self alone)."""
-        clone = object.__new__(type(self))
-        clone._v = dict(self._v)
+        clone = dict.__new__(type(self))
+        dict.update(clone, self)
         clone.__dict__.update(self.__dict__)
         return clone
 
+    def __bool__(self) -> bool:
+        return True  # a model is an object, even with no field set (as in the original)
+
     def _wire(self) -> Dict[str, Any]:
-        """The JSON object of this model (set fields by JSON key); read-only for callers."""
-        return self._v
+        """The JSON object of this model: the model itself (set fields by JSON key)."""
+        return self
 
 
 def _to_dict_value(value: Any) -> Any:
@@ -342,7 +368,7 @@ def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., Non
             namespace["_defaults"][name] = default
             params.append(f"{name}=_defaults[{name!r}]")
     lines = ["def __init__(self, {0}):".format(", ".join(params)) if params else "def __init__(self):"]
-    lines.append("    d = self._v = {}")
+    lines.append("    d = self")
     for f in fields:
         if f.factory is not None:  # a fresh mutable default per instance
             namespace["_factory_" + f.name] = f.factory
@@ -350,8 +376,15 @@ def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., Non
             lines.append(f"        {f.name} = _factory_{f.name}()")
         lines.append(f"    if {f.name} is not None:")
         if f.name in validators:
-            namespace["_v_" + f.name] = validators[f.name]
-            lines.append(f"        d[{f.key!r}] = _v_{f.name}(self, {f.name})")
+            validate = validators[f.name]
+            namespace["_v_" + f.name] = validate
+            call = f"_v_{f.name}(self, {f.name})"
+            fast_path = getattr(validate, "fast_path", None)
+            if fast_path is not None:
+                namespace["_ns_" + f.name] = fast_path[1]
+                test = fast_path[0].format(v=f.name, ns="_ns_" + f.name)
+                call = f"{f.name} if {test} else {call}"
+            lines.append(f"        d[{f.key!r}] = {call}")
         else:
             lines.append(f"        d[{f.key!r}] = {f.name}")
     if cls._validate is not Model._validate:  # type: ignore[attr-defined]

@@ -31,18 +31,32 @@ def wrap_events(batch: Any, events: Any) -> List[Any]:
         raise ValueError(f"Invalid value for `events` ({events!r}): expected a list of events")
     wrapped = []
     for event in events:
-        if isinstance(event, (EventBase, dict)):
-            wrapped.append(event)
-            continue
-        event_type = getattr(type(event), "event_type", None)
-        if isinstance(event_type, str) and isinstance(event, Model):
-            envelope = object.__new__(EventBase)  # skip re-validating our own event_type
-            envelope._v = {"data": event, "event_type": event_type}
+        event_type = _EVENT_TYPES.get(type(event))
+        if event_type is None:
+            event_type = _event_type_of(event)
+        if event_type:
+            envelope = _new_envelope(EventBase)  # our own event_type: no need to re-validate it
+            envelope["data"] = event
+            envelope["event_type"] = event_type
             wrapped.append(envelope)
-        else:
-            raise ValueError(
-                f"Invalid event type: {type(event)} added to batch, must be one of {event_classes().keys()}"
-            )
+        else:  # already an envelope, or a plain dict in wire form
+            wrapped.append(event)
+    return wrapped
+
+
+_EVENT_TYPES: Dict[type, str] = {}
+_new_envelope = dict.__new__
+
+
+def _event_type_of(event: Any) -> str:
+    """The wrapper type for ``event``; "" for values sent as given; ValueError for others."""
+    if isinstance(event, EventBase) or (isinstance(event, dict) and not isinstance(event, Model)):
+        return ""
+    event_type = getattr(type(event), "event_type", None)
+    if not isinstance(event_type, str) or not isinstance(event, Model):
+        raise ValueError(f"Invalid event type: {type(event)} added to batch, must be one of {event_classes().keys()}")
+    _EVENT_TYPES[type(event)] = event_type
+    return event_type
     return wrapped
 
 
