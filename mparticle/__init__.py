@@ -12,12 +12,14 @@ from mparticle.models import *  # noqa: F401,F403 - the original exported every 
 from mparticle.models import __all__ as _model_names
 from mparticle.rest import ApiException
 from mparticle.retry import RetryPolicy
+from mparticle.uploader import BatchUploader
 from mparticle.version import __version__
 
 __all__ = [
     *_model_names,
     "ApiClient",
     "ApiException",
+    "BatchUploader",
     "Configuration",
     "EventsApi",
     "RetryPolicy",

@@ -73,9 +73,7 @@ class Configuration:
         self.max_batch_bytes: int = 128 * 1024
         for name, value in settings.items():
             if name.startswith("_") or not hasattr(self, name):
-                raise TypeError(
-                    f"Configuration() got an unexpected keyword argument {name!r}"
-                )
+                raise TypeError(f"Configuration() got an unexpected keyword argument {name!r}")
             setattr(self, name, value)
 
     def __repr__(self) -> str:
@@ -100,9 +98,7 @@ class Configuration:
     def pod(self, name: str) -> None:
         key = (name or "").lower()
         if key not in PODS:
-            raise ValueError(
-                f"Invalid value for `pod` ({name}), must be one of {list(PODS)}"
-            )
+            raise ValueError(f"Invalid value for `pod` ({name}), must be one of {list(PODS)}")
         self.host = PODS[key]
 
     # -- retries and timeouts ---------------------------------------------------------------

@@ -13,10 +13,10 @@ import logging
 import math
 import random
 import time
-from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Tuple, Union
 from urllib.parse import urlencode
 
-from mparticle.retry import RateLimitGate, parse_retry_after
+from mparticle.retry import RateLimitGate, RetryPolicy, parse_retry_after
 
 if TYPE_CHECKING:  # urllib3, ssl and certifi load with the first client, not at import
     import urllib3
@@ -98,10 +98,22 @@ class RESTClientObject:
     """Sends requests for one ApiClient over its own keep-alive urllib3 pool.
 
     TLS, pool and proxy settings are read from the Configuration; a change to them is picked
-    up at the next request (the pool is rebuilt).
+    up at the next request (the pool is rebuilt). Optional hooks for owners such as the
+    BatchUploader: ``retries`` overrides ``config.retries``; ``sleep`` performs every wait
+    (backoff and Retry-After; it may raise to give up); ``on_retry(error, retry_number, delay)``
+    is told about each retry before its wait.
     """
 
-    def __init__(self, pools_size: int = 4, config: Any = None, maxsize: Optional[int] = None) -> None:
+    def __init__(
+        self,
+        pools_size: int = 4,
+        config: Any = None,
+        maxsize: Optional[int] = None,
+        *,
+        retries: Optional[RetryPolicy] = None,
+        sleep: Optional[Callable[[float], Any]] = None,
+        on_retry: Optional[Callable[["ApiException", int, float], Any]] = None,
+    ) -> None:
         if config is None:
             from mparticle.configuration import Configuration
 
@@ -110,6 +122,9 @@ class RESTClientObject:
         self.pools_size = pools_size
         self.maxsize = maxsize
         self.gate = RateLimitGate()
+        self.retries = retries
+        self.sleep = sleep
+        self.on_retry = on_retry
         self._pool_settings: Optional[Tuple[Any, ...]] = None
         self.pool_manager = self._build_pool()
 
@@ -181,7 +196,7 @@ class RESTClientObject:
         if query_params:
             url += "?" + urlencode(query_params)
         payload, fields = _encode_body(method, body, post_params, headers)
-        policy = self.config.retries
+        policy = self.retries if self.retries is not None else self.config.retries
         deadline = time.monotonic() + policy.total_timeout
         retry = 0
         while True:
@@ -206,7 +221,9 @@ class RESTClientObject:
                 retry,
                 delay,
             )
-            time.sleep(delay)
+            if self.on_retry is not None:
+                self.on_retry(error, retry, delay)
+            self._sleep(delay)
 
     def _send(
         self,
@@ -254,7 +271,7 @@ class RESTClientObject:
         if not remaining:
             return
         if deadline is not None and time.monotonic() + remaining < deadline:
-            time.sleep(remaining)
+            self._sleep(remaining)
             return
         from urllib3 import HTTPHeaderDict
 
@@ -267,6 +284,9 @@ class RESTClientObject:
             body=original.data if original is not None else None,
             headers=headers,
         )
+
+    def _sleep(self, seconds: float) -> None:
+        (self.sleep or time.sleep)(seconds)
 
     def _retry_delay(self, error: ApiException, policy: Any, retry: int, deadline: float) -> Optional[float]:
         """Seconds to wait before retry number ``retry``, or None to give up."""

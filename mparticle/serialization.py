@@ -51,7 +51,7 @@ def _default(value: Any) -> Any:
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_default, check_circular=False)
 try:  # the C encoder itself, made once: no per-call setup, no circular-reference bookkeeping
-    from json.encoder import c_make_encoder, encode_basestring_ascii
+    from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 
     _C_ENCODE = c_make_encoder(None, _default, encode_basestring_ascii, None, ":", ",", False, False, False)
 except (ImportError, TypeError):  # pragma: no cover - interpreters without the C accelerator

@@ -73,9 +73,7 @@ def error_body(status: int, message: Optional[str] = None) -> bytes:
     """Return mParticle's JSON error body for ``status`` (``{"errors": [{code, message}]}``)."""
     code = _ERROR_CODES.get(status, "BAD_REQUEST" if 400 <= status < 500 else "ERROR")
     if message is None:
-        message = _DEFAULT_MESSAGES.get(status) or BaseHTTPRequestHandler.responses.get(
-            status, ("Error",)
-        )[0]
+        message = _DEFAULT_MESSAGES.get(status) or BaseHTTPRequestHandler.responses.get(status, ("Error",))[0]
     return json.dumps({"errors": [{"code": code, "message": message}]}).encode()
 
 
@@ -250,10 +248,7 @@ def _validate(batches: List[Any], historical: bool, single: bool) -> Optional[st
             if historical:
                 ts = data.get("timestamp_unixtime_ms")
                 if isinstance(ts, bool) or not isinstance(ts, (int, float)):
-                    return (
-                        f"{where}.events[{j}].data.timestamp_unixtime_ms is required "
-                        "for historical data"
-                    )
+                    return f"{where}.events[{j}].data.timestamp_unixtime_ms is required for historical data"
     return None
 
 
@@ -288,9 +283,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def _respond(
-        self, status: int, body: bytes = b"", headers: Optional[Mapping[str, str]] = None
-    ) -> None:
+    def _respond(self, status: int, body: bytes = b"", headers: Optional[Mapping[str, str]] = None) -> None:
         reason = self.responses.get(status, ("",))[0]
         lines = [
             f"HTTP/1.1 {status} {reason}",
@@ -857,4 +850,3 @@ class LocalEventsServer:
     def _add_error(self, exc: BaseException) -> None:
         with self._lock:
             self._errors.append(exc)
-

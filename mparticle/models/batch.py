@@ -57,7 +57,6 @@ def _event_type_of(event: Any) -> str:
         raise ValueError(f"Invalid event type: {type(event)} added to batch, must be one of {event_classes().keys()}")
     _EVENT_TYPES[type(event)] = event_type
     return event_type
-    return wrapped
 
 
 class Batch(Model):

@@ -1,0 +1,47 @@
+"""Background batch uploader: ``enqueue`` costs microseconds, sender threads deliver in bulk.
+
+Modules: ``packing`` (serialize once, pack requests), ``batch_queue`` (bounded queue, overflow
+policy, ledger), ``sender`` (POST with retries, split refused requests), ``lifecycle`` (exit and
+fork hooks), ``stats`` (drop reasons, UploaderStats) and ``batch_uploader`` (the public class).
+"""
+
+from mparticle.uploader.batch_queue import (
+    BLOCK,
+    DROP_NEWEST,
+    DROP_OLDEST,
+    OVERFLOW_POLICIES,
+    RAISE,
+    QueueFullError,
+)
+from mparticle.uploader.batch_uploader import BACKGROUND_RETRIES, BatchUploader
+from mparticle.uploader.packing import QueuedBatch
+from mparticle.uploader.stats import (
+    CLOSED,
+    ERROR,
+    QUEUE_FULL,
+    REJECTED,
+    RETRIES_EXHAUSTED,
+    SHUTDOWN_TIMEOUT,
+    UNAUTHORIZED,
+    UploaderStats,
+)
+
+__all__ = [
+    "BACKGROUND_RETRIES",
+    "BLOCK",
+    "CLOSED",
+    "DROP_NEWEST",
+    "DROP_OLDEST",
+    "ERROR",
+    "OVERFLOW_POLICIES",
+    "QUEUE_FULL",
+    "RAISE",
+    "REJECTED",
+    "RETRIES_EXHAUSTED",
+    "SHUTDOWN_TIMEOUT",
+    "UNAUTHORIZED",
+    "BatchUploader",
+    "QueueFullError",
+    "QueuedBatch",
+    "UploaderStats",
+]

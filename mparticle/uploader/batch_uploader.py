@@ -1,0 +1,441 @@
+"""BatchUploader: enqueue batches in microseconds; sender threads deliver them in bulk requests.
+
+The pieces, each in its own module: :mod:`~mparticle.uploader.packing` (serialize once, pack
+requests), :mod:`~mparticle.uploader.batch_queue` (bounded queue, overflow policy, ledger),
+:mod:`~mparticle.uploader.sender` (POST with the core's retries, split refused requests) and
+:mod:`~mparticle.uploader.lifecycle` (exit and fork hooks). This module wires them together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+import time
+from collections import deque
+from types import TracebackType
+from typing import Any, Callable, Iterable, List, Optional, Set, Type
+
+from mparticle.api_client import ApiClient
+from mparticle.apis.events_api import EventsApi
+from mparticle.configuration import Configuration
+from mparticle.rest import ApiException, RESTClientObject
+from mparticle.retry import RetryPolicy
+from mparticle.uploader import lifecycle
+from mparticle.uploader.batch_queue import DROP_NEWEST, OVERFLOW_POLICIES, WOULD_BLOCK, Admission, BatchQueue
+from mparticle.uploader.packing import QueuedBatch, RequestIds, encode, take_request
+from mparticle.uploader.sender import Abandoned, Sender
+from mparticle.uploader.stats import CLOSED, ERROR, SHUTDOWN_TIMEOUT, Outcome, UploaderStats
+
+__all__ = ["BACKGROUND_RETRIES", "BatchUploader"]
+
+logger = logging.getLogger("mparticle.uploader")
+
+#: The uploader's default retry policy: patient, since nobody waits on these requests.
+BACKGROUND_RETRIES = RetryPolicy(max_retries=10, backoff_base=0.5, backoff_max=30.0, total_timeout=120.0)
+
+ErrorCallback = Callable[[BaseException, List[QueuedBatch]], Any]
+DropCallback = Callable[[str, List[QueuedBatch]], Any]
+
+
+class BatchUploader:
+    """Queue batches for upload to ``/bulkevents`` by background sender threads.
+
+    ``enqueue(batch)`` validates and serializes the batch on the caller's thread (raising there,
+    with the field named, for bad input), stamps a ``source_request_id`` when it has none, and
+    returns without touching the network. Sender threads pack queued batches into requests of
+    at most ``max_batches_per_request`` batches and ``max_request_bytes`` bytes and send one
+    when it is full, when the oldest batch has waited ``upload_interval`` seconds, or on
+    ``flush()``. Every batch ends delivered, or dropped with a reason that is counted in
+    ``stats()`` and passed to ``on_drop`` (failures also to ``on_error``); nothing is lost
+    silently.
+
+    Args:
+        config: the Configuration (credentials, host, TLS, proxy, timeouts, limits); default
+            ``Configuration()`` from the environment. Or pass ``api``, an EventsApi whose
+            configuration and default headers are used.
+        threads: sender threads; they share one keep-alive pool of at least this size.
+        upload_interval: seconds a batch may wait for a fuller request.
+        max_queue_batches, max_queue_bytes: the bound on queued batches (count and serialized
+            bytes); in-flight requests add at most ``threads`` requests on top.
+        overflow: when the queue is full: ``"drop_newest"`` (default), ``"drop_oldest"``,
+            ``"block"`` (wait up to ``block_timeout`` seconds, None for no limit; never on an
+            event loop's thread) or ``"raise"`` (QueueFullError).
+        retries: the RetryPolicy for uploads (default ``BACKGROUND_RETRIES``; ``config.retries``
+            keeps governing direct EventsApi calls).
+        on_error: ``on_error(exc, batches)`` when a request fails for good.
+        on_drop: ``on_drop(reason, batches)`` for every dropped batch; reasons are in
+            :mod:`mparticle.uploader.stats`. Callbacks run on a sender thread (on the
+            enqueuing thread for overflow drops); an exception they raise is logged and ignored.
+        send: False validates and serializes but sends nothing (tests, dry runs).
+        sync_mode: send on the caller's thread inside ``enqueue`` (no threads; for serverless).
+        gzip: gzip request bodies (off by default: mParticle's support is unconfirmed).
+        exit_timeout: seconds granted at interpreter exit to deliver what is pending; batches
+            still queued then are reported as ``shutdown_timeout``.
+    """
+
+    def __init__(
+        self,
+        config: Optional[Configuration] = None,
+        *,
+        api: Optional[EventsApi] = None,
+        threads: int = 4,
+        upload_interval: float = 1.0,
+        max_queue_batches: int = 10_000,
+        max_queue_bytes: int = 64 * 1024 * 1024,
+        overflow: str = DROP_NEWEST,
+        block_timeout: Optional[float] = 5.0,
+        retries: Optional[RetryPolicy] = None,
+        on_error: Optional[ErrorCallback] = None,
+        on_drop: Optional[DropCallback] = None,
+        send: bool = True,
+        sync_mode: bool = False,
+        gzip: bool = False,
+        exit_timeout: float = 5.0,
+    ) -> None:
+        _check(threads >= 1, "threads", threads, "at least 1")
+        _check(upload_interval >= 0, "upload_interval", upload_interval, "0 or more")
+        _check(max_queue_batches >= 1, "max_queue_batches", max_queue_batches, "at least 1")
+        _check(max_queue_bytes >= 1, "max_queue_bytes", max_queue_bytes, "at least 1")
+        _check(overflow in OVERFLOW_POLICIES, "overflow", overflow, f"one of {list(OVERFLOW_POLICIES)}")
+        _check(block_timeout is None or block_timeout >= 0, "block_timeout", block_timeout, "None or 0 or more")
+        _check(exit_timeout >= 0, "exit_timeout", exit_timeout, "0 or more")
+        source = api.api_client if api is not None else None
+        if source is not None and config is not None and config is not source.config:
+            raise ValueError("pass either config or api, not both")
+        self.config: Configuration = source.config if source is not None else config or Configuration()
+        self._source = source
+        self.threads = threads
+        self.upload_interval = upload_interval
+        self.max_queue_batches = max_queue_batches
+        self.max_queue_bytes = max_queue_bytes
+        self.overflow = overflow
+        self.block_timeout = block_timeout
+        self.retries = retries if retries is not None else BACKGROUND_RETRIES
+        self.on_error = on_error
+        self.on_drop = on_drop
+        self.send = send
+        self.sync_mode = sync_mode
+        self.gzip = gzip
+        self.exit_timeout = exit_timeout
+        self._last_drop_warning = 0.0
+        self._fresh_state()
+        lifecycle.track(self)
+
+    def _fresh_state(self) -> None:
+        """Queue, transport, ids and (lazily started) threads of this process; run again in a
+        fork child, which starts empty while the parent keeps its pending batches."""
+        config = self.config
+        self._request_count = config.max_batches_per_request
+        self._request_bytes = config.max_request_bytes
+        self._max_batch_bytes = min(config.max_batch_bytes, config.max_request_bytes - 2)
+        self._abort = threading.Event()
+        self._rest = RESTClientObject(
+            pools_size=1,
+            config=config,
+            maxsize=max(self.threads, config.connection_pool_size or 1),
+            retries=self.retries,
+            sleep=self._wait_or_abandon,
+            on_retry=self._note_retry,
+        )
+        client = ApiClient(configuration=config)
+        client.rest_client = self._rest  # the uploader's own pool, sized for its threads
+        if self._source is not None:
+            client.default_headers.update(self._source.default_headers)
+            client.cookie = self._source.cookie
+            if self._source.host != config.host.rstrip("/"):
+                client.host = self._source.host
+        self._sender = Sender(client, self.gzip, self._abort.is_set)
+        self._queue = BatchQueue(
+            max_batches=self.max_queue_batches,
+            max_bytes=self.max_queue_bytes,
+            overflow=self.overflow,
+            block_timeout=self.block_timeout,
+            request_count=self._request_count,
+            request_bytes=self._request_bytes,
+            interval=self.upload_interval,
+            pause=self._rest.gate.remaining,
+        )
+        self._ids = RequestIds()
+        self._start_lock = threading.Lock()
+        self._threads: List[threading.Thread] = []
+        self._sender_idents: Set[int] = set()
+
+    def __repr__(self) -> str:
+        s = self.stats()
+        state = "closed" if self.closed else "open"
+        return (
+            f"<BatchUploader {state} queued={s.queued} in_flight={s.in_flight} "
+            f"delivered={s.delivered} dropped={s.dropped_total}>"
+        )
+
+    # -- enqueue ------------------------------------------------------------------------------------
+    def enqueue(self, batch: Any) -> bool:
+        """Validate, serialize and queue one batch (a Batch or its dict form).
+
+        Never waits for the network (nor, with ``overflow="block"``, on an event loop's thread).
+        Returns True when the batch was accepted (in ``sync_mode``: delivered), False when it
+        was dropped (reported to ``on_drop`` and counted). Raises TypeError/ValueError for an
+        invalid or oversized batch, naming the field; QueueFullError with ``overflow="raise"``.
+        """
+        item = self._encode(batch)
+        if not self.send:
+            self._queue.note_skipped()
+            return True
+        if self.sync_mode:
+            return self._send_inline([item]) == 1
+        return self._admit(item)
+
+    def enqueue_many(self, batches: Iterable[Any]) -> int:
+        """Enqueue several batches; all are validated first, so none is queued if one is
+        invalid (the error names its index). In ``sync_mode`` they are packed into as few
+        requests as the limits allow. Returns how many were accepted (sync: delivered)."""
+        items = []
+        for index, batch in enumerate(batches):
+            try:
+                items.append(self._encode(batch))
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"batches[{index}]: {error}") from error
+        if not items:
+            return 0
+        if not self.send:
+            for _ in items:
+                self._queue.note_skipped()
+            return len(items)
+        if self.sync_mode:
+            return self._send_inline(items)
+        return sum(self._admit(item) for item in items)
+
+    async def enqueue_async(self, batch: Any) -> bool:
+        """Awaitable ``enqueue``: serializes on the loop (microseconds) and runs anything that
+        would wait (a full queue with ``overflow="block"``, a ``sync_mode`` send) off the loop."""
+        item = self._encode(batch)
+        if not self.send:
+            self._queue.note_skipped()
+            return True
+        if self.sync_mode:
+            return await _off_loop(self._send_inline, [item]) == 1
+        if not self._threads:
+            self._start()
+        admission = self._queue.put(item, wait=False)
+        if admission is WOULD_BLOCK:
+            admission = await _off_loop(self._queue.put, item)
+        return self._accepted(admission)
+
+    def _encode(self, batch: Any) -> QueuedBatch:
+        try:
+            return encode(batch, self._max_batch_bytes, self._ids)
+        except (TypeError, ValueError):
+            self._queue.note_rejected()
+            raise
+
+    def _admit(self, item: QueuedBatch) -> bool:
+        """Queue ``item`` (starting the senders on first use); report what the policy dropped."""
+        if not self._threads:
+            self._start()
+        admission = self._queue.put(item, wait=False)
+        if admission is WOULD_BLOCK:  # overflow="block", queue full: wait, but never on an event loop
+            admission = self._queue.refuse(item) if _on_event_loop() else self._queue.put(item)
+        return self._accepted(admission)
+
+    def _accepted(self, admission: Admission) -> bool:
+        accepted, dropped = admission
+        if dropped is not None:
+            self._report_drop(*dropped)
+        return accepted
+
+    # -- sending ------------------------------------------------------------------------------------
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._threads or self._queue.closed:
+                return
+            lifecycle.ensure_exit_hook()
+            for number in range(1, self.threads + 1):
+                thread = threading.Thread(
+                    target=self._run, name=f"mparticle-uploader-{number}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
+
+    def _run(self) -> None:
+        queue, sender = self._queue, self._sender
+        self._sender_idents.add(threading.get_ident())
+        while True:
+            request = queue.take()
+            if request is None:
+                return
+            self._deliver(queue, sender, request)
+
+    def _send_inline(self, items: List[QueuedBatch]) -> int:
+        """sync_mode: pack ``items`` and send the requests on this thread; returns how many
+        batches were delivered."""
+        pending = deque(items)
+        requests = []
+        while pending:
+            requests.append(take_request(pending, self._request_count, self._request_bytes))
+        queue, sender = self._queue, self._sender
+        if not queue.admit_inline(requests):
+            self._report_drop(CLOSED, items)
+            return 0
+        return sum(self._deliver(queue, sender, request) for request in requests)
+
+    def _deliver(self, queue: BatchQueue, sender: Sender, request: List[QueuedBatch]) -> int:
+        """Send one request, report its failures, settle it; returns the batches delivered."""
+        try:
+            outcomes = sender.send(request)
+        except Exception as error:  # noqa: BLE001 - a bug must not kill the sender or lose batches
+            logger.exception("unexpected error while uploading %d batches", len(request))
+            outcomes = [Outcome(request, ERROR, error)]
+        try:
+            for outcome in outcomes:
+                if outcome.reason is not None:
+                    if outcome.error is not None:
+                        self._callback(self.on_error, outcome.error, outcome.batches)
+                    self._report_drop(outcome.reason, outcome.batches, outcome.error)
+        finally:  # settled after the callbacks ran, so flush() returns once they are reported
+            queue.finish(request, outcomes)
+        return sum(len(o.batches) for o in outcomes if o.reason is None)
+
+    def _wait_or_abandon(self, seconds: float) -> None:
+        """Every transport wait (backoff, Retry-After) ends early once shutdown gives up."""
+        if self._abort.wait(seconds):
+            raise Abandoned()
+
+    def _note_retry(self, error: ApiException, retry: int, delay: float) -> None:
+        self._queue.note_retry(error, error.status or 0)
+
+    # -- reporting ----------------------------------------------------------------------------------
+    def _report_drop(self, reason: str, batches: List[QueuedBatch], error: Optional[BaseException] = None) -> None:
+        now = time.monotonic()
+        if now - self._last_drop_warning >= 5.0:  # at most one warning per 5 s; stats() has the rest
+            self._last_drop_warning = now
+            logger.warning(
+                "dropped %d batch(es): %s%s (further drops are counted in stats() for 5 s)",
+                len(batches),
+                reason,
+                f" ({error!r})" if error is not None else "",
+            )
+        self._callback(self.on_drop, reason, batches)
+
+    def _callback(self, callback: Optional[Callable[..., Any]], *args: Any) -> None:
+        if callback is None:
+            return
+        try:
+            callback(*args)
+        except Exception:  # noqa: BLE001 - a raising callback must never stop delivery
+            logger.exception("BatchUploader callback %r raised", callback)
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    def flush(self, timeout: Optional[float] = None) -> bool:
+        """Send everything queued now (partial requests too) and wait until every batch
+        enqueued before this call is delivered or reported. Returns False on timeout.
+
+        From an ``on_error``/``on_drop`` callback it only starts the sending (it cannot wait
+        for the request that is running the callback)."""
+        if threading.get_ident() in self._sender_idents:
+            return self._queue.flush(0)
+        return self._queue.flush(timeout)
+
+    def shutdown(self, timeout: Optional[float] = 10.0) -> UploaderStats:
+        """Stop accepting batches, deliver what is pending within ``timeout`` seconds (None: no
+        limit), stop the threads, and return the final stats.
+
+        At the deadline, batches still queued are dropped as ``shutdown_timeout`` (reported) and
+        retry waits end; a request still on the wire finishes in the background and counts as
+        ``in_flight``. Idempotent: later calls wait again and return fresh stats."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        queue = self._queue
+        queue.close()
+        if threading.get_ident() in self._sender_idents:  # from a callback: cannot wait for ourselves
+            return queue.stats()
+        if not queue.flush(_remaining(deadline)):
+            self._abort.set()
+            abandoned = queue.abandon()
+            if abandoned:
+                self._report_drop(SHUTDOWN_TIMEOUT, abandoned)
+        for thread in self._threads:
+            thread.join(_remaining(deadline))
+        if not any(thread.is_alive() for thread in self._threads):
+            self._rest.close()
+        return queue.stats()
+
+    @property
+    def closed(self) -> bool:
+        """True once ``shutdown()`` was called: new batches are dropped as ``closed``."""
+        return self._queue.closed
+
+    def stats(self) -> UploaderStats:
+        """Counters and queue state now (see UploaderStats)."""
+        return self._queue.stats()
+
+    async def flush_async(self, timeout: Optional[float] = None) -> bool:
+        """Awaitable ``flush``: waits off the event loop."""
+        return await _off_loop(self.flush, timeout)
+
+    async def shutdown_async(self, timeout: Optional[float] = 10.0) -> UploaderStats:
+        """Awaitable ``shutdown``: waits off the event loop."""
+        return await _off_loop(self.shutdown, timeout)
+
+    def __enter__(self) -> "BatchUploader":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.shutdown()
+
+    async def __aenter__(self) -> "BatchUploader":
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.shutdown_async()
+
+    def _shutdown_at_exit(self, exit_started: float) -> None:
+        if self.closed and not self.stats().pending:
+            return
+        remaining = max(0.0, exit_started + self.exit_timeout - time.monotonic())
+        summary = self.shutdown(remaining)
+        if summary.pending or summary.dropped.get(SHUTDOWN_TIMEOUT):
+            logger.warning(
+                "BatchUploader at exit: %d delivered, %d dropped (%s), %d still in flight",
+                summary.delivered,
+                summary.dropped_total,
+                dict(summary.dropped),
+                summary.pending,
+            )
+
+    def _reset_after_fork(self) -> None:
+        closed = self._queue.closed
+        self._fresh_state()
+        if closed:
+            self._queue.close()
+
+
+def _check(ok: bool, name: str, value: Any, expected: str) -> None:
+    if not ok:
+        raise ValueError(f"Invalid value for `{name}` ({value!r}): expected {expected}")
+
+
+def _remaining(deadline: Optional[float]) -> Optional[float]:
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+async def _off_loop(function: Callable[..., Any], *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args))

@@ -1,0 +1,105 @@
+"""The wire form: each batch serialized once (with its ``source_request_id``), then packed into
+``/bulkevents`` request bodies by concatenation, within the count and byte limits."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from typing import Any, Deque, Dict, List, Optional
+
+from mparticle.models.batch import Batch
+from mparticle.serialization import encode_batch, join_batches
+
+__all__ = ["QueuedBatch", "RequestIds", "body", "encode", "request_size", "take_request"]
+
+
+class QueuedBatch:
+    """One batch as it will be sent: the exact JSON bytes and its ``source_request_id``.
+
+    This is what ``on_drop`` and ``on_error`` receive; ``json()`` parses the bytes back.
+    """
+
+    __slots__ = ("data", "source_request_id", "seq", "queued_at")
+
+    def __init__(self, data: bytes, source_request_id: str, queued_at: float = 0.0) -> None:
+        self.data = data
+        self.source_request_id = source_request_id
+        self.queued_at = queued_at  #: ``time.monotonic()`` when it was enqueued
+        self.seq = 0  #: position in enqueue order (set by the queue)
+
+    def json(self) -> Dict[str, Any]:
+        """The batch as a dict (parsed from the bytes that were, or would have been, sent)."""
+        return json.loads(self.data)  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        return f"<QueuedBatch {self.source_request_id} {len(self.data)} bytes>"
+
+
+class RequestIds:
+    """Fresh ``source_request_id`` values: UUID-4 strings, a random 74-bit prefix per instance
+    and a counter in the last 48 bits (unique without a system call per batch)."""
+
+    def __init__(self) -> None:
+        self._prefix = str(uuid.uuid4())[:24]
+        self._counter = itertools.count(1)
+
+    def __call__(self) -> str:
+        return f"{self._prefix}{next(self._counter):012x}"
+
+
+_STAMP = b'{"source_request_id":"'
+
+
+def encode(batch: Any, max_bytes: int, new_id: RequestIds) -> QueuedBatch:
+    """Validate and serialize ``batch`` (a Batch or its dict form) once.
+
+    A ``source_request_id`` is added to the bytes when the batch has none; the caller's object
+    is never modified. Raises TypeError/ValueError naming the offending field, or when the
+    serialized batch exceeds ``max_bytes``.
+    """
+    if isinstance(batch, Batch):
+        request_id: Optional[str] = batch.source_request_id
+    elif isinstance(batch, dict):
+        request_id = batch.get("source_request_id")
+        if request_id is None and "source_request_id" in batch:  # explicit None: leave it out
+            batch = {k: v for k, v in batch.items() if k != "source_request_id"}
+    else:
+        raise TypeError(f"expected a Batch or a dict, got {type(batch).__name__}")
+    data = encode_batch(batch, max_bytes)
+    if request_id is None:
+        request_id = new_id()
+        rest = (b'",', memoryview(data)[1:]) if len(data) > 2 else (b'"}',)
+        data = b"".join((_STAMP, request_id.encode("ascii"), *rest))
+        if len(data) > max_bytes:
+            raise ValueError(
+                f"batch is {len(data)} bytes serialized with its source_request_id, "
+                f"over the {max_bytes}-byte limit per batch"
+            )
+    return QueuedBatch(data, str(request_id))
+
+
+def request_size(count: int, data_bytes: int) -> int:
+    """Bytes of a bulk body holding ``count`` batches of ``data_bytes`` in all: ``[a,b,...]``."""
+    return data_bytes + count + 1
+
+
+def take_request(source: Deque[QueuedBatch], max_count: int, max_bytes: int) -> List[QueuedBatch]:
+    """Pop from the left of ``source`` the batches of the next request (at least one): as many
+    as fit in ``max_count`` batches and a ``max_bytes`` body, in order."""
+    taken = [source.popleft()]
+    size = request_size(1, len(taken[0].data))
+    while source and len(taken) < max_count:
+        size += len(source[0].data) + 1
+        if size > max_bytes:
+            break
+        taken.append(source.popleft())
+    return taken
+
+
+def body(batches: List[QueuedBatch]) -> bytes:
+    """The bulk request body (a JSON array) from the serialized batches."""
+    return join_batches([b.data for b in batches])

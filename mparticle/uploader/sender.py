@@ -1,0 +1,83 @@
+"""Sending one packed request: POST ``/bulkevents`` through the core's pipeline and retries,
+split a refused multi-batch request to isolate the bad batches, and say what happened."""
+
+from __future__ import annotations
+
+from typing import Callable, List
+
+from mparticle.api_client import ApiClient
+from mparticle.rest import ApiException
+from mparticle.uploader.packing import QueuedBatch, body
+from mparticle.uploader.stats import (
+    REJECTED,
+    RETRIES_EXHAUSTED,
+    SHUTDOWN_TIMEOUT,
+    UNAUTHORIZED,
+    Outcome,
+)
+
+__all__ = ["Abandoned", "Sender", "drop_reason"]
+
+BULK_PATH = "/bulkevents"
+#: Statuses that may be caused by one batch of a request: split it and send the halves.
+SPLIT_STATUSES = frozenset({400, 413})
+_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+_GZIP_HEADERS = {**_HEADERS, "Content-Encoding": "gzip"}
+
+
+class Abandoned(Exception):
+    """Raised out of a retry wait once the uploader has given up (shutdown deadline passed)."""
+
+
+def drop_reason(error: ApiException) -> str:
+    """The drop reason for a request that failed for good with ``error``."""
+    if error.status in (401, 403):
+        return UNAUTHORIZED
+    if not error.status or error.status == 429 or error.status >= 500:
+        return RETRIES_EXHAUSTED
+    return REJECTED
+
+
+class Sender:
+    """Posts batches with ``client`` (whose transport retries 429, 5xx and network failures).
+
+    ``abandoned()`` tells when to stop trying: remaining batches are then reported as
+    ``shutdown_timeout`` without another attempt.
+    """
+
+    def __init__(self, client: ApiClient, gzip: bool, abandoned: Callable[[], bool]) -> None:
+        self.client = client
+        self.gzip = gzip
+        self.abandoned = abandoned
+
+    def send(self, batches: List[QueuedBatch]) -> List[Outcome]:
+        """Deliver ``batches`` (one request's worth) and return what happened to each of them."""
+        if self.abandoned():
+            return [Outcome(batches, SHUTDOWN_TIMEOUT)]
+        try:
+            self._post(batches)
+        except Abandoned:
+            return [Outcome(batches, SHUTDOWN_TIMEOUT)]
+        except ApiException as error:
+            if error.status in SPLIT_STATUSES and len(batches) > 1:
+                middle = len(batches) // 2
+                return self.send(batches[:middle]) + self.send(batches[middle:])
+            return [Outcome(batches, drop_reason(error), error)]
+        return [Outcome(batches)]
+
+    def _post(self, batches: List[QueuedBatch]) -> None:
+        payload = body(batches)
+        headers = _HEADERS
+        if self.gzip:
+            import gzip
+
+            payload = gzip.compress(payload, compresslevel=6, mtime=0)
+            headers = _GZIP_HEADERS
+        self.client.call_api(
+            BULK_PATH,
+            "POST",
+            header_params=headers,
+            body=payload,
+            auth_settings=["basic"],
+            _return_http_data_only=True,
+        )

@@ -1,0 +1,126 @@
+"""What happened to the batches: drop reasons and the :class:`UploaderStats` snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
+
+if TYPE_CHECKING:
+    from mparticle.uploader.packing import QueuedBatch
+
+__all__ = [
+    "CLOSED",
+    "ERROR",
+    "QUEUE_FULL",
+    "REJECTED",
+    "RETRIES_EXHAUSTED",
+    "SHUTDOWN_TIMEOUT",
+    "UNAUTHORIZED",
+    "Outcome",
+    "UploaderStats",
+]
+
+# Why a batch was dropped: the ``reason`` given to ``on_drop`` and the keys of ``stats().dropped``.
+QUEUE_FULL = "queue_full"  #: the overflow policy refused or evicted it
+CLOSED = "closed"  #: enqueued after shutdown()
+REJECTED = "rejected"  #: the server refused it (400/413 on this batch alone, other 4xx)
+UNAUTHORIZED = "unauthorized"  #: 401/403: bad credentials, never retried
+RETRIES_EXHAUSTED = "retries_exhausted"  #: 429/5xx/network failures the retry policy gave up on
+SHUTDOWN_TIMEOUT = "shutdown_timeout"  #: still queued or retrying when shutdown's deadline passed
+ERROR = "error"  #: an unexpected error in the uploader itself (logged with its traceback)
+
+
+@dataclass(frozen=True)
+class UploaderStats:
+    """A consistent snapshot of an uploader's counters (``BatchUploader.stats()``).
+
+    Every valid batch passed to ``enqueue`` is counted once in ``enqueued`` and ends in exactly
+    one of ``delivered``, ``dropped`` (by reason), ``skipped`` (``send=False``) or, for now,
+    ``pending``: ``enqueued == delivered + dropped_total + skipped + pending`` always holds.
+    """
+
+    enqueued: int = 0  #: valid batches accepted by enqueue (including ones the overflow policy dropped)
+    delivered: int = 0  #: batches the server accepted (2xx)
+    dropped: Mapping[str, int] = field(default_factory=dict)  #: dropped batches by reason
+    skipped: int = 0  #: validated but not sent because ``send=False``
+    rejected: int = 0  #: refused at enqueue with an exception (invalid, too large, or ``overflow="raise"``)
+    retried: int = 0  #: requests sent again after a 429, 5xx or network failure
+    retries_by_status: Mapping[int, int] = field(default_factory=dict)  #: the same, by status (0: network)
+    requests: int = 0  #: successful bulk requests
+    queued: int = 0  #: batches waiting in the queue
+    queued_bytes: int = 0  #: their serialized size
+    in_flight: int = 0  #: batches taken by a sender and not settled yet
+    last_error: Optional[BaseException] = None  #: the most recent failure (attempt or final)
+    last_error_time: Optional[float] = None  #: when it happened (``time.time()``)
+    last_success_time: Optional[float] = None  #: when a request last succeeded (``time.time()``)
+
+    @property
+    def dropped_total(self) -> int:
+        """All dropped batches, whatever the reason."""
+        return sum(self.dropped.values())
+
+    @property
+    def pending(self) -> int:
+        """Batches neither delivered nor dropped yet (queued or in flight)."""
+        return self.queued + self.in_flight
+
+
+class Counters:
+    """The mutable counters behind :class:`UploaderStats` (guarded by the queue's lock)."""
+
+    __slots__ = (
+        "enqueued",
+        "delivered",
+        "dropped",
+        "skipped",
+        "rejected",
+        "retried",
+        "retries_by_status",
+        "requests",
+        "last_error",
+        "last_error_time",
+        "last_success_time",
+    )
+
+    def __init__(self) -> None:
+        self.enqueued = 0
+        self.delivered = 0
+        self.dropped: Dict[str, int] = {}
+        self.skipped = 0
+        self.rejected = 0
+        self.retried = 0
+        self.retries_by_status: Dict[int, int] = {}
+        self.requests = 0
+        self.last_error: Optional[BaseException] = None
+        self.last_error_time: Optional[float] = None
+        self.last_success_time: Optional[float] = None
+
+    def drop(self, reason: str, count: int) -> None:
+        self.dropped[reason] = self.dropped.get(reason, 0) + count
+
+    def snapshot(self, queued: int, queued_bytes: int, in_flight: int) -> UploaderStats:
+        return UploaderStats(
+            enqueued=self.enqueued,
+            delivered=self.delivered,
+            dropped=dict(self.dropped),
+            skipped=self.skipped,
+            rejected=self.rejected,
+            retried=self.retried,
+            retries_by_status=dict(self.retries_by_status),
+            requests=self.requests,
+            queued=queued,
+            queued_bytes=queued_bytes,
+            in_flight=in_flight,
+            last_error=self.last_error,
+            last_error_time=self.last_error_time,
+            last_success_time=self.last_success_time,
+        )
+
+
+@dataclass
+class Outcome:
+    """What happened to some batches of one request: delivered (``reason`` None) or dropped."""
+
+    batches: List["QueuedBatch"]
+    reason: Optional[str] = None
+    error: Optional[BaseException] = None
