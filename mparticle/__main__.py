@@ -1,4 +1,5 @@
 """``python -m mparticle``: the command line."""
+
 import sys
 
 from mparticle.cli import main

@@ -1,17 +1,119 @@
-"""The ``mparticle`` command line (also ``python -m mparticle``)."""
+"""The ``mparticle`` command line (also ``python -m mparticle``).
+
+Commands: ``send`` (validate and upload batch files, with checkpoint and resume),
+``validate`` (report problems by file, line and path), ``serve`` (a local Events API
+endpoint with scripted faults) and ``demo``. See ``docs/CLI.md``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import List, Optional
+from typing import Any, List, Optional, TextIO
+
+from mparticle.cli_send import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL
+
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-parser per command."""
-    parser = argparse.ArgumentParser(prog="mparticle", description="mParticle Events API tools")
+    parser = argparse.ArgumentParser(
+        prog="mparticle",
+        description="mParticle Events API tools",
+        epilog="exit codes: 0 success, 1 partial (rejects or undelivered batches), 2 failure, 130 interrupted",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    send = commands.add_parser(
+        "send",
+        help="validate batch files and upload them (JSON, JSON array or JSON Lines; - for stdin)",
+        description="Validate batch files and upload the valid batches; invalid ones go to a reject file.",
+    )
+    send.add_argument("files", nargs="+", metavar="FILE", help="batch files; - reads stdin")
+    send.add_argument("--historical", action="store_true", help="send to /bulkevents/historical (data > 30 days old)")
+    send.add_argument("--dry-run", action="store_true", help="validate and write rejects only; send nothing")
+    send.add_argument("--resume", action="store_true", help="skip the records the checkpoint marks done")
+    send.add_argument("--checkpoint", metavar="PATH", help="checkpoint file (default: FIRST_INPUT.checkpoint.json)")
+    send.add_argument(
+        "--checkpoint-interval",
+        type=_positive_float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how often the checkpoint is saved during the run (default: 2)",
+    )
+    send.add_argument("--reject-file", metavar="PATH", help="reject file (default: FIRST_INPUT.rejects.jsonl)")
+    send.add_argument("--concurrency", type=int, default=4, metavar="N", help="parallel requests (default: 4)")
+    send.add_argument(
+        "--max-retries",
+        type=_non_negative_int,
+        default=5,
+        metavar="N",
+        help="retries per request on 429, 5xx and connection errors (default: 5)",
+    )
+    send.add_argument(
+        "--retry-timeout",
+        type=_positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="time budget per request, retries included (default: 60)",
+    )
+    send.add_argument(
+        "--shutdown-timeout",
+        type=_non_negative_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="on Ctrl-C, how long to wait for batches in flight (default: 10)",
+    )
+    send.add_argument(
+        "--progress",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="progress bar on stderr (auto: when stderr is a terminal)",
+    )
+    send.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
+    send.add_argument("--engine", choices=["auto", "uploader", "pool"], default="auto", help=argparse.SUPPRESS)
+    add_connection_flags(send)
+
+    check = commands.add_parser(
+        "validate",
+        help="check batch files against the Events API rules",
+        description="Print each problem as FILE:LINE: PATH: MESSAGE [RULE]; exit 1 when any batch is invalid.",
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="batch files; - reads stdin")
+    check.add_argument("--historical", action="store_true", help="also apply the /bulkevents/historical rules")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run a local Events API endpoint on 127.0.0.1 (with scripted faults)",
+        description="Serve /v2/events, /v2/bulkevents and /v2/bulkevents/historical on 127.0.0.1 until Ctrl-C.",
+    )
+    serve.add_argument("--port", type=_port, default=0, help="port to listen on (default: 0, any free port)")
+    serve.add_argument("--api-key", default="test-key", help="key to accept (default: test-key)")
+    serve.add_argument("--api-secret", default="test-secret", help="secret to accept (default: test-secret)")
+    serve.add_argument("--fault-rate-429", type=_rate, default=0.0, metavar="F", help="answer this share with 429")
+    serve.add_argument("--fault-rate-503", type=_rate, default=0.0, metavar="F", help="answer this share with 503")
+    serve.add_argument("--drop-rate", type=_rate, default=0.0, metavar="F", help="close this share without answer")
+    serve.add_argument(
+        "--retry-after",
+        metavar="VALUE",
+        help="Retry-After of the 429 answers: seconds, an HTTP date, or 'mixed' (0 or absent)",
+    )
+    serve.add_argument(
+        "--script",
+        metavar="LIST",
+        help="answers for the next requests, in order, e.g. 429,503,drop,202 (then normal behaviour)",
+    )
+    serve.add_argument("--delay", type=_non_negative_float, default=0.0, metavar="SECONDS", help="answer late")
+    serve.add_argument("--seed", type=int, help="seed for the random faults")
+    serve.add_argument("--max-batches", type=int, default=100, metavar="N", help="batches per request (default 100)")
+    serve.add_argument(
+        "--max-request-bytes", type=int, default=256 * 1024, metavar="N", help="request size limit (default 256 KB)"
+    )
+    serve.add_argument("--requests-only", action="store_true", help="one line per request, no line per batch")
+
     demo = commands.add_parser("demo", help="send example batches (to a local endpoint without credentials)")
     add_connection_flags(demo)
     return parser
@@ -29,10 +131,125 @@ def add_connection_flags(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run a command; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_FAILURE
     if args.command == "demo":
         from mparticle import demo
 
         return demo.run(args.api_key, args.api_secret, args.host, args.pod)
-    build_parser().print_help(sys.stderr)
-    return 2
+    if args.command == "send":
+        from mparticle.cli_send import run_send
+
+        return run_send(args)
+    if args.command == "validate":
+        return run_validate(args)
+    if args.command == "serve":
+        from mparticle.cli_serve import run_serve
+
+        return run_serve(args)
+    parser.print_help(sys.stderr)
+    return EXIT_FAILURE
+
+
+# -- validate ---------------------------------------------------------------------------------
+
+
+def run_validate(
+    args: argparse.Namespace, stdin: Optional[Any] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None
+) -> int:
+    """``mparticle validate``: one line per problem; 0 all valid, 1 some invalid, 2 unreadable input."""
+    from mparticle.cli_input import RecordReader
+    from mparticle.validation import validate
+
+    out = out or sys.stdout
+    err = err or sys.stderr
+    stdin = stdin if stdin is not None else sys.stdin.buffer
+    batches = invalid = problems = 0
+    unreadable = False
+    for name in args.files:
+        display = "<stdin>" if name == "-" else name
+        try:
+            handle = stdin if name == "-" else open(name, "rb")
+        except OSError as exc:
+            print(f"mparticle validate: error: cannot read {name}: {exc.strerror or exc}", file=err)
+            unreadable = True
+            continue
+        try:
+            for record in RecordReader(handle):
+                batches += 1
+                prefix = "" if record.array_index is None else f"[{record.array_index}]"
+                if record.error is not None:
+                    found = [(prefix or "<batch>", record.error, "json")]
+                else:
+                    found = [
+                        (_join_path(prefix, p.path), p.message, p.rule)
+                        for p in validate(record.value, historical=args.historical)
+                    ]
+                if found:
+                    invalid += 1
+                    problems += len(found)
+                    if not args.quiet:
+                        for path, message, rule in found:
+                            print(f"{display}:{record.line}: {path}: {message} [{rule}]", file=out)
+        except OSError as exc:
+            print(f"mparticle validate: error reading {name}: {exc}", file=err)
+            unreadable = True
+        finally:
+            if handle is not stdin:
+                handle.close()
+    print(
+        f"validate: {batches:,} batches, {batches - invalid:,} valid, {invalid:,} invalid ({problems:,} problems)",
+        file=err,
+    )
+    if unreadable:
+        return EXIT_FAILURE
+    return EXIT_PARTIAL if invalid else EXIT_OK
+
+
+def _join_path(prefix: str, path: str) -> str:
+    if not path:
+        return prefix or "<batch>"
+    if not prefix or path.startswith("["):
+        return prefix + path
+    return f"{prefix}.{path}"
+
+
+# -- argument types ---------------------------------------------------------------------------
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535")
+    return value

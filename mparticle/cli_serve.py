@@ -1,0 +1,159 @@
+"""``mparticle serve``: the embedded Events API endpoint on 127.0.0.1 for local development.
+
+Prints the base URL, then one line per request received and one per accepted batch, until
+Ctrl-C (or SIGTERM). Faults can be scripted (``--script 429,503,drop``) or drawn at random
+(``--fault-rate-429``, ``--fault-rate-503``, ``--drop-rate``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import signal
+import sys
+import threading
+import time
+from typing import Any, Dict, List, Optional, TextIO
+
+from mparticle.testing import Fault, LocalEventsServer, RecordedRequest
+
+__all__ = ["parse_script", "run_serve", "describe_request", "describe_batch"]
+
+
+def parse_script(text: str, retry_after: Optional[str] = None) -> List[Fault]:
+    """``"429,503,drop,202"`` → faults (``drop`` closes the connection; 202 answers normally)."""
+    faults: List[Fault] = []
+    for token in (t.strip().lower() for t in text.split(",")):
+        if not token:
+            continue
+        if token == "drop":
+            faults.append(Fault(drop=True))
+            continue
+        try:
+            status = int(token)
+        except ValueError:
+            raise ValueError(f"--script: {token!r} is not a status code or 'drop'") from None
+        if not 100 <= status <= 599:
+            raise ValueError(f"--script: {status} is not an HTTP status")
+        faults.append(Fault(status=status, retry_after=retry_after if status == 429 else None))
+    return faults
+
+
+def describe_request(request: RecordedRequest) -> str:
+    """``12:00:01 POST /v2/bulkevents -> 202, 3 batches, 1.2 KB``."""
+    stamp = time.strftime("%H:%M:%S")
+    answer = "dropped" if request.status == 0 else str(request.status)
+    text = f"{stamp} {request.method} {request.path} -> {answer}"
+    if request.status == 202:
+        text += f", {len(request.batches)} batch{'es' if len(request.batches) != 1 else ''}"
+    text += f", {request.wire_size or len(request.body):,} bytes"
+    if request.faulted and request.status != 202:
+        text += " (fault)"
+    if request.error:
+        text += f": {request.error}"
+    return text
+
+
+def describe_batch(batch: Dict[str, Any]) -> str:
+    """``environment, identities, event types`` of one accepted batch, on one line."""
+    identities = batch.get("user_identities") or {}
+    who = ", ".join(f"{k}={v}" for k, v in identities.items()) if isinstance(identities, dict) else "?"
+    events = batch.get("events") or []
+    kinds: Dict[str, int] = {}
+    for event in events if isinstance(events, list) else []:
+        kind = event.get("event_type", "?") if isinstance(event, dict) else "?"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    listed = ", ".join(f"{k} x{n}" if n > 1 else k for k, n in kinds.items()) or "no events"
+    parts = [str(batch.get("environment", "-")), who or "no identities", listed]
+    if batch.get("source_request_id"):
+        parts.append(f"source_request_id={batch['source_request_id']}")
+    return "    batch: " + "; ".join(parts)
+
+
+def _start(server: LocalEventsServer, port: int) -> None:
+    """Start ``server`` on ``port`` (0: any free port)."""
+    if port == 0:
+        server.start()
+        return
+    # LocalEventsServer binds an ephemeral port; bind the requested one instead.
+    from mparticle import testing
+
+    base: Any = testing._Server
+
+    class _PortServer(base):  # type: ignore[misc,valid-type]
+        def server_bind(self) -> None:
+            self.server_address = (testing._HOST, port)
+            super().server_bind()
+
+    testing._Server = _PortServer  # type: ignore[misc]
+    try:
+        server.start()
+    finally:
+        testing._Server = base  # type: ignore[misc]
+
+
+def run_serve(args: argparse.Namespace, out: Optional[TextIO] = None, stop: Optional[threading.Event] = None) -> int:
+    """Serve until Ctrl-C/SIGTERM (or ``stop`` is set); returns 0, or 2 on a usage error."""
+    out = out or sys.stdout
+    try:
+        script = parse_script(args.script, args.retry_after) if args.script else []
+        options: Dict[str, Any] = {"max_request_bytes": args.max_request_bytes, "max_batches": args.max_batches}
+        if "port" in inspect.signature(LocalEventsServer).parameters:
+            options["port"] = args.port
+        server = LocalEventsServer(args.api_key, args.api_secret, **options)
+        if args.fault_rate_429 or args.fault_rate_503 or args.drop_rate:
+            server.set_fault_rates(
+                throttle=args.fault_rate_429,
+                throttle_retry_after=args.retry_after,
+                unavailable=args.fault_rate_503,
+                drop=args.drop_rate,
+                seed=args.seed,
+            )
+        if script:
+            server.script(*script)
+        if args.delay:
+            server.hang(args.delay)
+        _start(server, 0 if "port" in options else args.port)
+    except (ValueError, OSError) as exc:
+        print(f"mparticle serve: error: {exc}", file=sys.stderr)
+        return 2
+    stop = stop or threading.Event()
+    previous: Dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())  # type: ignore[union-attr]
+    try:
+        print(
+            f"Listening on {server.url}  (key {args.api_key!r}, secret {args.api_secret!r}); Ctrl-C to stop", file=out
+        )
+        print(
+            f"  export MPARTICLE_HOST={server.url} MPARTICLE_API_KEY={args.api_key} "
+            f"MPARTICLE_API_SECRET={args.api_secret}",
+            file=out,
+        )
+        out.flush()
+        seen = 0
+        while True:
+            stopping = stop.wait(0.1)
+            if server.request_count != seen:
+                requests = server.requests
+                for request in requests[seen:]:
+                    print(describe_request(request), file=out)
+                    if not args.requests_only:
+                        for batch in request.batches:
+                            print(describe_batch(batch), file=out)
+                seen = len(requests)
+                out.flush()
+            if stopping:
+                break
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        server.stop()
+    counts = ", ".join(f"{'dropped' if s == 0 else s}: {n}" for s, n in sorted(server.status_counts.items()))
+    print(
+        f"served {server.request_count} requests ({counts or 'none'}), {server.accepted_count} batches accepted",
+        file=out,
+    )
+    out.flush()
+    return 0
