@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import KEY, SECRET
 
 import mparticle
 from mparticle import ApiClient, Batch, Configuration
 from mparticle.models import ApiResponse, ApiResponseErrors, GeoLocation
 from mparticle.rest import ApiException, RESTClientObject
 from mparticle.testing import LocalEventsServer
-
-from conftest import KEY, SECRET
 
 
 class _Body:
