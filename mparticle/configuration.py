@@ -66,7 +66,7 @@ class Configuration:
         self.proxy: Optional[str] = None
         self.proxy_headers: Optional[Dict[str, str]] = None
         self.connect_timeout: float = 3.0
-        self.read_timeout: float = 10.0
+        self.read_timeout: float = 5.0
         self._retries = RetryPolicy()
         self.max_batches_per_request: int = 100
         self.max_request_bytes: int = 256 * 1024
@@ -189,8 +189,12 @@ class Configuration:
 
     def get_basic_auth_token(self) -> str:
         """``Basic base64(api_key:api_secret)`` (UTF-8)."""
-        credentials = "{0}:{1}".format(self.api_key or "", self.api_secret or "")
-        return "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+        credentials = (self.api_key or "", self.api_secret or "")
+        cached = self.__dict__.get("_auth_cache")
+        if cached is None or cached[0] != credentials:
+            token = "Basic " + base64.b64encode("{0}:{1}".format(*credentials).encode("utf-8")).decode("ascii")
+            cached = self.__dict__["_auth_cache"] = (credentials, token)
+        return cached[1]
 
     def auth_settings(self) -> Dict[str, Dict[str, str]]:
         """The auth header, recomputed on each call so credential changes take effect."""

@@ -126,7 +126,11 @@ class RESTClientObject:
         self.sleep = sleep
         self.on_retry = on_retry
         self._pool_settings: Optional[Tuple[Any, ...]] = None
+        self._host_pools: Dict[str, Tuple[Any, str]] = {}
         self.pool_manager = self._build_pool()
+        from urllib3 import Retry
+
+        self._no_retries = Retry.from_int(False, redirect=False)  # shared: Retry objects are immutable
 
     # -- the pool -------------------------------------------------------------------------------
     def _settings(self) -> Tuple[Any, ...]:
@@ -150,6 +154,7 @@ class RESTClientObject:
 
         c = self.config
         self._pool_settings = self._settings()
+        self._host_pools = {}
         kwargs: Dict[str, Any] = {
             "num_pools": self.pools_size,
             "maxsize": self.maxsize or c.connection_pool_size or 1,
@@ -168,6 +173,19 @@ class RESTClientObject:
             old, self.pool_manager = self.pool_manager, self._build_pool()
             old.clear()
         return self.pool_manager
+
+    def _host_pool(self, manager: urllib3.PoolManager, url: str) -> Tuple[Any, str]:
+        """The connection pool and request path for ``url``, parsed once per URL."""
+        cached = self._host_pools.get(url)
+        if cached is None or cached[0].pool is None:  # new URL, or the pool was closed/evicted
+            from urllib3.util import parse_url
+
+            parsed = parse_url(url)
+            cached = (manager.connection_from_host(parsed.host, parsed.port, parsed.scheme), parsed.request_uri)
+            if len(self._host_pools) > 64:
+                self._host_pools.clear()
+            self._host_pools[url] = cached
+        return cached
 
     def close(self) -> None:
         """Close the pool's connections (new ones open on the next request)."""
@@ -238,16 +256,18 @@ class RESTClientObject:
 
         started = time.monotonic()
         try:
-            raw = self._pool().request(
-                method,
-                url,
-                body=payload,
-                fields=fields,
-                headers=headers,
-                timeout=timeout,
-                retries=False,
-                redirect=False,
-            )
+            manager = self._pool()
+            if fields is None and not self.config.proxy:  # the common case: straight to the host's pool
+                host_pool, path = self._host_pool(manager, url)
+                raw = host_pool.urlopen(
+                    method, path, body=payload, headers=headers, timeout=timeout,
+                    retries=self._no_retries, redirect=False, assert_same_host=False,
+                )
+            else:
+                raw = manager.request(
+                    method, url, body=payload, fields=fields, headers=headers, timeout=timeout,
+                    retries=self._no_retries, redirect=False,
+                )
         except Urllib3Error as exc:
             logger.debug("%s %s failed: %s", method, url, exc.__class__.__name__)
             raise ApiException(0, f"{exc.__class__.__name__}: {exc}") from exc
@@ -458,9 +478,18 @@ def _attempt_timeout(override: Timeout, config: Any, deadline: Optional[float]) 
     else:
         connect = read = float(override)
     if deadline is not None:
-        left = max(0.001, deadline - time.monotonic())
-        connect, read = min(connect, left), min(read, left)
-    return urllib3.Timeout(connect=connect, read=read)
+        left = deadline - time.monotonic()
+        if left < read or left < connect:
+            left = max(0.001, left)
+            return urllib3.Timeout(connect=min(connect, left), read=min(read, left))
+    key = (connect, read)
+    timeout = _TIMEOUTS.get(key)
+    if timeout is None:  # Timeout objects are immutable: one per setting is enough
+        timeout = _TIMEOUTS[key] = urllib3.Timeout(connect=connect, read=read)
+    return timeout
+
+
+_TIMEOUTS: Dict[Tuple[float, float], Any] = {}
 
 
 def _is_permanent(cause: Optional[BaseException]) -> bool:

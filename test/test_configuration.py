@@ -118,7 +118,7 @@ def test_to_debug_report_names_this_version() -> None:
 
 def test_retries_and_timeouts_settings() -> None:
     c = mparticle.Configuration()
-    assert c.retries == RetryPolicy() and c.timeout == (3.0, 10.0)
+    assert c.retries == RetryPolicy() and c.timeout == (3.0, 5.0)
     c.retries = 5
     assert c.retries.max_retries == 5
     c.retries = None

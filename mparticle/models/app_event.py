@@ -20,7 +20,7 @@ class AppEvent(Model):
     fields = (
         *EVENT_FIELDS,
         Field("custom_event_type", enum=CUSTOM_EVENT_TYPES, default="other"),
-        Field("event_name"),
+        Field("event_name", required="Event Name is required."),
         Field("media_info", "MediaInfo"),
         Field(
             "custom_flags",
@@ -36,10 +36,6 @@ class AppEvent(Model):
         "media_info",
         "custom_flags",
     )
-
-    def _validate(self) -> None:
-        if self.event_name is None:
-            raise ValueError("Event Name is required.")
 
     @classmethod
     def create_attribution_event(cls, publisher: Any = None, campaign: Any = None) -> "AppEvent":

@@ -25,7 +25,7 @@ registry: Dict[str, "type[Model]"] = {}
 class Field:
     """One declared field: attribute name, swagger type string, JSON key and checks."""
 
-    __slots__ = ("name", "type", "key", "enum", "check", "default", "factory", "doc")
+    __slots__ = ("name", "type", "key", "enum", "check", "default", "factory", "required", "doc")
 
     def __init__(
         self,
@@ -37,6 +37,7 @@ class Field:
         check: Optional[Validator] = None,
         default: Any = None,
         factory: Optional[Callable[[], Any]] = None,
+        required: Optional[str] = None,
         doc: str = "",
     ) -> None:
         self.name = name
@@ -46,6 +47,7 @@ class Field:
         self.check = check
         self.default = default
         self.factory = factory
+        self.required = required  # the ValueError message when a constructor gets None
         self.doc = doc
 
     def validator(self) -> Optional[Validator]:
@@ -374,6 +376,10 @@ def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., Non
             namespace["_factory_" + f.name] = f.factory
             lines.append(f"    if {f.name} is None:")
             lines.append(f"        {f.name} = _factory_{f.name}()")
+        if f.required is not None:
+            namespace["_required_" + f.name] = f.required
+            lines.append(f"    if {f.name} is None:")
+            lines.append(f"        raise ValueError(_required_{f.name})")
         lines.append(f"    if {f.name} is not None:")
         if f.name in validators:
             validate = validators[f.name]
