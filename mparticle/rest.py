@@ -323,129 +323,39 @@ class RESTClientObject:
             return None
         return delay if time.monotonic() + delay < deadline else None
 
-    # -- the generated client's convenience methods -------------------------------------------------
-    def GET(
-        self,
-        url: str,
-        headers: Any = None,
-        query_params: Any = None,
-        _request_timeout: Timeout = None,
-    ) -> RESTResponse:  # noqa: N802
-        return self.request(
-            "GET",
-            url,
-            headers=headers,
-            query_params=query_params,
-            _request_timeout=_request_timeout,
-        )
+    # -- the generated client's per-method names: GET, HEAD, OPTIONS, DELETE, POST, PUT, PATCH --
+    GET: "_Verb"
+    HEAD: "_Verb"
+    OPTIONS: "_Verb"
+    DELETE: "_Verb"
+    POST: "_Verb"
+    PUT: "_Verb"
+    PATCH: "_Verb"
 
-    def HEAD(
-        self,
-        url: str,
-        headers: Any = None,
-        query_params: Any = None,
-        _request_timeout: Timeout = None,
-    ) -> RESTResponse:  # noqa: N802
-        return self.request(
-            "HEAD",
-            url,
-            headers=headers,
-            query_params=query_params,
-            _request_timeout=_request_timeout,
-        )
 
-    def OPTIONS(
-        self,
+_Verb = Callable[..., RESTResponse]
+
+
+def _verb(method: str) -> Callable[..., RESTResponse]:
+    def call(
+        self: RESTClientObject,
         url: str,
         headers: Any = None,
         query_params: Any = None,
         post_params: Any = None,
         body: Any = None,
+        _preload_content: bool = True,
         _request_timeout: Timeout = None,
-    ) -> RESTResponse:  # noqa: N802,E501
-        return self.request(
-            "OPTIONS",
-            url,
-            query_params,
-            headers,
-            body,
-            post_params,
-            _request_timeout=_request_timeout,
-        )
+    ) -> RESTResponse:
+        return self.request(method, url, query_params, headers, body, post_params, _request_timeout=_request_timeout)
 
-    def DELETE(
-        self,
-        url: str,
-        headers: Any = None,
-        query_params: Any = None,
-        body: Any = None,
-        _request_timeout: Timeout = None,
-    ) -> RESTResponse:  # noqa: N802
-        return self.request(
-            "DELETE",
-            url,
-            query_params,
-            headers,
-            body,
-            _request_timeout=_request_timeout,
-        )
+    call.__name__ = call.__qualname__ = method
+    call.__doc__ = f"Send a {method} request (see :meth:`RESTClientObject.request`)."
+    return call
 
-    def POST(
-        self,
-        url: str,
-        headers: Any = None,
-        query_params: Any = None,
-        post_params: Any = None,
-        body: Any = None,
-        _request_timeout: Timeout = None,
-    ) -> RESTResponse:  # noqa: N802,E501
-        return self.request(
-            "POST",
-            url,
-            query_params,
-            headers,
-            body,
-            post_params,
-            _request_timeout=_request_timeout,
-        )
 
-    def PUT(
-        self,
-        url: str,
-        headers: Any = None,
-        query_params: Any = None,
-        post_params: Any = None,
-        body: Any = None,
-        _request_timeout: Timeout = None,
-    ) -> RESTResponse:  # noqa: N802,E501
-        return self.request(
-            "PUT",
-            url,
-            query_params,
-            headers,
-            body,
-            post_params,
-            _request_timeout=_request_timeout,
-        )
-
-    def PATCH(
-        self,
-        url: str,
-        headers: Any = None,
-        query_params: Any = None,
-        post_params: Any = None,
-        body: Any = None,
-        _request_timeout: Timeout = None,
-    ) -> RESTResponse:  # noqa: N802,E501
-        return self.request(
-            "PATCH",
-            url,
-            query_params,
-            headers,
-            body,
-            post_params,
-            _request_timeout=_request_timeout,
-        )
+for _method in _METHODS:
+    setattr(RESTClientObject, _method, _verb(_method))
 
 
 def _encode_body(method: str, body: Any, post_params: Any, headers: Dict[str, str]) -> Tuple[Optional[bytes], Any]:
