@@ -4,11 +4,13 @@
 :func:`validate_request` checks a bulk request (a list of batches). Both return a list of
 :class:`Problem` (``path``, ``rule``, ``message``), empty when everything is valid.
 
-The rules are *data*: the tables below (``BATCH``, ``EVENT_DATA``, ``DEVICE_INFO``, ...) say
-which keys an object may have, of which type, which are required and which values an enum
-allows; a handful of spec classes (:class:`Obj`, :class:`ListOf`, :class:`MapOf`, ...) interpret
-them. The reference is ``shared/spec/schema.md`` (sections 2-6 for fields, 8 for limits and the
-historical rules), itself based on the live Events API JSON Schema ("SCHEMA-2026").
+The rules are *data*: each table below (``BATCH``, ``EVENT_DATA``, ``DEVICE_INFO``, ...) is an
+object's model (its declared keys, types and enums, read by :func:`_spec_from_model`) plus what
+the schema adds: required keys, UUID and IP formats, length and count limits, closed or open
+objects, enum values that differ, keys the model lacks. A handful of spec classes
+(:class:`Obj`, :class:`ListOf`, :class:`MapOf`, ...) interpret them. The reference is
+``shared/spec/schema.md`` (sections 2-6 for fields, 8 for limits and the historical rules),
+itself based on the live Events API JSON Schema ("SCHEMA-2026").
 
 Conventions:
 
@@ -37,23 +39,37 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Type
 
-from mparticle.models import application_state_transition_event as _transition
-from mparticle.models import device_current_state as _device_state
-from mparticle.models import media_info as _media
-from mparticle.models import product_action as _product_action
-from mparticle.models import profile_event as _profile
-from mparticle.models import promotion_action as _promotion_action
-from mparticle.models import push_message_event as _push
-from mparticle.models import source_information as _source
-from mparticle.models.application_information import OPERATING_SYSTEMS
+from mparticle.models import (
+    ApplicationInformation,
+    AttributionInfo,
+    Batch,
+    BatchContext,
+    ConsentState,
+    DataPlanContext,
+    DeviceCurrentState,
+    DeviceInformation,
+    EventBase,
+    EventData,
+    GDPRConsentState,
+    GeoLocation,
+    MediaInfo,
+    Product,
+    ProductAction,
+    ProductImpression,
+    Promotion,
+    PromotionAction,
+    ShoppingCart,
+    SourceInformation,
+    UserIdentities,
+    UserIdentity,
+)
 from mparticle.models.base import Model
+from mparticle.models.base import registry as model_registry
 from mparticle.models.batch import ENVIRONMENTS
-from mparticle.models.commerce_event import COMMERCE_EVENT_TYPES
-from mparticle.models.device_information import ATT_AUTHORIZATION_STATUS, PLATFORMS
-from mparticle.models.geo_location import GeoLocation
-from mparticle.models.shared import CUSTOM_EVENT_TYPES, EVENT_TYPES, IDENTITY_TYPES
+from mparticle.models.push_message_event import PUSH_MESSAGE_BEHAVIORS
+from mparticle.models.shared import EVENT_TYPES
 from mparticle.serialization import dumps, join_batches
 
 __all__ = [
@@ -386,49 +402,96 @@ class Tagged(Spec):
         spec.check(value[self.body], (path, self.body), out)
 
 
-# -- enum sets ------------------------------------------------------------------------------
+# -- from the models' declarations to specs -------------------------------------------------------
+
+#: Any JSON value (a model field declared ``object``).
+ANY = Kind("any JSON value", lambda v: True)
+
+#: The spec of each plain swagger type. A model's ``str`` is SCHEMA's lenient ``String`` (any
+#: flat value); the tables say ``STRING`` where the schema wants a JSON string.
+_TYPE_SPECS: Dict[str, Spec] = {
+    "str": SCALAR,
+    "int": INTEGER,
+    "float": NUMBER,
+    "bool": BOOLEAN,
+    "object": ANY,
+    "dict": OBJECT,
+}
+
+#: The spec derived from each model, by class name: how ``GeoLocation`` or ``list[Product]`` in a
+#: later declaration resolves (so a model is derived before the models that embed it).
+_MODEL_SPECS: Dict[str, Obj] = {}
 
 
-def _schema_values(model_values: Sequence[str], *legacy: str) -> Tuple[str, ...]:
-    """A model's enum list without its legacy non-schema entries (default: ``unknown``)."""
-    drop = legacy or ("unknown",)
-    return tuple(v for v in model_values if v not in drop)
+def _schema_values(model_values: Sequence[str], legacy: Sequence[str] = ("unknown",)) -> Tuple[str, ...]:
+    """A model's enum list without its ``legacy`` non-schema entries (default: ``unknown``)."""
+    return tuple(v for v in model_values if v not in legacy)
 
 
-def _model_enum(model: type, name: str) -> Tuple[str, ...]:
-    """The enum list declared inline on one field of a model."""
-    for f in model.fields:  # type: ignore[attr-defined]
-        if f.name == name and f.enum is not None:
-            return tuple(f.enum)
-    raise LookupError(f"{model.__name__}.{name} declares no enum")
+def _type_spec(type_name: str) -> Spec:
+    """The spec of a swagger type string: ``int``, ``list[Product]``, ``dict(str, str)``, ``GeoLocation``."""
+    if type_name.startswith("list["):
+        return ListOf(_type_spec(type_name[5:-1]))
+    if type_name.startswith("dict("):  # dict(str, X): free keys, X values
+        return MapOf(_type_spec(type_name[5:-1].split(", ", 1)[1]))
+    spec = _TYPE_SPECS.get(type_name) or _MODEL_SPECS.get(type_name)
+    if spec is None:
+        raise LookupError(f"no spec for the type {type_name!r}: derive a model before the models that embed it")
+    return spec
+
+
+def _spec_from_model(
+    model: Type[Model],
+    name: str,
+    *,
+    required: Tuple[str, ...] = (),
+    any_of: Tuple[str, ...] = (),
+    closed: bool = True,
+    unknown_rule: str = "unknown_key",
+    legacy: Sequence[str] = ("unknown",),
+    overrides: Optional[Mapping[str, Spec]] = None,
+    extra: Optional[Mapping[str, Spec]] = None,
+    omit: Tuple[str, ...] = (),
+) -> Obj:
+    """The spec of ``model``'s JSON object (``name`` in messages): the model plus the schema's rules.
+
+    Every declared field counts under its JSON key with the spec of its type; an enum allows the
+    model's values minus the ``legacy`` ones. What the schema adds: ``overrides`` replace the spec
+    of declared keys, ``extra`` adds keys the model lacks, ``omit`` drops declared keys (an open
+    object then passes them unchecked); ``required``, ``any_of``, ``closed`` and ``unknown_rule``
+    as in :class:`Obj` (objects are closed unless ``closed=False``). The result also serves the
+    later models that embed this one.
+    """
+    overrides = overrides or {}
+    extra = extra or {}
+    fields: Dict[str, Spec] = {}
+    for f in model.fields:
+        if f.key in omit:
+            continue
+        if f.key in overrides:
+            fields[f.key] = overrides[f.key]
+        elif f.enum is not None:
+            fields[f.key] = Enum(_schema_values(f.enum, legacy))
+        else:
+            fields[f.key] = _type_spec(f.type)
+    declared = {f.key for f in model.fields}
+    stray = ({*overrides, *omit} - declared) | (set(extra) & declared) | ({*required, *any_of} - {*fields, *extra})
+    if stray:  # the model changed, or a rule names a key that does not exist
+        raise LookupError(f"the rules for {model.__name__} do not match its declared keys: {sorted(stray)}")
+    spec = Obj(name, {**fields, **extra}, required, any_of, closed, unknown_rule)
+    _MODEL_SPECS[model.__name__] = spec
+    return spec
 
 
 #: The 19 Events API event types (the model list minus ``unknown``).
 EVENT_TYPE_VALUES = _schema_values(EVENT_TYPES)
 #: development / production (schema.md 2: ``unknown`` is not accepted).
 ENVIRONMENT_VALUES = tuple(ENVIRONMENTS)
-#: schema.md 5 union incl. ``desktop`` (OAS) and ``alexa``/``fire_tv`` (SCHEMA); not ``Unknown``.
-PLATFORM_VALUES = _schema_values(PLATFORMS, "Unknown")
-#: schema.md 3.3 union incl. ``media`` (SCHEMA) and ``attribution`` (JSONREF, GO).
-CUSTOM_EVENT_TYPE_VALUES = _schema_values(CUSTOM_EVENT_TYPES)
-#: SCHEMA's commerce ``custom_event_type``: custom types + commerce types + consent types.
-COMMERCE_CUSTOM_EVENT_TYPE_VALUES = (
-    *CUSTOM_EVENT_TYPE_VALUES,
-    *COMMERCE_EVENT_TYPES,
-    "consent_granted",
-    "consent_denied",
-)
-#: SCHEMA channels; the model's ``unknown`` and ``All`` are not schema values.
-CHANNEL_VALUES = _schema_values(_source.CHANNELS, "unknown", "All")
-#: Identity types, the keys of ``user_identities`` (the model list is the schema's).
-IDENTITY_TYPE_VALUES = tuple(IDENTITY_TYPES)
 
-# -- the rule tables --------------------------------------------------------------------------
+# -- the rule tables: each object is its model plus the schema's rules ---------------------------
 
 #: Event ``custom_attributes`` (and product attributes): flat values, limited names and values.
 EVENT_ATTRIBUTES = MapOf(Text(MAX_ATTRIBUTE_VALUE_LENGTH), key_max=MAX_ATTRIBUTE_NAME_LENGTH)
-#: ``custom_flags``, ``partner_identities``: flat values.
-FLAT_MAP = MapOf(SCALAR)
 #: Batch ``user_attributes``: 100 names of 256 characters; values of 4,096 characters or lists
 #: of 1,000 entries of 512 characters.
 USER_ATTRIBUTES = MapOf(
@@ -440,240 +503,105 @@ USER_ATTRIBUTES = MapOf(
     key_max=MAX_ATTRIBUTE_NAME_LENGTH,
 )
 EVENT_NAME = Text(MAX_EVENT_NAME_LENGTH, STRING)
-
-GEO_LOCATION = Obj(
-    "location",
-    {
-        "latitude": NUMBER,
-        "longitude": NUMBER,
-        "accuracy": NUMBER,
-        "country_code": SCALAR,
-        "region_code": SCALAR,
-        "city_name": SCALAR,
-        "postal_code": SCALAR,
-        "dma_code": INTEGER,
-        "location_source": Enum(_model_enum(GeoLocation, "location_source")),
-    },
-    required=("latitude", "longitude"),
+#: The ``device_info`` ids SCHEMA gives the UUID pattern.
+_DEVICE_UUIDS = (
+    "ios_advertising_id",
+    "ios_idfv",
+    "android_advertising_id",
+    "roku_advertising_id",
+    "roku_publisher_id",
+    "fire_advertising_id",
 )
 
-_ORIENTATION = Enum(_schema_values(_device_state.ORIENTATIONS))
-DEVICE_CURRENT_STATE = Obj(
-    "device_current_state",
-    {
-        "time_since_start_ms": INTEGER,
-        "battery_level": NUMBER,
-        "data_connection_type": SCALAR,
-        "data_connection_type_detail": SCALAR,
-        "gps_state": BOOLEAN,
-        "total_system_memory_usage_bytes": INTEGER,
-        "disk_space_free_bytes": INTEGER,
-        "external_disk_space_free_bytes": INTEGER,
-        "cpu": SCALAR,
-        "system_memory_available_bytes": NUMBER,
-        "system_memory_low": BOOLEAN,
-        "system_memory_threshold_bytes": NUMBER,
-        "application_memory_available_bytes": NUMBER,
-        "application_memory_max_bytes": NUMBER,
-        "application_memory_total_bytes": NUMBER,
-        "device_orientation": _ORIENTATION,
-        "status_bar_orientation": _ORIENTATION,
-    },
+#: ``location`` (schema.md 3.2): ``location_source`` keeps ``unknown`` (a SCHEMA-2026 value).
+GEO_LOCATION = _spec_from_model(GeoLocation, "location", required=("latitude", "longitude"), legacy=())
+DEVICE_CURRENT_STATE = _spec_from_model(DeviceCurrentState, "device_current_state")
+#: ``device_info`` (schema.md 5): UUID-shaped advertising / vendor ids; ``platform`` without
+#: the model's ``Unknown``.
+DEVICE_INFO = _spec_from_model(
+    DeviceInformation, "device_info", legacy=("Unknown",), overrides=dict.fromkeys(_DEVICE_UUIDS, UUID)
 )
-
-#: ``device_info`` (schema.md 5): closed; UUID-shaped advertising / vendor ids.
-DEVICE_INFO = Obj(
-    "device_info",
-    {
-        **{
-            key: SCALAR
-            for key in (
-                "brand",
-                "product",
-                "device",
-                "android_uuid",
-                "device_manufacturer",
-                "os_version",
-                "device_model",
-                "device_country",
-                "locale_language",
-                "locale_country",
-                "network_country",
-                "network_carrier",
-                "network_code",
-                "network_mobile_country_code",
-                "build_identifier",
-                "http_header_user_agent",
-                "push_token",
-                "cpu_architecture",
-                "radio_access_technology",
-                "bluetooth_version",
-                "build_version_release",
-                "amp_id",
-                "microsoft_advertising_id",
-                "microsoft_publisher_id",
-            )
-        },
-        **{
-            key: INTEGER
-            for key in ("screen_height", "screen_width", "screen_dpi", "timezone_offset", "att_timestamp_unixtime_ms")
-        },
-        **{
-            key: BOOLEAN
-            for key in (
-                "is_tablet",
-                "push_notification_sound_enabled",
-                "push_notification_vibrate_enabled",
-                "supports_telephony",
-                "has_nfc",
-                "bluetooth_enabled",
-                "limit_ad_tracking",
-                "is_dst",
-            )
-        },
-        **{
-            key: UUID
-            for key in (
-                "ios_advertising_id",
-                "ios_idfv",
-                "android_advertising_id",
-                "roku_advertising_id",
-                "roku_publisher_id",
-                "fire_advertising_id",
-            )
-        },
-        "platform": Enum(PLATFORM_VALUES),
-        "att_authorization_status": Enum(tuple(ATT_AUTHORIZATION_STATUS)),
-    },
-)
-
-#: ``application_info`` (schema.md 6): closed; ``os`` as the model (``Unknown`` is the default).
-APPLICATION_INFO = Obj(
-    "application_info",
-    {
-        "application_name": SCALAR,
-        "application_version": SCALAR,
-        "application_build_number": SCALAR,
-        "install_referrer": SCALAR,
-        "package": SCALAR,
-        "os": Enum(tuple(OPERATING_SYSTEMS)),
-        "apple_search_ads_attributes": MapOf(MapOf(SCALAR)),
-    },
-)
-
+#: ``application_info`` (schema.md 6): ``os`` as the model (its ``Unknown`` is the default).
+APPLICATION_INFO = _spec_from_model(ApplicationInformation, "application_info")
 #: ``user_identities`` (schema.md 4): only identity-type keys (note: ``customer_id``).
-USER_IDENTITIES = Obj(
-    "user_identities",
-    {key: SCALAR for key in IDENTITY_TYPE_VALUES},
-    unknown_rule="identity_key",
+USER_IDENTITIES = _spec_from_model(UserIdentities, "user_identities", unknown_rule="identity_key")
+USER_IDENTITY = _spec_from_model(
+    UserIdentity, "user identity", required=("identity_type", "identity", "timestamp_unixtime_ms")
 )
 
-_CONSENT_PURPOSE = Obj(
-    "a consent purpose",
-    {
-        "regulation": SCALAR,
-        "document": SCALAR,
-        "consented": BOOLEAN,
-        "timestamp_unixtime_ms": INTEGER,
-        "location": SCALAR,
-        "hardware_id": SCALAR,
-    },
-    required=("consented", "timestamp_unixtime_ms"),
+#: A consent purpose (GDPR and CCPA declare the same fields).
+CONSENT_PURPOSE = _spec_from_model(
+    GDPRConsentState, "a consent purpose", required=("consented", "timestamp_unixtime_ms")
 )
-CONSENT_STATE = Obj(
+CONSENT_STATE = _spec_from_model(
+    ConsentState,
     "consent_state",
-    {
-        "gdpr": MapOf(_CONSENT_PURPOSE),  # purpose name (defined in the workspace) -> state
-        "ccpa": Obj("consent_state.ccpa", {"data_sale_opt_out": _CONSENT_PURPOSE}),  # one purpose
+    overrides={
+        "gdpr": MapOf(CONSENT_PURPOSE),  # purpose name (defined in the workspace) -> state
+        "ccpa": Obj("consent_state.ccpa", {"data_sale_opt_out": CONSENT_PURPOSE}),  # one purpose
     },
 )
 
-BATCH_CONTEXT = Obj(
-    "context",
-    {
-        "data_plan": Obj("context.data_plan", {"plan_id": STRING, "plan_version": INTEGER}, required=("plan_id",)),
-        "location": GEO_LOCATION,
-    },
-    closed=False,  # SCHEMA leaves it open; GO adds an undocumented ``batching`` object
+DATA_PLAN = _spec_from_model(DataPlanContext, "context.data_plan", required=("plan_id",), overrides={"plan_id": STRING})
+#: SCHEMA leaves ``context`` open; GO adds an undocumented ``batching`` object.
+BATCH_CONTEXT = _spec_from_model(BatchContext, "context", closed=False)
+#: SCHEMA channels: not the model's ``unknown`` and ``All``.
+SOURCE_INFO = _spec_from_model(SourceInformation, "source_info", required=("channel",), legacy=("unknown", "All"))
+ATTRIBUTION_INFO = _spec_from_model(
+    AttributionInfo, "attribution_info", required=("service_provider", "publisher", "campaign")
 )
 
-SOURCE_INFO = Obj(
-    "source_info",
-    {
-        "channel": Enum(CHANNEL_VALUES),
-        "partner": SCALAR,
-        "replay_request_id": SCALAR,
-        "replay_job_id": SCALAR,
-        "is_historical": BOOLEAN,
-    },
-    required=("channel",),
+# Commerce -----------------------------------------------------------------------------------------
+
+PRODUCT = _spec_from_model(
+    Product,
+    "product",
+    closed=False,
+    overrides={"id": STRING, "name": STRING, "custom_attributes": EVENT_ATTRIBUTES},
 )
-
-ATTRIBUTION_INFO = Obj(
-    "attribution_info",
-    {"service_provider": SCALAR, "publisher": SCALAR, "campaign": SCALAR},
-    required=("service_provider", "publisher", "campaign"),
+PRODUCT_ACTION = _spec_from_model(
+    ProductAction, "product_action", required=("action",), overrides={"transaction_id": STRING}
 )
+PROMOTION = _spec_from_model(Promotion, "promotion", overrides={"id": STRING, "name": STRING})
+PROMOTION_ACTION = _spec_from_model(PromotionAction, "promotion_action", required=("action",))
+PRODUCT_IMPRESSION = _spec_from_model(
+    ProductImpression,
+    "product impression",
+    required=("product_impression_list", "products"),
+    overrides={"product_impression_list": STRING},
+)
+SHOPPING_CART = _spec_from_model(ShoppingCart, "shopping_cart", required=("products",))
+#: Custom events' legacy ``media_info`` (SWAGGER2 / the original SDK only): its enums keep ``unknown``.
+MEDIA_INFO = _spec_from_model(MediaInfo, "media_info", closed=False, legacy=())
 
-# Event data ------------------------------------------------------------------------------------
+# Event data ---------------------------------------------------------------------------------------
 
-#: Fields every event's ``data`` may carry (schema.md 3.2).
-COMMON_EVENT_FIELDS: Dict[str, Spec] = {
-    "timestamp_unixtime_ms": INTEGER,
-    "event_id": INTEGER,
+#: The schema's rules for fields every event's ``data`` may carry (schema.md 3.2); the others are
+#: as the event models declare them (e.g. ``lifetime_value_change``: a number, as SCHEMA says;
+#: OAS/GO say boolean, SCHEMA is later).
+COMMON_EVENT_RULES: Dict[str, Spec] = {
     "source_message_id": STRING,  # UUID suggested; SCHEMA-2026 relaxed the pattern, so not enforced
-    "session_id": INTEGER,
     "session_uuid": UUID,
-    "session_start_unixtime_ms": INTEGER,
-    "event_start_unixtime_ms": INTEGER,
     "custom_attributes": EVENT_ATTRIBUTES,
-    "location": GEO_LOCATION,
-    "device_current_state": DEVICE_CURRENT_STATE,
-    "is_goal_defined": BOOLEAN,
-    "lifetime_value_change": NUMBER,  # SCHEMA Number (OAS/GO say boolean; SCHEMA is later)
-    "lifetime_value_attribute_name": SCALAR,
-    "data_connection_type": SCALAR,
-    "event_num": INTEGER,
-    "view_controller": SCALAR,
-    "is_main_thread": BOOLEAN,
-    "canonical_name": SCALAR,
     "event_system_notification_info": Obj(
         "event_system_notification_info", {"type": Enum(("gdpr_change",))}, required=("type",), closed=False
     ),
 }
 
-PRODUCT = Obj(
-    "product",
-    {
-        "id": STRING,
-        "name": STRING,
-        "brand": SCALAR,
-        "category": SCALAR,
-        "variant": SCALAR,
-        "position": INTEGER,
-        "price": NUMBER,
-        "quantity": NUMBER,
-        "coupon_code": SCALAR,
-        "added_to_cart_time_ms": INTEGER,
-        "total_product_amount": NUMBER,
-        "custom_attributes": EVENT_ATTRIBUTES,
-    },
-    closed=False,
-)
-PRODUCTS = ListOf(PRODUCT)
 
-_USER_IDENTITY = Obj(
-    "user identity",
-    {
-        "identity_type": Enum(IDENTITY_TYPE_VALUES),
-        "identity": SCALAR,
-        "timestamp_unixtime_ms": INTEGER,
-        "created_this_batch": BOOLEAN,
-    },
-    required=("identity_type", "identity", "timestamp_unixtime_ms"),
-)
+class EventRules(NamedTuple):
+    """What the schema adds to an event model for its ``data``, beyond :data:`COMMON_EVENT_RULES`."""
 
-#: Per event type: its own ``data`` fields and which of them are required.
+    required: Tuple[str, ...] = ()
+    overrides: Optional[Mapping[str, Spec]] = None
+    any_of: Tuple[str, ...] = ()
+    omit: Tuple[str, ...] = ()
+
+
+#: SCHEMA ``StringOrArray``: a user attribute value (``new``, ``old``) that the models declare ``object``.
+_USER_ATTRIBUTE_VALUE = ScalarOrList(SCALAR, ListOf(SCALAR))
+
+#: Per event type: the required ``data`` keys and the schema's specs where they differ from the model.
 #:
 #: Required sets are those of the live Events API JSON Schema (SCHEMA-2026, the most recent
 #: published definition of what the server validates), which drops SCHEMA-2021/OAS extras such
@@ -681,186 +609,75 @@ _USER_IDENTITY = Obj(
 #: addition: a commerce event needs a product action, a promotion action or impressions
 #: (JSONREF's three kinds of commerce event; the model enforces the same). Event types with no
 #: schema definition (``pre_attribution``, ``push_reaction``) get the common fields only.
-EVENT_TYPE_RULES: Dict[str, Tuple[Dict[str, Spec], Tuple[str, ...]]] = {
-    "custom_event": (
-        {
-            "event_name": EVENT_NAME,
-            "custom_event_type": Enum(CUSTOM_EVENT_TYPE_VALUES),
-            "custom_flags": FLAT_MAP,
-            "media_info": Obj(  # legacy (SWAGGER2 / the original SDK only)
-                "media_info",
-                {
-                    "action": Enum(tuple(_media.ACTIONS)),
-                    "format": Enum(tuple(_media.FORMATS)),
-                    "quality": Enum(tuple(_media.QUALITYS)),
-                    "playback_position": NUMBER,
-                    "playback_rate": NUMBER,
-                },
-                closed=False,
-            ),
-        },
-        ("event_name", "custom_event_type"),
+EVENT_TYPE_RULES: Dict[str, EventRules] = {
+    "custom_event": EventRules(("event_name", "custom_event_type"), {"event_name": EVENT_NAME}),
+    "commerce_event": EventRules(
+        overrides={"event_name": EVENT_NAME, "screen_name": STRING},
+        any_of=("product_action", "promotion_action", "product_impressions"),
     ),
-    "commerce_event": (
-        {
-            "product_action": Obj(
-                "product_action",
-                {
-                    "action": Enum(_schema_values(_product_action.ACTIONS)),
-                    "checkout_step": INTEGER,
-                    "checkout_options": SCALAR,
-                    "product_action_list": SCALAR,
-                    "product_list_source": SCALAR,
-                    "transaction_id": STRING,
-                    "affiliation": SCALAR,
-                    "total_amount": NUMBER,
-                    "tax_amount": NUMBER,
-                    "shipping_amount": NUMBER,
-                    "coupon_code": SCALAR,
-                    "products": PRODUCTS,
-                },
-                required=("action",),
-            ),
-            "promotion_action": Obj(
-                "promotion_action",
-                {
-                    "action": Enum(_schema_values(_promotion_action.ACTIONS)),
-                    "promotions": ListOf(
-                        Obj("promotion", {"id": STRING, "name": STRING, "creative": SCALAR, "position": SCALAR})
-                    ),
-                },
-                required=("action",),
-            ),
-            "product_impressions": ListOf(
-                Obj(
-                    "product impression",
-                    {"product_impression_list": STRING, "products": PRODUCTS},
-                    required=("product_impression_list", "products"),
-                )
-            ),
-            "shopping_cart": Obj("shopping_cart", {"products": PRODUCTS}, required=("products",)),
-            "currency_code": SCALAR,
-            "screen_name": STRING,
-            "is_non_interactive": BOOLEAN,
-            "event_name": EVENT_NAME,
-            "custom_event_type": Enum(COMMERCE_CUSTOM_EVENT_TYPE_VALUES),
-            "custom_flags": FLAT_MAP,
-        },
-        (),
+    "screen_view": EventRules(("screen_name",), {"screen_name": EVENT_NAME}),
+    "session_start": EventRules(),
+    "session_end": EventRules(("session_duration_ms",)),
+    "application_state_transition": EventRules(("application_transition_type",)),
+    "breadcrumb": EventRules(("label",), {"label": STRING}),
+    # breadcrumbs - SCHEMA: breadcrumb envelopes; OAS: strings; the model: breadcrumb data objects.
+    "crash_report": EventRules(("severity", "message"), {"breadcrumbs": ARRAY}),
+    "first_run": EventRules(),
+    "uninstall": EventRules(),
+    "network_performance": EventRules(("url", "response_code"), {"http_verb": STRING, "url": STRING}),
+    "opt_out": EventRules(("is_opted_out",)),
+    # profile_name / previous_profile_name: obsolete (SWAGGER2), not schema fields: unchecked.
+    "profile": EventRules(
+        ("previous_mpid", "current_mpid", "profile_event_type"), omit=("profile_name", "previous_profile_name")
     ),
-    "screen_view": (
-        {"screen_name": EVENT_NAME, "activity_type": SCALAR, "custom_flags": FLAT_MAP},
-        ("screen_name",),
-    ),
-    "session_start": ({}, ()),
-    "session_end": ({"session_duration_ms": INTEGER}, ("session_duration_ms",)),
-    "application_state_transition": (
+    "push_message": EventRules(
+        ("push_message_token", "push_message_type", "push_notification_payload"),
         {
-            "application_transition_type": Enum(_schema_values(_transition.APPLICATION_TRANSITION_TYPES)),
-            "successfully_closed": BOOLEAN,
-            "is_first_run": BOOLEAN,
-            "is_upgrade": BOOLEAN,
-            "push_notification_payload": SCALAR,
-            "launch_referral": SCALAR,
-        },
-        ("application_transition_type",),
-    ),
-    "breadcrumb": ({"label": STRING, "session_number": INTEGER}, ("label",)),
-    "crash_report": (
-        {
-            # SCHEMA: breadcrumb envelopes; OAS: strings; the model: breadcrumb data objects.
-            "breadcrumbs": ARRAY,
-            "class_name": SCALAR,
-            "severity": SCALAR,
-            "message": SCALAR,
-            "stack_trace": SCALAR,
-            "exception_handled": BOOLEAN,
-            "topmost_context": SCALAR,
-            "pl_crash_report_file_base64": SCALAR,
-            "ios_image_base_address": INTEGER,
-            "ios_image_size": INTEGER,
-            "session_number": INTEGER,
-        },
-        ("severity", "message"),
-    ),
-    "first_run": ({}, ()),
-    "uninstall": ({}, ()),
-    "network_performance": (
-        {
-            "http_verb": STRING,
-            "url": STRING,
-            "time_elapsed": INTEGER,
-            "bytes_in": INTEGER,
-            "bytes_out": INTEGER,
-            "response_code": INTEGER,
-            "data": SCALAR,
-        },
-        ("url", "response_code"),
-    ),
-    "opt_out": ({"is_opted_out": BOOLEAN}, ("is_opted_out",)),
-    "profile": (
-        {
-            "previous_mpid": INTEGER,
-            "current_mpid": INTEGER,
-            "profile_event_type": Enum(_schema_values(_profile.PROFILE_EVENT_TYPES)),
-        },
-        ("previous_mpid", "current_mpid", "profile_event_type"),
-    ),
-    "push_message": (
-        {
-            "push_message_token": SCALAR,
-            "push_message_type": Enum(_schema_values(_push.PUSH_MESSAGE_TYPES)),
-            "message": SCALAR,
-            "network": SCALAR,
-            "push_notification_payload": SCALAR,
-            "application_state": Enum(_schema_values(_push.APPLICATION_STATES)),
             "action_identifier": Text(MAX_ACTION_IDENTIFIER_LENGTH),
             # SCHEMA enum of names; JSONREF documents an integer bitmask: accept both.
-            "push_message_behavior": Enum(tuple(_push.PUSH_MESSAGE_BEHAVIORS), other=INTEGER),
+            "push_message_behavior": Enum(tuple(PUSH_MESSAGE_BEHAVIORS), other=INTEGER),
         },
-        ("push_message_token", "push_message_type", "push_notification_payload"),
     ),
-    "push_registration": (
-        {"register": BOOLEAN, "registration_token": STRING},
-        ("register", "registration_token"),
-    ),
-    "user_attribute_change": (
+    "push_registration": EventRules(("register", "registration_token"), {"registration_token": STRING}),
+    "user_attribute_change": EventRules(
+        ("user_attribute_name",),
         {
             "user_attribute_name": Text(MAX_ATTRIBUTE_NAME_LENGTH, STRING),
-            "new": ScalarOrList(SCALAR, ListOf(SCALAR)),
-            "old": ScalarOrList(SCALAR, ListOf(SCALAR)),
-            "deleted": BOOLEAN,
-            "is_new_attribute": BOOLEAN,
+            "new": _USER_ATTRIBUTE_VALUE,
+            "old": _USER_ATTRIBUTE_VALUE,
         },
-        ("user_attribute_name",),
     ),
-    "user_identity_change": ({"new": _USER_IDENTITY, "old": _USER_IDENTITY}, ("new", "old")),
+    "user_identity_change": EventRules(("new", "old")),
 }
 
-_ANY_OF: Dict[str, Tuple[str, ...]] = {
-    "commerce_event": ("product_action", "promotion_action", "product_impressions"),
+#: The event model of each event type (each declares its wrapper's ``event_type``).
+_EVENT_MODELS: Dict[str, Type[Model]] = {
+    cls.event_type: cls for cls in model_registry.values() if isinstance(cls.event_type, str)
 }
 
 #: The ``data`` spec per event type (event data objects are open: unknown keys pass).
 EVENT_DATA: Dict[str, Obj] = {
-    event_type: Obj(
+    event_type: _spec_from_model(
+        _EVENT_MODELS[event_type],
         f"{event_type} data",
-        {**COMMON_EVENT_FIELDS, **own},
-        required=required,
-        any_of=_ANY_OF.get(event_type, ()),
+        required=rules.required,
+        any_of=rules.any_of,
         closed=False,
+        overrides={**COMMON_EVENT_RULES, **(rules.overrides or {})},
+        omit=rules.omit,
     )
-    for event_type, (own, required) in EVENT_TYPE_RULES.items()
+    for event_type, rules in EVENT_TYPE_RULES.items()
 }
-COMMON_EVENT_DATA = Obj("event data", COMMON_EVENT_FIELDS, closed=False)
+COMMON_EVENT_DATA = _spec_from_model(EventData, "event data", closed=False, overrides=COMMON_EVENT_RULES)
 EVENT_DATA.setdefault("pre_attribution", COMMON_EVENT_DATA)
 EVENT_DATA.setdefault("push_reaction", COMMON_EVENT_DATA)
 
 EVENT = Tagged(
-    envelope=Obj(
+    envelope=_spec_from_model(
+        EventBase,
         "an event",
-        {"event_type": Enum(EVENT_TYPE_VALUES, rule="event_type"), "data": OBJECT},
         required=("event_type", "data"),
+        overrides={"event_type": Enum(EVENT_TYPE_VALUES, rule="event_type"), "data": OBJECT},
     ),
     tag="event_type",
     body="data",
@@ -869,39 +686,28 @@ EVENT = Tagged(
 )
 
 #: The batch (schema.md 2): closed. ``environment`` is optional (the server defaults it to
-#: production) but must be development or production. ``schema_version`` is accepted although
-#: SCHEMA lacks it: the HTTP docs' examples and the SDKs send it.
-BATCH = Obj(
+#: production) but must be development or production. ``schema_version`` (a model field) is
+#: accepted although SCHEMA lacks it: the HTTP docs' examples and the SDKs send it.
+BATCH = _spec_from_model(
+    Batch,
     "a batch",
-    {
+    overrides={
         "events": ListOf(EVENT),
-        "source_request_id": SCALAR,
         "environment": Enum(ENVIRONMENT_VALUES, rule="environment"),
-        "device_info": DEVICE_INFO,
-        "application_info": APPLICATION_INFO,
         "user_attributes": USER_ATTRIBUTES,
         "deleted_user_attributes": ListOf(STRING),
-        "user_identities": USER_IDENTITIES,
-        "api_key": SCALAR,
         "api_keys": ListOf(STRING),
         "ip": IP,
-        "integration_attributes": MapOf(MapOf(SCALAR)),
-        "context": BATCH_CONTEXT,
-        "partner_identity": SCALAR,
-        "partner_identities": FLAT_MAP,
-        "source_info": SOURCE_INFO,
         "mp_deviceid": UUID,
-        "attribution_info": ATTRIBUTION_INFO,
+    },
+    extra={  # keys the model lacks: set by mParticle (source_info, timestamp, batch_id) or SCHEMA only
+        "source_info": SOURCE_INFO,
         "timestamp_unixtime_ms": INTEGER,
         "batch_id": INTEGER,
-        "mpid": INTEGER,
         "origin_mpid": INTEGER,
-        "sdk_version": SCALAR,
-        "consent_state": CONSENT_STATE,
-        "job_id": SCALAR,
-        "schema_version": INTEGER,
     },
 )
+
 
 # -- entry points -------------------------------------------------------------------------------
 
