@@ -73,7 +73,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="progress bar on stderr (auto: when stderr is a terminal)",
     )
     send.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
-    send.add_argument("--engine", choices=["auto", "uploader", "pool"], default="auto", help=argparse.SUPPRESS)
     add_connection_flags(send)
 
     check = commands.add_parser(

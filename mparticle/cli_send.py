@@ -1,14 +1,14 @@
 """``mparticle send``: stream batch files through validation into the Events API.
 
 The pipeline, per input file: :class:`~mparticle.cli_input.RecordReader` (streaming) →
-:func:`mparticle.validation.validate` → a deterministic ``source_request_id`` → a sender that
-packs batches into bulk requests and posts them from a few threads (:class:`PoolSender`, or
-:class:`UploaderSender` on :class:`mparticle.uploader.BatchUploader` when it offers per-batch
-delivery callbacks and a target path).
-Invalid records go to the reject file; a :class:`Tracker` remembers which records are done
-(accepted by mParticle, or written to the reject file) and is saved as the checkpoint that
-``--resume`` reads. Memory stays bounded: one record is parsed at a time and at most
-``2 x concurrency`` packed requests wait for a sender thread.
+:func:`mparticle.validation.validate` → a deterministic ``source_request_id`` →
+:class:`mparticle.uploader.BatchUploader`, which packs, sends, retries and splits.
+Invalid records go to the reject file. :class:`Upload` brings the uploader's callbacks back to
+the records: a delivered batch, or one the server refused (written to the reject file), is
+done in the :class:`Tracker`, whose snapshot is the checkpoint that ``--resume`` reads; 401/403
+stop the run. The counts in the summary come from the uploader's stats. Memory stays bounded:
+one record is parsed at a time and at most ``2 x concurrency`` requests' worth of batches are
+in the uploader's hands.
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ import bisect
 import collections
 import datetime
 import hashlib
-import inspect
 import json
 import os
-import queue
 import signal
 import sys
 import threading
@@ -33,16 +31,18 @@ from typing import IO, Any, Callable, Deque, Dict, List, NamedTuple, Optional, S
 from mparticle.cli_input import RecordReader
 from mparticle.configuration import Configuration
 from mparticle.retry import RetryPolicy
-from mparticle.serialization import dumps, join_batches
+from mparticle.serialization import encode_batch
+from mparticle.uploader import BULK_PATH, HISTORICAL_PATH, REJECTED, UNAUTHORIZED, BatchUploader, UploaderStats
+from mparticle.uploader.packing import QueuedBatch, request_size, take_request
 
 __all__ = [
     "EXIT_FAILURE",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_PARTIAL",
-    "PoolSender",
+    "DryRun",
     "Tracker",
-    "UploaderSender",
+    "Upload",
     "UsageError",
     "build_configuration",
     "run_send",
@@ -58,8 +58,8 @@ CHECKPOINT_VERSION = 1
 #: Namespace of the derived ``source_request_id`` values (uuid5).
 SOURCE_ID_NAMESPACE = uuid.UUID("6d7061f2-7469-436c-a5e2-73656e64cafe")
 _HEAD_BYTES = 64 * 1024
+#: Refusals that stop the run: the credentials (401/403) or the host (404/405) are wrong.
 _FATAL_STATUSES = frozenset((401, 403, 404, 405))
-_REJECTED_STATUSES = frozenset((400, 413, 415, 422))
 
 
 class UsageError(Exception):
@@ -152,27 +152,17 @@ class Tracker:
         self.others = dict(others or {})  #: checkpoint entries of inputs not in this run (kept)
         self._lock = threading.Lock()
         self._frozen = False
-        self.delivered = 0
-        self.server_rejected = 0
-        self.failed = 0
-        self.requests = 0
+        self.server_rejected = 0  #: batches the server refused, written to the reject file
 
-    def mark(self, items: Sequence["Item"], counter: str = "") -> bool:
-        """Mark records done (and bump ``counter``); False when the tracker is frozen."""
+    def mark(self, items: Sequence["Item"], server_rejected: bool = False) -> None:
+        """Mark records done (and count them as refused by the server); ignored once frozen."""
         with self._lock:
             if self._frozen:
-                return False
+                return
             for item in items:
                 item.file.done.add(item.ordinal, item.end_offset, item.end_line, item.in_array)
-            if counter:
-                setattr(self, counter, getattr(self, counter) + len(items))
-            return True
-
-    def count(self, counter: str, n: int) -> None:
-        """Bump a counter (ignored once frozen)."""
-        with self._lock:
-            if not self._frozen:
-                setattr(self, counter, getattr(self, counter) + n)
+            if server_rejected:
+                self.server_rejected += len(items)
 
     def freeze(self) -> None:
         """Ignore late completions from now on (the run is over)."""
@@ -240,7 +230,7 @@ def load_checkpoint(path: str) -> Optional[Dict[str, Any]]:
 
 
 class Item(NamedTuple):
-    """A valid batch on its way: its serialized bytes and where it came from."""
+    """Where a valid batch on its way came from: enough to mark it done or to reject it."""
 
     file: InputFile
     ordinal: int
@@ -248,313 +238,165 @@ class Item(NamedTuple):
     end_offset: int
     end_line: int
     in_array: bool
-    data: bytes
-    source_request_id: str = ""
+    size: int  #: length of the record's text, for the memory bound
 
 
-class PoolSender:
-    """Packs batches into bulk requests and posts them from ``concurrency`` threads.
+class Upload:
+    """Hands the valid batches to a :class:`~mparticle.uploader.BatchUploader` and brings its
+    callbacks back to the records they came from:
 
-    ``delivered(items)`` is called for each accepted request; ``rejected(items, error)`` for a
-    batch the server refused on its own (400/413 after splitting a request to isolate it);
-    ``failed(items, error)`` for batches not delivered (retries exhausted, authentication).
-    401/403/404/405 set :attr:`fatal`: the run should stop. Thread-safe callbacks required.
+    * ``on_delivered``: the records are done;
+    * ``on_drop`` with reason ``rejected`` (the server refused the batch on its own, once the
+      uploader split its request): the batch goes to the reject file and its record is done;
+    * ``on_drop`` with reason ``unauthorized``, or a 404/405 (wrong host): :attr:`fatal` is set
+      and the run stops;
+    * any other drop (retries exhausted, shutdown): the record stays to do, for ``--resume``.
 
-    With ``send=False`` (dry run) nothing is sent; :attr:`requests` counts the requests the
-    batches would take.
+    Batches are matched to their records by ``source_request_id``. At most ``2 x concurrency``
+    requests' worth of batches (by count, and by size of their text) are handed over and not
+    settled yet: :meth:`put` waits for room, so the uploader's queue never overflows.
     """
 
     def __init__(
-        self,
-        config: Configuration,
-        path: str,
-        concurrency: int,
-        delivered: Callable[[List[Item]], None],
-        rejected: Callable[[List[Item], BaseException], None],
-        failed: Callable[[List[Item], BaseException], None],
-        linger: float = 1.0,
-        send: bool = True,
+        self, config: Configuration, args: argparse.Namespace, tracker: Tracker, rejects: RejectWriter
     ) -> None:
-        from mparticle.api_client import ApiClient
-
-        self._client = ApiClient(configuration=config)
-        self._path = path
-        self._max_batches = config.max_batches_per_request
-        self._max_bytes = config.max_request_bytes
-        self._delivered, self._rejected, self._failed = delivered, rejected, failed
-        self._linger = linger
-        self._send = send
-        self._queue: "queue.Queue[List[Item]]" = queue.Queue(maxsize=max(2, 2 * concurrency))
-        self._lock = threading.Lock()
-        self._current: List[Item] = []
-        self._current_bytes = 2
-        self._current_since = 0.0
-        self._backlog: Deque[List[Item]] = collections.deque()
-        self._closing = threading.Event()
-        self._stop_tick = threading.Event()
+        self.tracker = tracker
+        self.rejects = rejects
         self.fatal: Optional[BaseException] = None
-        self.last_error: Optional[BaseException] = None
-        self.requests = 0
-        self._threads = [
-            threading.Thread(target=self._work, name=f"mparticle-send-{n}", daemon=True)
-            for n in range(concurrency if send else 0)
-        ]
-        for thread in self._threads:
-            thread.start()
-        self._ticker = threading.Thread(target=self._tick, name="mparticle-send-linger", daemon=True)
-        if send:
-            self._ticker.start()
-
-    # -- producer side ---------------------------------------------------------------------
-
-    def submit(self, item: Item, stop: threading.Event, batch: Any = None) -> bool:
-        """Add a batch; blocks while the request queue is full. False if ``stop`` was set first."""
-        full: Optional[List[Item]] = None
-        with self._lock:
-            size = len(item.data)
-            if self._current and (
-                len(self._current) >= self._max_batches or self._current_bytes + size + 1 > self._max_bytes
-            ):
-                full, self._current, self._current_bytes = self._current, [], 2
-            if not self._current:
-                self._current_since = time.monotonic()
-            self._current.append(item)
-            self._current_bytes += size + (1 if len(self._current) > 1 else 0)
-        return full is None or self._hand_off(full, stop)
-
-    def _hand_off(self, items: List[Item], stop: threading.Event) -> bool:
-        """Queue a packed request for the sender threads; False (kept for close) if stopped."""
-        if not self._send:
-            self.requests += 1
-            return True
-        while True:
-            try:
-                self._queue.put(items, timeout=0.05)
-                return True
-            except queue.Full:
-                if stop.is_set() or self.fatal is not None:
-                    with self._lock:
-                        self._backlog.append(items)
-                    return False
-
-    def _tick(self) -> None:
-        """Send a partial request that has waited ``linger`` seconds (slow inputs, stdin)."""
-        while not self._stop_tick.wait(min(0.25, self._linger)):
-            with self._lock:
-                due = self._current and time.monotonic() - self._current_since >= self._linger
-                if not due or self._queue.full():
-                    continue
-                partial, self._current, self._current_bytes = self._current, [], 2
-            self._hand_off(partial, self._stop_tick)
-
-    def close(self, timeout: Callable[[], Optional[float]]) -> bool:
-        """Send what is packed, let the threads drain the queue and wait for them.
-
-        ``timeout()`` is polled while waiting: None waits on, a number of seconds bounds the
-        rest of the wait from then on (so Ctrl-C during the wait starts the bounded shutdown).
-        True when every queued request was answered.
-        """
-        self._stop_tick.set()
-        if self._ticker.is_alive():
-            self._ticker.join()
-        with self._lock:
-            if self._current:
-                self._backlog.append(self._current)
-            self._current, self._current_bytes = [], 2
-        deadline: List[float] = []
-
-        def expired() -> bool:
-            if not deadline:
-                limit = timeout()
-                if limit is not None:
-                    deadline.append(time.monotonic() + limit)
-            return bool(deadline) and time.monotonic() >= deadline[0]
-
-        while self._backlog:
-            if not self._send:
-                self.requests += 1
-                self._backlog.popleft()
-                continue
-            try:
-                self._queue.put(self._backlog[0], timeout=0.05)
-                self._backlog.popleft()
-            except queue.Full:
-                if expired():
-                    self._closing.set()
-                    return False
-        self._closing.set()
-        for thread in self._threads:
-            while thread.is_alive():
-                if expired():
-                    return False
-                thread.join(0.05)
-        return True
-
-    # -- sender threads --------------------------------------------------------------------
-
-    def _work(self) -> None:
-        while True:
-            try:
-                items = self._queue.get(timeout=0.05)
-            except queue.Empty:
-                if self._closing.is_set():
-                    return
-                continue
-            try:
-                self._deliver(items)
-            except Exception as exc:  # noqa: BLE001 - a sender thread must not die
-                self.last_error = exc
-                self._failed(items, exc)
-
-    def _deliver(self, items: List[Item]) -> None:
-        from mparticle.rest import ApiException
-
-        if self.fatal is not None:
-            self._failed(items, self.fatal)
-            return
-        body = join_batches([i.data for i in items])
-        try:
-            self._client.call_api(
-                self._path,
-                "POST",
-                header_params={"Accept": "application/json", "Content-Type": "application/json"},
-                body=body,
-                auth_settings=["basic"],
-                _return_http_data_only=True,
-            )
-        except ApiException as exc:
-            self.last_error = exc
-            status = exc.status or 0
-            if status in _FATAL_STATUSES:
-                self.fatal = self.fatal or exc
-                self._failed(items, exc)
-            elif status in _REJECTED_STATUSES and len(items) > 1:
-                half = len(items) // 2
-                self._deliver(items[:half])
-                self._deliver(items[half:])
-            elif status in _REJECTED_STATUSES:
-                self._rejected(items, exc)
-            else:
-                self._failed(items, exc)
-            return
-        with self._lock:
-            self.requests += 1
-        self._delivered(items)
-
-
-def uploader_supports_cli() -> bool:
-    """Whether :class:`mparticle.uploader.BatchUploader` offers what ``send`` needs: a
-    per-request delivery callback (``on_delivered``, for the checkpoint) and a target ``path``
-    (for ``/bulkevents/historical``)."""
-    try:
-        from mparticle.uploader import BatchUploader
-    except ImportError:
-        return False
-    parameters = inspect.signature(BatchUploader).parameters
-    return "on_delivered" in parameters and "path" in parameters
-
-
-class UploaderSender:
-    """The :class:`PoolSender` interface on :class:`mparticle.uploader.BatchUploader`.
-
-    Batches are matched to their records by ``source_request_id``; at most ``window`` batches
-    are handed to the uploader and not yet reported, so its queue never overflows and the
-    reader waits (memory stays bounded).
-    """
-
-    def __init__(
-        self,
-        config: Configuration,
-        path: str,
-        concurrency: int,
-        delivered: Callable[[List[Item]], None],
-        rejected: Callable[[List[Item], BaseException], None],
-        failed: Callable[[List[Item], BaseException], None],
-    ) -> None:
-        from mparticle.uploader import BatchUploader
-
-        window = 2 * concurrency * config.max_batches_per_request
-        self._window = threading.Semaphore(window)
-        self._delivered, self._rejected, self._failed = delivered, rejected, failed
+        self._max_open = 2 * args.concurrency * config.max_batches_per_request
+        self._max_open_size = 2 * args.concurrency * config.max_request_bytes
         self._lock = threading.Lock()
-        self._pending: Dict[str, Deque[Item]] = {}
-        self._errors: Dict[str, BaseException] = {}
-        self.fatal: Optional[BaseException] = None
-        self.last_error: Optional[BaseException] = None
-        options: Dict[str, Any] = {"on_delivered": self._on_delivered, "path": path}
-        self._uploader = BatchUploader(
+        self._room = threading.Condition(self._lock)  # notified when records are settled
+        self._open: Dict[str, Deque[Item]] = {}  # by source_request_id, in the order handed over
+        self._open_count = self._open_size = 0
+        self._failure = threading.local()  # .error: from on_error, for the on_drop that follows it
+        self.uploader = BatchUploader(
             config,
-            threads=concurrency,
-            max_queue_batches=window + 1,
-            max_queue_bytes=(window + 1) * config.max_batch_bytes,
-            retries=config.retries,
-            on_error=self._on_error,
-            on_drop=self._on_drop,
-            exit_timeout=0.0,
-            **options,
+            path=HISTORICAL_PATH if args.historical else BULK_PATH,
+            threads=args.concurrency,
+            max_queue_batches=self._max_open,
+            max_queue_bytes=self._max_open * config.max_batch_bytes,
+            retries=RetryPolicy(max_retries=args.max_retries, total_timeout=args.retry_timeout),
+            on_delivered=self._delivered,
+            on_error=self._error,
+            on_drop=self._dropped,
+            exit_timeout=0.0,  # finish() does the (bounded) shutdown
         )
 
-    @property
-    def requests(self) -> int:
-        return int(self._uploader.stats().requests)
-
-    def submit(self, item: Item, stop: threading.Event, batch: Any = None) -> bool:
-        """Hand one batch to the uploader; waits while ``window`` batches are unreported."""
-        while not self._window.acquire(timeout=0.05):
-            if stop.is_set() or self.fatal is not None:
-                return False
+    def put(self, item: Item, batch: Dict[str, Any], stop: threading.Event) -> bool:
+        """Hand ``batch`` over once there is room; False if ``stop`` is set (or the run fails)
+        first. Raises ValueError when the uploader refuses the batch (too large)."""
+        key = str(batch["source_request_id"])
         with self._lock:
-            self._pending.setdefault(item.source_request_id, collections.deque()).append(item)
-        self._uploader.enqueue(batch)
+            while self._open_count and (
+                self._open_count >= self._max_open or self._open_size + item.size > self._max_open_size
+            ):
+                if stop.is_set() or self.fatal is not None:
+                    return False
+                self._room.wait(0.1)
+            self._open.setdefault(key, collections.deque()).append(item)
+            self._open_count += 1
+            self._open_size += item.size
+        try:
+            self.uploader.enqueue(batch)
+        except ValueError:
+            with self._lock:
+                self._pop(key, newest=True)
+            raise
         return True
 
-    def _take(self, batches: List[Any]) -> List[Item]:
-        items: List[Item] = []
-        with self._lock:
-            for b in batches:
-                waiting = self._pending.get(b.source_request_id)
-                if waiting:
-                    items.append(waiting.popleft())
-                    if not waiting:
-                        del self._pending[b.source_request_id]
-        for _ in items:
-            self._window.release()
-        return items
-
-    def _on_delivered(self, batches: List[Any]) -> None:
-        self._delivered(self._take(batches))
-
-    def _on_error(self, error: BaseException, batches: List[Any]) -> None:
-        self.last_error = error
-        with self._lock:
-            for b in batches:
-                self._errors[b.source_request_id] = error
-
-    def _on_drop(self, reason: str, batches: List[Any]) -> None:
-        from mparticle.uploader import REJECTED, UNAUTHORIZED
-
-        with self._lock:
-            errors = [self._errors.pop(b.source_request_id, None) for b in batches]
-        error = next((e for e in errors if e is not None), None) or RuntimeError(reason)
-        items = self._take(batches)
-        if reason == REJECTED:
-            self._rejected(items, error)
-            return
-        if reason == UNAUTHORIZED:
-            self.fatal = self.fatal or error
-        self._failed(items, error)
-
-    def close(self, timeout: Callable[[], Optional[float]]) -> bool:
-        """Deliver what is queued; once ``timeout()`` gives a number, shut down within it."""
-        while True:
-            if self._uploader.flush(0.1):
-                self._uploader.shutdown(1.0)
-                return True
-            limit = timeout()
+    def finish(self, bounded: Callable[[], Optional[float]]) -> UploaderStats:
+        """Deliver everything handed over and stop the uploader; once ``bounded()`` gives a
+        number of seconds (after Ctrl-C), stop within that time. Returns the final stats."""
+        while not self.uploader.flush(0.1):
+            limit = bounded()
             if limit is not None:
-                break
-        self._uploader.shutdown(limit)
-        return not self._uploader.stats().pending
+                return self.uploader.shutdown(limit)
+        return self.uploader.shutdown()
+
+    def stats(self) -> UploaderStats:
+        return self.uploader.stats()
+
+    # -- the uploader's callbacks (sender threads) -------------------------------------------
+
+    def _pop(self, key: str, newest: bool = False) -> Optional[Item]:
+        """Close the open record of batch ``key`` (the caller holds the lock)."""
+        waiting = self._open.get(key)
+        if not waiting:
+            return None
+        item = waiting.pop() if newest else waiting.popleft()
+        if not waiting:
+            del self._open[key]
+        self._open_count -= 1
+        self._open_size -= item.size
+        return item
+
+    def _settle(self, batches: List[QueuedBatch]) -> List[Tuple[Item, QueuedBatch]]:
+        """The records of ``batches``, paired with them; they are no longer open."""
+        settled = []
+        with self._lock:
+            for b in batches:
+                item = self._pop(b.source_request_id)
+                if item is not None:
+                    settled.append((item, b))
+            self._room.notify()
+        return settled
+
+    def _delivered(self, batches: List[QueuedBatch]) -> None:
+        self.tracker.mark([item for item, _ in self._settle(batches)])
+
+    def _error(self, error: BaseException, batches: List[QueuedBatch]) -> None:
+        self._failure.error = error  # the uploader calls on_drop next, on this thread
+
+    def _dropped(self, reason: str, batches: List[QueuedBatch]) -> None:
+        error = getattr(self._failure, "error", None) or RuntimeError(reason)
+        self._failure.error = None
+        settled = self._settle(batches)
+        if reason == UNAUTHORIZED or getattr(error, "status", None) in _FATAL_STATUSES:
+            self.fatal = self.fatal or error
+        elif reason == REJECTED:
+            message = f"rejected by the server: {_describe(error)}"
+            problems = [{"path": "", "rule": "server", "message": message}]
+            for item, b in settled:
+                self.rejects.write(_reject_entry(item.file, item.line, None, message, problems, b.data.decode()))
+            self.tracker.mark([item for item, _ in settled], server_rejected=True)
+
+
+class DryRun:
+    """``--dry-run``: each valid batch is encoded as the uploader would (and refused alike) and
+    packed by its rules, to count the requests it would take. Nothing is sent."""
+
+    fatal: Optional[BaseException] = None
+
+    def __init__(self, config: Configuration) -> None:
+        self._limits = (config.max_batches_per_request, config.max_request_bytes)
+        self._max_batch_bytes = config.max_batch_bytes
+        self._packing: Deque[QueuedBatch] = collections.deque()
+        self._packing_bytes = 0
+        self._requests = 0
+
+    def put(self, item: Item, batch: Dict[str, Any], stop: threading.Event) -> bool:
+        data = encode_batch(batch, self._max_batch_bytes)
+        self._packing.append(QueuedBatch(data, ""))
+        self._packing_bytes += len(data)
+        count, size = len(self._packing), request_size(len(self._packing), self._packing_bytes)
+        if count > self._limits[0] or size > self._limits[1]:  # the first request is complete
+            self._pack()
+        return True
+
+    def _pack(self) -> None:
+        request = take_request(self._packing, *self._limits)
+        self._packing_bytes -= sum(len(b) for b in request)
+        self._requests += 1
+
+    def finish(self, bounded: Callable[[], Optional[float]]) -> UploaderStats:
+        while self._packing:
+            self._pack()
+        return self.stats()
+
+    def stats(self) -> UploaderStats:
+        """Nothing sent; ``requests``: the requests the batches so far would take."""
+        return UploaderStats(requests=self._requests)
 
 
 # -- progress ---------------------------------------------------------------------------------
@@ -575,7 +417,7 @@ def _duration(seconds: float) -> str:
 
 @dataclass
 class Counters:
-    """What the main loop has seen (the senders' results are in the Tracker)."""
+    """What the main loop has seen (what became of the batches is in the uploader's stats)."""
 
     read: int = 0
     skipped: int = 0
@@ -596,25 +438,34 @@ class Counters:
 class Progress:
     """A one-line progress bar on a terminal, redrawn a few times a second."""
 
-    def __init__(self, out: TextIO, counters: Counters, tracker: Tracker, total_bytes: Optional[int]) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        counters: Counters,
+        tracker: Tracker,
+        stats: Callable[[], UploaderStats],
+        total_bytes: Optional[int],
+    ) -> None:
         self._out = out
         self._counters = counters
         self._tracker = tracker
+        self._stats = stats
         self._total = total_bytes
         self._width = 0
 
     def line(self) -> str:
         """The current status line."""
-        c, t = self._counters, self._tracker
+        c, s = self._counters, self._stats()
         elapsed = max(1e-6, time.monotonic() - c.started)
         rate = c.read / elapsed
         parts = [
             f"{c.read:,} batches",
-            f"{t.delivered:,} sent",
-            f"{c.rejected + t.server_rejected:,} rejected",
+            f"{s.delivered:,} sent",
+            f"{c.rejected + self._tracker.server_rejected:,} rejected",
         ]
-        if t.failed:
-            parts.append(f"{t.failed:,} failed")
+        failed = _failed(s)
+        if failed:
+            parts.append(f"{failed:,} failed")
         done_bytes = c.bytes_skipped + c.bytes_read
         if self._total:
             fraction = min(1.0, done_bytes / self._total)
@@ -654,6 +505,7 @@ class RejectWriter:
         self._mode = "a" if append else "w"
         self._handle: Optional[IO[str]] = None
         self._lock = threading.Lock()
+        self._closed = False
         self.written = 0
         if not append and os.path.exists(path):
             open(path, "w").close()  # a fresh run starts with an empty reject file
@@ -661,6 +513,8 @@ class RejectWriter:
     def write(self, entry: Dict[str, Any]) -> None:
         line = json.dumps(entry) + "\n"
         with self._lock:
+            if self._closed:  # a late answer after the run: its record stays to do
+                return
             handle = self._handle
             if handle is None:
                 handle = self._handle = open(self.path, self._mode, encoding="utf-8")
@@ -676,6 +530,7 @@ class RejectWriter:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._handle is not None:
                 self._handle.close()
                 self._handle = None
@@ -845,7 +700,7 @@ def run_send(
 
 
 class _SendRun:
-    """One ``send``: the inputs, the reject file, the tracker, the sender and the counters."""
+    """One ``send``: the inputs, the reject file, the tracker, the upload and the counters."""
 
     def __init__(self, args: argparse.Namespace, stdin: Any, err: TextIO) -> None:
         self.args = args
@@ -856,16 +711,15 @@ class _SendRun:
             raise UsageError("--concurrency must be at least 1")
         if args.shutdown_timeout < 0:
             raise UsageError("--shutdown-timeout must not be negative")
-        self.config = Configuration()
+        config = Configuration()
         if not args.dry_run:
-            self.config = build_configuration(args)
-            if not (self.config.api_key and self.config.api_secret):
+            config = build_configuration(args)
+            if not (config.api_key and config.api_secret):
                 raise UsageError(
                     "no credentials: give --api-key and --api-secret or set MPARTICLE_API_KEY and "
                     "MPARTICLE_API_SECRET (or use --dry-run)"
                 )
-            self.config.retries = RetryPolicy(max_retries=args.max_retries, total_timeout=args.retry_timeout)
-            self.config.connection_pool_size = args.concurrency
+            config.connection_pool_size = args.concurrency
         self.reject_path = args.reject_file or _default_path(args.files, ".rejects.jsonl")
         self.checkpoint_path = args.checkpoint or _default_path(args.files, ".checkpoint.json")
         resumed = False
@@ -884,46 +738,15 @@ class _SendRun:
         self.rejects = RejectWriter(self.reject_path, append=resumed)
         self.interrupt = Interrupt()
         self.now_ms = int(time.time() * 1000)
-        path = "/bulkevents/historical" if args.historical else "/bulkevents"
-        engine = getattr(args, "engine", "auto")
-        if engine == "uploader" and not uploader_supports_cli():
-            raise UsageError("--engine uploader: this BatchUploader has no on_delivered/path options")
-        self.sender: Union[PoolSender, UploaderSender]
-        if not args.dry_run and engine != "pool" and uploader_supports_cli():
-            self.sender = UploaderSender(
-                self.config, path, args.concurrency, self._delivered, self._rejected, self._failed
-            )
-        else:
-            self.sender = PoolSender(
-                self.config,
-                path,
-                args.concurrency,
-                self._delivered,
-                self._rejected,
-                self._failed,
-                send=not args.dry_run,
-            )
+        self.upload: Union[Upload, DryRun] = (
+            DryRun(config) if args.dry_run else Upload(config, args, self.tracker, self.rejects)
+        )
         sizes = [f.size for f in self.files]
         total = sum(s for s in sizes if s is not None) if None not in sizes else None
         show = args.progress == "on" or (args.progress == "auto" and _isatty(err))
-        self.progress = Progress(err, self.counters, self.tracker, total) if show and not args.quiet else None
-
-    # -- sender callbacks (sender threads) ---------------------------------------------------
-
-    def _delivered(self, items: List[Item]) -> None:
-        self.tracker.mark(items, "delivered")
-
-    def _rejected(self, items: List[Item], error: BaseException) -> None:
-        reason = f"rejected by the server: {_describe(error)}"
-        problems = [{"path": "", "rule": "server", "message": reason}]
-        for i in items:
-            self.rejects.write(_reject_entry(i.file, i.line, None, reason, problems, i.data.decode("ascii")))
-        self.tracker.mark(items, "server_rejected")
-
-    def _failed(self, items: List[Item], error: BaseException) -> None:
-        self.tracker.count("failed", len(items))
-
-    # -- the run -------------------------------------------------------------------------------
+        self.progress = (
+            Progress(err, self.counters, self.tracker, self.upload.stats, total) if show and not args.quiet else None
+        )
 
     def run(self) -> int:
         """Read, validate and send every input; write the checkpoint; report; exit code."""
@@ -932,18 +755,19 @@ class _SendRun:
         ticker = threading.Thread(target=self._tick, args=(ticker_stop,), name="mparticle-send-progress", daemon=True)
         ticker.start()
         self.interrupt.install()
-        completed, hard_stop = False, False
+        hard_stop = False
         try:
             try:
                 for f in self.files:
-                    if stop.is_set() or self.sender.fatal is not None:
+                    if stop.is_set() or self.upload.fatal is not None:
                         break
                     self._send_file(f)
             except KeyboardInterrupt:  # the first Ctrl-C while waiting on stdin
                 stop.set()
-            completed = self.sender.close(lambda: args.shutdown_timeout if stop.is_set() else None)
+            stats = self.upload.finish(lambda: args.shutdown_timeout if stop.is_set() else None)
         except KeyboardInterrupt:  # a second Ctrl-C: stop now
             hard_stop = True
+            stats = self.upload.finish(lambda: 0.0)
         finally:
             self.interrupt.restore()
             ticker_stop.set()
@@ -958,21 +782,21 @@ class _SendRun:
             except OSError as exc:
                 print(f"send: cannot write the checkpoint {self.checkpoint_path}: {exc}", file=self.err)
         interrupted = stop.is_set() or hard_stop
-        t, c = self.tracker, self.counters
-        pending = 0 if args.dry_run else max(0, c.valid - t.delivered - t.server_rejected - t.failed)
+        c, t, fatal = self.counters, self.tracker, self.upload.fatal
+        failed = _failed(stats)
+        pending = 0 if args.dry_run else max(0, c.valid - stats.delivered - t.server_rejected - failed)
         if not args.quiet:
-            print(self._summary(pending, completed, interrupted), file=self.err)
-        if self.sender.fatal is not None:
-            print(f"send: stopped: {_describe(self.sender.fatal)}", file=self.err)
-        elif t.failed and self.sender.last_error is not None and not args.quiet:
-            print(f"send: last error: {_describe(self.sender.last_error)}", file=self.err)
-        if self.sender.fatal is not None:
+            print(self._summary(stats, pending, interrupted), file=self.err)
+        if fatal is not None:
+            print(f"send: stopped: {_describe(fatal)}", file=self.err)
             return EXIT_FAILURE
+        if failed and stats.last_error is not None and not args.quiet:
+            print(f"send: last error: {_describe(stats.last_error)}", file=self.err)
         if interrupted:
             return self.interrupt.exit_code
-        if not args.dry_run and c.valid and not t.delivered:
+        if not args.dry_run and c.valid and not stats.delivered:
             return EXIT_FAILURE
-        if c.rejected or c.input_errors or t.server_rejected or t.failed or pending:
+        if c.rejected or c.input_errors or t.server_rejected or failed or pending:
             return EXIT_PARTIAL
         return EXIT_OK
 
@@ -993,7 +817,7 @@ class _SendRun:
     def _send_file(self, f: InputFile) -> None:
         from mparticle.validation import validate
 
-        args, c, stop, sender = self.args, self.counters, self.interrupt.event, self.sender
+        args, c, stop = self.args, self.counters, self.interrupt.event
         try:
             reader, handle = _reader_for(f, self.interrupt, self.stdin)
         except OSError as exc:
@@ -1028,11 +852,13 @@ class _SendRun:
                 batch = record.value
                 if not batch.get("source_request_id"):
                     batch["source_request_id"] = source_request_id(f.key, record.line, record.index, record.text)
+                try:
+                    handed_over = self.upload.put(_item(f, record), batch, stop)
+                except ValueError as exc:  # over the size limit once its source_request_id is added
+                    self._reject(f, record, f"invalid: {exc}", [{"path": "", "rule": "max_bytes", "message": str(exc)}])
+                    continue
                 c.valid += 1
-                item = _item(f, record, dumps(batch), str(batch["source_request_id"]))
-                if not sender.submit(item, stop, batch) or stop.is_set():
-                    break
-                if sender.fatal is not None:
+                if not handed_over or stop.is_set() or self.upload.fatal is not None:
                     break
             else:
                 f.finished = True
@@ -1049,20 +875,21 @@ class _SendRun:
         self.rejects.write(_reject_entry(f, record.line, record.array_index, reason, problems, record.text))
         self.counters.rejected += 1
         if not self.args.dry_run:
-            self.tracker.mark([_item(f, record, b"")])
+            self.tracker.mark([_item(f, record)])
 
-    def _summary(self, pending: int, completed: bool, interrupted: bool) -> str:
+    def _summary(self, stats: UploaderStats, pending: int, interrupted: bool) -> str:
         args, c, t = self.args, self.counters, self.tracker
         elapsed = max(1e-6, time.monotonic() - c.started)
         parts = [f"{c.read:,} batches read ({_size(c.bytes_read)})"]
         if args.dry_run:
-            parts.append(f"{c.valid:,} valid (would be sent in {self.sender.requests:,} requests)")
+            parts.append(f"{c.valid:,} valid (would be sent in {stats.requests:,} requests)")
         else:
-            parts.append(f"{t.delivered:,} sent in {self.sender.requests:,} requests")
+            parts.append(f"{stats.delivered:,} sent in {stats.requests:,} requests")
         rejected = c.rejected + t.server_rejected
         parts.append(f"{rejected:,} rejected" + (f" (see {self.rejects.path})" if self.rejects.written else ""))
-        if t.failed:
-            parts.append(f"{t.failed:,} failed")
+        failed = _failed(stats)
+        if failed:
+            parts.append(f"{failed:,} failed")
         if pending:
             parts.append(f"{pending:,} not sent")
         if c.skipped:
@@ -1073,7 +900,7 @@ class _SendRun:
         text = f"{head}: " + ", ".join(parts) + f" in {elapsed:.1f} s ({c.read / elapsed:,.0f} batches/s)"
         if interrupted:
             text += "; interrupted"
-        if not args.dry_run and (t.failed or pending or interrupted):
+        if not args.dry_run and (failed or pending or interrupted):
             text += f"; continue with --resume (checkpoint {self.checkpoint_path})"
         return text
 
@@ -1085,8 +912,13 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
-def _item(f: InputFile, record: Any, data: bytes, request_id: str = "") -> Item:
-    return Item(f, record.ordinal, record.line, record.end_offset, record.end_line, record.in_array, data, request_id)
+def _item(f: InputFile, record: Any) -> Item:
+    return Item(f, record.ordinal, record.line, record.end_offset, record.end_line, record.in_array, len(record.text))
+
+
+def _failed(stats: UploaderStats) -> int:
+    """Batches the uploader gave up on (those the server refused are in the reject file)."""
+    return stats.dropped_total - stats.dropped.get(REJECTED, 0)
 
 
 def _describe(error: BaseException) -> str:

@@ -18,12 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import mparticle.uploader as uploader_module
-from mparticle import cli_send
 from mparticle.cli import main
 from mparticle.cli_input import RecordReader
 from mparticle.cli_send import Counters, DoneSet, Progress, Tracker, source_request_id
 from mparticle.testing import Fault, LocalEventsServer
+from mparticle.uploader import UploaderStats
 
 KEY, SECRET = "test-key", "test-secret"
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,11 +83,8 @@ def write_lines(path: Path, lines: List[str]) -> Path:
     return path
 
 
-def conn(server: LocalEventsServer, *more: str, engine: str = "pool") -> List[str]:
-    return [
-        *("--host", server.url, "--api-key", KEY, "--api-secret", SECRET, "--max-retries", "2"),
-        *("--engine", engine, *more),
-    ]
+def conn(server: LocalEventsServer, *more: str) -> List[str]:
+    return ["--host", server.url, "--api-key", KEY, "--api-secret", SECRET, "--max-retries", "2", *more]
 
 
 def received_ids(*servers: LocalEventsServer) -> List[str]:
@@ -111,48 +107,6 @@ def run_cli(*args: str, stdin: Optional[bytes] = None, timeout: float = 60) -> s
     )
 
 
-@pytest.fixture(params=["pool", "uploader"])
-def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a send test on both senders: the CLI's own pool and mparticle.uploader.BatchUploader.
-
-    While BatchUploader lacks ``on_delivered`` and ``path``, a test shim adds them."""
-    if request.param == "uploader" and not cli_send.uploader_supports_cli():
-        monkeypatch.setattr(uploader_module, "BatchUploader", _ShimUploader)
-        monkeypatch.setattr(cli_send, "uploader_supports_cli", lambda: True)
-    return str(request.param)
-
-
-class _ShimUploader(uploader_module.BatchUploader):  # type: ignore[misc,name-defined]
-    """BatchUploader plus ``on_delivered(batches)`` and ``path`` (test shim, private hooks)."""
-
-    def __init__(self, *args: Any, on_delivered: Any = None, path: str = "/bulkevents", **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        sender = self._sender
-        send, post = sender.send, sender._post
-
-        def send_and_report(batches: List[Any]) -> Any:
-            outcomes = send(batches)
-            for outcome in outcomes:
-                if outcome.reason is None:
-                    on_delivered(outcome.batches)
-            return outcomes
-
-        def post_to_path(batches: List[Any]) -> None:
-            from mparticle.uploader.packing import body
-
-            sender.client.call_api(
-                path,
-                "POST",
-                header_params={"Accept": "application/json", "Content-Type": "application/json"},
-                body=body(batches),
-                auth_settings=["basic"],
-                _return_http_data_only=True,
-            )
-
-        sender.send = send_and_report  # type: ignore[method-assign]
-        sender._post = post_to_path if path != "/bulkevents" else post  # type: ignore[method-assign]
-
-
 @pytest.fixture
 def server() -> Iterator[LocalEventsServer]:
     with LocalEventsServer(KEY, SECRET) as local:
@@ -164,12 +118,12 @@ def server() -> Iterator[LocalEventsServer]:
 
 
 def test_send_20000_mixed_lines_exactly_once_with_rejects(
-    tmp_path: Path, server: LocalEventsServer, engine: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, server: LocalEventsServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lines, valid, invalid = mixed_lines(20_000)
     data = write_lines(tmp_path / "events.jsonl", lines)
     started = time.perf_counter()
-    code = main(["send", str(data), *conn(server, engine=engine)])
+    code = main(["send", str(data), *conn(server)])
     elapsed = time.perf_counter() - started
     assert code == 1  # partial: there were rejects
     ids = received_ids(server)
@@ -191,7 +145,7 @@ def test_send_20000_mixed_lines_exactly_once_with_rejects(
     assert entry["records_done"] == 20_000 and entry["done_through_line"] == 20_000 and entry["complete"]
     summary = capsys.readouterr().err
     assert "18,000 sent" in summary and "2,000 rejected" in summary
-    print(f"\n20,000 lines in-process ({engine}): {elapsed:.2f} s")
+    print(f"\n20,000 lines in-process: {elapsed:.2f} s")
 
 
 #: Runs ``python -m mparticle ...`` and reports the process's peak RSS (VmHWM) at exit. (The
@@ -263,7 +217,7 @@ def test_interrupted_send_resumes_without_duplicates(tmp_path: Path) -> None:
 
 
 def test_hanging_endpoint_bounded_shutdown_then_resume(
-    tmp_path: Path, engine: str, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The endpoint hangs after 5 requests; Ctrl-C returns within --shutdown-timeout, and a
     resume against another endpoint delivers exactly what the first one did not."""
@@ -281,13 +235,13 @@ def test_hanging_endpoint_bounded_shutdown_then_resume(
 
         threading.Thread(target=interrupt, daemon=True).start()
         started = time.monotonic()
-        code = main(["send", str(data), *conn(first, "--shutdown-timeout", "0.5", "--max-retries", "0", engine=engine)])
+        code = main(["send", str(data), *conn(first, "--shutdown-timeout", "0.5", "--max-retries", "0")])
         assert code == 130
         assert time.monotonic() - started < 8
         assert "interrupted" in capsys.readouterr().err
         first.stop()  # the hanging requests are never recorded
         assert first.accepted_count == 500
-        assert main(["send", str(data), "--resume", *conn(second, engine=engine)]) == 1
+        assert main(["send", str(data), "--resume", *conn(second)]) == 1
         ids = received_ids(first, second)
         assert len(ids) == len(set(ids)) == len(valid)
     finally:
@@ -295,20 +249,20 @@ def test_hanging_endpoint_bounded_shutdown_then_resume(
         second.stop()
 
 
-def test_historical_rules_and_endpoint(tmp_path: Path, server: LocalEventsServer, engine: str) -> None:
+def test_historical_rules_and_endpoint(tmp_path: Path, server: LocalEventsServer) -> None:
     good = [batch(i, OLD_MS + i) for i in range(5)]
     recent = batch(100, NOW_MS - 3600_000)
     untimed = batch(101)
     empty = {"environment": "production", "user_identities": {"customer_id": "c102"}, "events": []}
     data = write_lines(tmp_path / "old.jsonl", [json.dumps(b) for b in [*good, recent, untimed, empty]])
-    assert main(["send", str(data), "--historical", *conn(server, engine=engine)]) == 1
+    assert main(["send", str(data), "--historical", *conn(server)]) == 1
     assert sorted(received_ids(server)) == sorted(f"c{i}" for i in range(5))
     assert {r.path for r in server.requests} == {"/v2/bulkevents/historical"}
     rules = {r["line"]: {p["rule"] for p in r["problems"]} for r in rejects_of(tmp_path / "old.jsonl.rejects.jsonl")}
     assert rules == {6: {"historical_too_recent"}, 7: {"historical_timestamp"}, 8: {"historical_no_events"}}
     # without --historical the same recent, untimed and empty batches are fine
     server.reset()
-    assert main(["send", str(data), *conn(server, engine=engine)]) == 0
+    assert main(["send", str(data), *conn(server)]) == 0
     assert len(server.batches) == 8
 
 
@@ -379,20 +333,20 @@ def test_ctrl_c_while_waiting_on_stdin(tmp_path: Path, server: LocalEventsServer
     assert entry["records_done"] == 50
 
 
-def test_server_rejected_batch_is_isolated(tmp_path: Path, server: LocalEventsServer, engine: str) -> None:
+def test_server_rejected_batch_is_isolated(tmp_path: Path, server: LocalEventsServer) -> None:
     data = write_lines(tmp_path / "events.jsonl", [json.dumps(batch(i)) for i in range(150)])
     server.script(*[Fault(status=400)] * 7)  # 100 -> 50 -> 25 -> 12 -> 6 -> 3 -> 1 batch
-    assert main(["send", str(data), "--concurrency", "1", *conn(server, engine=engine)]) == 1
+    assert main(["send", str(data), "--concurrency", "1", *conn(server)]) == 1
     ids = received_ids(server)
     assert len(ids) == len(set(ids)) == 149 and "c0" not in ids
     (reject,) = rejects_of(tmp_path / "events.jsonl.rejects.jsonl")
     assert reject["line"] == 1 and "rejected by the server: HTTP 400" in reject["reason"]
 
 
-def test_throttling_and_outages_are_retried(tmp_path: Path, server: LocalEventsServer, engine: str) -> None:
+def test_throttling_and_outages_are_retried(tmp_path: Path, server: LocalEventsServer) -> None:
     data = write_lines(tmp_path / "events.jsonl", [json.dumps(batch(i)) for i in range(3000)])
     server.set_fault_rates(throttle=0.3, throttle_retry_after="0", unavailable=0.05, drop=0.05, seed=7)
-    assert main(["send", str(data), *conn(server, "--max-retries", "10", engine=engine)]) == 0
+    assert main(["send", str(data), *conn(server, "--max-retries", "10")]) == 0
     ids = received_ids(server)
     assert len(ids) == len(set(ids)) == 3000
 
@@ -409,14 +363,58 @@ def test_throttling_and_outages_are_retried(tmp_path: Path, server: LocalEventsS
     ],
 )
 def test_send_exit_codes(
-    tmp_path: Path, server: LocalEventsServer, engine: str, setup: str, args: List[str], expected: int
+    tmp_path: Path, server: LocalEventsServer, setup: str, args: List[str], expected: int
 ) -> None:
     data = write_lines(tmp_path / "events.jsonl", [json.dumps(batch(i)) for i in range(10)])
     if setup == "missing-file":
         data = tmp_path / "nope.jsonl"
     if setup == "down":
         server.set_fault_rates(unavailable=1.0)
-    assert main(["send", str(data), *conn(server, "--max-retries", "0", *args, engine=engine)]) == expected
+    assert main(["send", str(data), *conn(server, "--max-retries", "0", *args)]) == expected
+
+
+def test_wrong_host_stops_the_run_and_rejects_nothing(tmp_path: Path, server: LocalEventsServer) -> None:
+    """404 (and 405) mean a wrong host: like 401/403 the run stops with exit 2, and the batches
+    stay to do (not written to the reject file, not marked done)."""
+    data = write_lines(tmp_path / "events.jsonl", [json.dumps(batch(i)) for i in range(250)])
+    wrong = ["--host", server.url.replace("/v2", "/v1"), "--api-key", KEY, "--api-secret", SECRET]
+    assert main(["send", str(data), *wrong]) == 2
+    assert server.status_counts == {404: server.request_count} and server.request_count <= 3
+    assert not (tmp_path / "events.jsonl.rejects.jsonl").exists()
+    entry = json.loads((tmp_path / "events.jsonl.checkpoint.json").read_text())["files"][str(data.resolve())]
+    assert entry["done"] == [] and not entry["complete"]
+    server.reset()
+    assert main(["send", str(data), "--resume", *conn(server)]) == 0
+    assert sorted(received_ids(server)) == sorted(f"c{i}" for i in range(250))
+
+
+def just_under_the_batch_limit() -> Dict[str, Any]:
+    """A valid batch that exceeds 128 KB only once its source_request_id is added."""
+    big: Dict[str, Any] = {"environment": "development", "user_identities": {"customer_id": "big"}, "events": []}
+
+    def add_event(text: str) -> None:
+        data = {"event_name": "e", "custom_event_type": "other", "custom_attributes": {"a": text}}
+        big["events"].append({"event_type": "custom_event", "data": data})
+
+    def size() -> int:
+        return len(json.dumps(big, separators=(",", ":")))
+
+    while size() + 4200 < 128 * 1024:
+        add_event("x" * 4000)
+    add_event("")
+    big["events"][-1]["data"]["custom_attributes"]["a"] = "y" * (128 * 1024 - 20 - size())
+    return big
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_batch_too_large_once_stamped_is_rejected(tmp_path: Path, server: LocalEventsServer, dry_run: bool) -> None:
+    lines = [json.dumps(batch(0)), json.dumps(just_under_the_batch_limit()), json.dumps(batch(2))]
+    data = write_lines(tmp_path / "events.jsonl", lines)
+    assert main(["send", str(data), *(["--dry-run"] if dry_run else []), *conn(server)]) == 1
+    (reject,) = rejects_of(tmp_path / "events.jsonl.rejects.jsonl")
+    assert reject["line"] == 2 and reject["problems"][0]["rule"] == "max_bytes"
+    assert "over the 131072-byte limit per batch" in reject["reason"]  # refused once stamped, not by validate
+    assert sorted(received_ids(server)) == ([] if dry_run else ["c0", "c2"])
 
 
 def test_send_without_credentials_is_a_usage_error(
@@ -441,10 +439,11 @@ def test_resume_refuses_a_changed_file(tmp_path: Path, server: LocalEventsServer
 def test_progress_line_shows_rate_and_eta() -> None:
     counters = Counters(read=500, rejected=5, bytes_finished=1000, started=time.monotonic() - 2)
     tracker = Tracker([], historical=False)
-    tracker.delivered = 450
-    line = Progress(io.StringIO(), counters, tracker, total_bytes=4000).line()
-    assert "25%" in line and "500 batches" in line and "450 sent" in line and "5 rejected" in line
-    assert "/s" in line and "ETA 0:00:06" in line
+    tracker.server_rejected = 2
+    stats = UploaderStats(delivered=450, dropped={"rejected": 2, "retries_exhausted": 3})
+    line = Progress(io.StringIO(), counters, tracker, lambda: stats, total_bytes=4000).line()
+    assert "25%" in line and "500 batches" in line and "450 sent" in line and "7 rejected" in line
+    assert "3 failed" in line and "/s" in line and "ETA 0:00:06" in line
 
 
 # -- validate -------------------------------------------------------------------------------------

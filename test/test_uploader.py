@@ -23,7 +23,9 @@ from mparticle.retry import RetryPolicy
 from mparticle.serialization import dumps
 from mparticle.testing import Fault, LocalEventsServer
 from mparticle.uploader import (
+    BULK_PATH,
     CLOSED,
+    HISTORICAL_PATH,
     QUEUE_FULL,
     REJECTED,
     RETRIES_EXHAUSTED,
@@ -70,11 +72,20 @@ def uploader_threads() -> List[threading.Thread]:
 
 
 class Recorder:
-    """Collects on_error / on_drop calls."""
+    """Collects on_delivered / on_error / on_drop calls."""
 
     def __init__(self) -> None:
+        self.delivered: List[List[QueuedBatch]] = []
         self.errors: List[Tuple[BaseException, List[QueuedBatch]]] = []
         self.drops: List[Tuple[str, List[QueuedBatch]]] = []
+        self.threads: List[str] = []  # where on_delivered ran
+
+    def on_delivered(self, batches: List[QueuedBatch]) -> None:
+        self.threads.append(threading.current_thread().name)
+        self.delivered.append(batches)
+
+    def delivered_mpids(self) -> List[Any]:
+        return sorted(b.json().get("mpid") for batches in self.delivered for b in batches)
 
     def on_error(self, exc: BaseException, batches: List[QueuedBatch]) -> None:
         self.errors.append((exc, batches))
@@ -180,6 +191,43 @@ def test_flush_with_nothing_pending_returns_at_once(make_uploader: Callable[...,
     assert not uploader_threads()  # threads start with the first batch
 
 
+def test_on_delivered_has_run_for_every_accepted_request_when_flush_returns(
+    make_uploader: Callable[..., BatchUploader], server: LocalEventsServer
+) -> None:
+    seen = Recorder()
+
+    def slow(batches: List[QueuedBatch]) -> None:
+        time.sleep(0.1)  # flush must wait for this, not only for the HTTP answers
+        seen.on_delivered(batches)
+
+    uploader = make_uploader(upload_interval=NEVER, threads=2, on_delivered=slow)
+    for n in range(250):
+        uploader.enqueue(make(n))
+    assert uploader.flush(timeout=5)
+    assert seen.delivered_mpids() == list(range(250))  # each batch once
+    assert sorted(len(batches) for batches in seen.delivered) == [50, 100, 100]  # one call per request
+    assert all(name.startswith("mparticle-uploader-") for name in seen.threads)
+    sent = {b["source_request_id"] for b in server.batches}
+    assert {b.source_request_id for batches in seen.delivered for b in batches} == sent
+
+
+def test_path_sends_backfills_to_the_historical_endpoint(
+    make_uploader: Callable[..., BatchUploader], server: LocalEventsServer, config: Configuration
+) -> None:
+    old = int(time.time() * 1000) - 40 * 86_400_000
+    uploader = make_uploader(upload_interval=NEVER, path=HISTORICAL_PATH)
+    for n in range(3):
+        event = AppEvent(event_name="tap", custom_event_type="other", timestamp_unixtime_ms=old + n)
+        uploader.enqueue(Batch(environment="development", mpid=n, events=[event]))
+    assert uploader.flush(timeout=5)
+    assert sorted(mpids(server)) == [0, 1, 2]
+    assert {r.path for r in server.requests} == {"/v2/bulkevents/historical"}
+    assert (BULK_PATH, HISTORICAL_PATH) == ("/bulkevents", "/bulkevents/historical")
+    assert make_uploader().path == BULK_PATH
+    with pytest.raises(ValueError, match="path"):
+        BatchUploader(config, path="bulkevents")
+
+
 def test_source_request_id_is_stamped_on_the_bytes_not_the_callers_batch(
     make_uploader: Callable[..., BatchUploader], server: LocalEventsServer
 ) -> None:
@@ -281,11 +329,15 @@ def test_bad_batch_is_isolated_by_splitting_and_the_rest_lands(
     make_uploader: Callable[..., BatchUploader], server: LocalEventsServer
 ) -> None:
     seen = Recorder()
-    uploader = make_uploader(upload_interval=NEVER, on_error=seen.on_error, on_drop=seen.on_drop)
+    uploader = make_uploader(upload_interval=NEVER, on_delivered=seen.on_delivered, on_error=seen.on_error,
+                             on_drop=seen.on_drop)
     for n in range(20):
         uploader.enqueue(bad_batch() if n == 7 else make(n))
     assert uploader.flush(timeout=5)
     assert sorted(mpids(server)) == [n for n in range(20) if n != 7]
+    # on_delivered: once per accepted part of the split request, never for the refused batch
+    assert seen.delivered_mpids() == [n for n in range(20) if n != 7]
+    assert sorted(map(len, seen.delivered)) == sorted(len(r.batches) for r in server.requests if r.status == 202)
     assert [reason for reason, _ in seen.drops] == [REJECTED]
     (exc, batches), = seen.errors
     assert getattr(exc, "status", None) == 400 and batches[0].json()["events"][0]["event_type"] == ""
@@ -345,7 +397,7 @@ def test_raising_callbacks_do_not_stop_delivery(make_uploader: Callable[..., Bat
         raise RuntimeError("callback bug")
 
     server.script(400)
-    uploader = make_uploader(threads=1, on_error=explode, on_drop=explode)
+    uploader = make_uploader(threads=1, on_delivered=explode, on_error=explode, on_drop=explode)
     with caplog.at_level(logging.ERROR, logger="mparticle.uploader"):
         uploader.enqueue(make(1))
         assert uploader.flush(timeout=5)
@@ -353,8 +405,9 @@ def test_raising_callbacks_do_not_stop_delivery(make_uploader: Callable[..., Bat
             uploader.enqueue(make(n))
         assert uploader.flush(timeout=5)
     assert sorted(mpids(server)) == [2, 3, 4]
-    assert uploader.stats().dropped == {REJECTED: 1}
-    assert sum("callback" in r.getMessage() and r.exc_info is not None for r in caplog.records) == 2
+    assert uploader.stats().dropped == {REJECTED: 1} and uploader.stats().delivered == 3
+    assert sum("callback" in r.getMessage() and r.exc_info is not None for r in caplog.records) == 3
+    assert len(uploader_threads()) == 1 and uploader_threads()[0].is_alive()  # the sender survived
 
 
 def test_flush_from_a_callback_does_not_deadlock(make_uploader: Callable[..., BatchUploader],
@@ -366,6 +419,29 @@ def test_flush_from_a_callback_does_not_deadlock(make_uploader: Callable[..., Ba
     uploader.enqueue(make(1))
     assert uploader.flush(timeout=5)
     assert results == [False]
+
+
+def test_sync_mode_reports_on_the_callers_thread_and_a_flush_there_does_not_wait(
+    make_uploader: Callable[..., BatchUploader], server: LocalEventsServer
+) -> None:
+    calls: List[Tuple[bool, List[int], bool, float]] = []
+    caller = threading.get_ident()
+    uploader: BatchUploader = make_uploader(sync_mode=True)
+
+    def report(*args: Any) -> None:
+        batches = args[-1]
+        started = time.monotonic()
+        flushed = uploader.flush(timeout=5)  # the request running this callback is in flight
+        mpids = [b.json().get("mpid", -1) for b in batches]
+        calls.append((threading.get_ident() == caller, mpids, flushed, time.monotonic() - started))
+
+    uploader.on_delivered = report
+    uploader.on_drop = report
+    assert uploader.enqueue(make(1)) is True
+    server.script(400)
+    assert uploader.enqueue(bad_batch()) is False
+    assert [(here, mpids, flushed) for here, mpids, flushed, _ in calls] == [(True, [1], False), (True, [-1], False)]
+    assert all(waited < 1 for *_, waited in calls)
 
 
 # -- memory bound and overflow policies -----------------------------------------------------------------
@@ -634,6 +710,15 @@ def test_stats_and_repr(make_uploader: Callable[..., BatchUploader], server: Loc
 
 def test_exported_from_the_package() -> None:
     assert mparticle.BatchUploader is BatchUploader and "BatchUploader" in mparticle.__all__
+
+
+def test_importing_the_uploader_does_not_load_asyncio() -> None:
+    """asyncio (and the ~35 modules it pulls in) is loaded only by code that uses it: the
+    command line and plain threaded programs start faster and smaller."""
+    code = "import sys, mparticle.uploader, mparticle.cli_send; print('asyncio' in sys.modules)"
+    env = dict(os.environ, PYTHONPATH=REPO)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == "False", done.stderr
 
 
 # -- soak -----------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from mparticle.uploader.batch_queue import (
 )
 from mparticle.uploader.batch_uploader import BACKGROUND_RETRIES, BatchUploader
 from mparticle.uploader.packing import QueuedBatch
+from mparticle.uploader.sender import BULK_PATH, HISTORICAL_PATH
 from mparticle.uploader.stats import (
     CLOSED,
     ERROR,
@@ -29,10 +30,12 @@ from mparticle.uploader.stats import (
 __all__ = [
     "BACKGROUND_RETRIES",
     "BLOCK",
+    "BULK_PATH",
     "CLOSED",
     "DROP_NEWEST",
     "DROP_OLDEST",
     "ERROR",
+    "HISTORICAL_PATH",
     "OVERFLOW_POLICIES",
     "QUEUE_FULL",
     "RAISE",

@@ -8,14 +8,14 @@ requests), :mod:`~mparticle.uploader.batch_queue` (bounded queue, overflow polic
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import logging
+import sys
 import threading
 import time
 from collections import deque
 from types import TracebackType
-from typing import Any, Callable, Iterable, List, Optional, Set, Type
+from typing import Any, Callable, Iterable, List, Optional, Type
 
 from mparticle.api_client import ApiClient
 from mparticle.apis.events_api import EventsApi
@@ -25,7 +25,7 @@ from mparticle.retry import RetryPolicy
 from mparticle.uploader import lifecycle
 from mparticle.uploader.batch_queue import DROP_NEWEST, OVERFLOW_POLICIES, WOULD_BLOCK, Admission, BatchQueue
 from mparticle.uploader.packing import QueuedBatch, RequestIds, encode, take_request
-from mparticle.uploader.sender import Abandoned, Sender
+from mparticle.uploader.sender import BULK_PATH, Abandoned, Sender
 from mparticle.uploader.stats import CLOSED, ERROR, SHUTDOWN_TIMEOUT, Outcome, UploaderStats
 
 __all__ = ["BACKGROUND_RETRIES", "BatchUploader"]
@@ -35,12 +35,13 @@ logger = logging.getLogger("mparticle.uploader")
 #: The uploader's default retry policy: patient, since nobody waits on these requests.
 BACKGROUND_RETRIES = RetryPolicy(max_retries=10, backoff_base=0.5, backoff_max=30.0, total_timeout=120.0)
 
+DeliveredCallback = Callable[[List[QueuedBatch]], Any]
 ErrorCallback = Callable[[BaseException, List[QueuedBatch]], Any]
 DropCallback = Callable[[str, List[QueuedBatch]], Any]
 
 
 class BatchUploader:
-    """Queue batches for upload to ``/bulkevents`` by background sender threads.
+    """Queue batches for upload to ``/bulkevents`` (or another ``path``) by background sender threads.
 
     ``enqueue(batch)`` validates and serializes the batch on the caller's thread (raising there,
     with the field named, for bad input), stamps a ``source_request_id`` when it has none, and
@@ -49,7 +50,7 @@ class BatchUploader:
     when it is full, when the oldest batch has waited ``upload_interval`` seconds, or on
     ``flush()``. Every batch ends delivered, or dropped with a reason that is counted in
     ``stats()`` and passed to ``on_drop`` (failures also to ``on_error``); nothing is lost
-    silently.
+    silently. ``on_delivered`` hears of every delivered batch.
 
     Args:
         config: the Configuration (credentials, host, TLS, proxy, timeouts, limits); default
@@ -64,10 +65,16 @@ class BatchUploader:
             event loop's thread) or ``"raise"`` (QueueFullError).
         retries: the RetryPolicy for uploads (default ``BACKGROUND_RETRIES``; ``config.retries``
             keeps governing direct EventsApi calls).
-        on_error: ``on_error(exc, batches)`` when a request fails for good.
+        on_delivered: ``on_delivered(batches)`` with the batches of each request (or part of a
+            split request) the server accepted, before ``flush()`` can count them as settled.
+        on_error: ``on_error(exc, batches)`` when a request fails for good (then ``on_drop``
+            with the same batches, on the same thread).
         on_drop: ``on_drop(reason, batches)`` for every dropped batch; reasons are in
             :mod:`mparticle.uploader.stats`. Callbacks run on a sender thread (on the
-            enqueuing thread for overflow drops); an exception they raise is logged and ignored.
+            enqueuing thread for overflow drops, in ``sync_mode`` and for ``shutdown_timeout``
+            drops); an exception they raise is logged and ignored.
+        path: where requests go: ``"/bulkevents"`` (default) or ``"/bulkevents/historical"``
+            (backfills of data older than 30 days).
         send: False validates and serializes but sends nothing (tests, dry runs).
         sync_mode: send on the caller's thread inside ``enqueue`` (no threads; for serverless).
         gzip: gzip request bodies (off by default: mParticle's support is unconfirmed).
@@ -87,8 +94,10 @@ class BatchUploader:
         overflow: str = DROP_NEWEST,
         block_timeout: Optional[float] = 5.0,
         retries: Optional[RetryPolicy] = None,
+        on_delivered: Optional[DeliveredCallback] = None,
         on_error: Optional[ErrorCallback] = None,
         on_drop: Optional[DropCallback] = None,
+        path: str = BULK_PATH,
         send: bool = True,
         sync_mode: bool = False,
         gzip: bool = False,
@@ -101,6 +110,7 @@ class BatchUploader:
         _check(overflow in OVERFLOW_POLICIES, "overflow", overflow, f"one of {list(OVERFLOW_POLICIES)}")
         _check(block_timeout is None or block_timeout >= 0, "block_timeout", block_timeout, "None or 0 or more")
         _check(exit_timeout >= 0, "exit_timeout", exit_timeout, "0 or more")
+        _check(isinstance(path, str) and path.startswith("/"), "path", path, 'a path such as "/bulkevents"')
         source = api.api_client if api is not None else None
         if source is not None and config is not None and config is not source.config:
             raise ValueError("pass either config or api, not both")
@@ -113,13 +123,16 @@ class BatchUploader:
         self.overflow = overflow
         self.block_timeout = block_timeout
         self.retries = retries if retries is not None else BACKGROUND_RETRIES
+        self.on_delivered = on_delivered
         self.on_error = on_error
         self.on_drop = on_drop
+        self.path = path
         self.send = send
         self.sync_mode = sync_mode
         self.gzip = gzip
         self.exit_timeout = exit_timeout
         self._last_drop_warning = 0.0
+        self._in_callback = threading.local()  # .active: this thread is running one of our callbacks
         self._fresh_state()
         lifecycle.track(self)
 
@@ -146,7 +159,7 @@ class BatchUploader:
             client.cookie = self._source.cookie
             if self._source.host != config.host.rstrip("/"):
                 client.host = self._source.host
-        self._sender = Sender(client, self.gzip, self._abort.is_set)
+        self._sender = Sender(client, self.path, self.gzip, self._abort.is_set)
         self._queue = BatchQueue(
             max_batches=self.max_queue_batches,
             max_bytes=self.max_queue_bytes,
@@ -160,7 +173,6 @@ class BatchUploader:
         self._ids = RequestIds()
         self._start_lock = threading.Lock()
         self._threads: List[threading.Thread] = []
-        self._sender_idents: Set[int] = set()
 
     def __repr__(self) -> str:
         s = self.stats()
@@ -260,7 +272,6 @@ class BatchUploader:
 
     def _run(self) -> None:
         queue, sender = self._queue, self._sender
-        self._sender_idents.add(threading.get_ident())
         while True:
             request = queue.take()
             if request is None:
@@ -281,7 +292,8 @@ class BatchUploader:
         return sum(self._deliver(queue, sender, request) for request in requests)
 
     def _deliver(self, queue: BatchQueue, sender: Sender, request: List[QueuedBatch]) -> int:
-        """Send one request, report its failures, settle it; returns the batches delivered."""
+        """Send one request, report what happened to its batches, settle it; returns the batches
+        delivered."""
         try:
             outcomes = sender.send(request)
         except Exception as error:  # noqa: BLE001 - a bug must not kill the sender or lose batches
@@ -289,10 +301,12 @@ class BatchUploader:
             outcomes = [Outcome(request, ERROR, error)]
         try:
             for outcome in outcomes:
-                if outcome.reason is not None:
-                    if outcome.error is not None:
-                        self._callback(self.on_error, outcome.error, outcome.batches)
-                    self._report_drop(outcome.reason, outcome.batches, outcome.error)
+                if outcome.reason is None:
+                    self._callback(self.on_delivered, outcome.batches)
+                    continue
+                if outcome.error is not None:
+                    self._callback(self.on_error, outcome.error, outcome.batches)
+                self._report_drop(outcome.reason, outcome.batches, outcome.error)
         finally:  # settled after the callbacks ran, so flush() returns once they are reported
             queue.finish(request, outcomes)
         return sum(len(o.batches) for o in outcomes if o.reason is None)
@@ -321,19 +335,29 @@ class BatchUploader:
     def _callback(self, callback: Optional[Callable[..., Any]], *args: Any) -> None:
         if callback is None:
             return
+        marker = self._in_callback
+        outer = getattr(marker, "active", False)
+        marker.active = True
         try:
             callback(*args)
         except Exception:  # noqa: BLE001 - a raising callback must never stop delivery
             logger.exception("BatchUploader callback %r raised", callback)
+        finally:
+            marker.active = outer
+
+    def _calling_back(self) -> bool:
+        """True on a thread that is running one of our callbacks (it must not wait for a flush:
+        the request that runs the callback is not settled until the callback returns)."""
+        return bool(getattr(self._in_callback, "active", False))
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def flush(self, timeout: Optional[float] = None) -> bool:
         """Send everything queued now (partial requests too) and wait until every batch
         enqueued before this call is delivered or reported. Returns False on timeout.
 
-        From an ``on_error``/``on_drop`` callback it only starts the sending (it cannot wait
-        for the request that is running the callback)."""
-        if threading.get_ident() in self._sender_idents:
+        From a callback it only starts the sending (it cannot wait for the request that is
+        running the callback)."""
+        if self._calling_back():
             return self._queue.flush(0)
         return self._queue.flush(timeout)
 
@@ -347,7 +371,7 @@ class BatchUploader:
         deadline = None if timeout is None else time.monotonic() + timeout
         queue = self._queue
         queue.close()
-        if threading.get_ident() in self._sender_idents:  # from a callback: cannot wait for ourselves
+        if self._calling_back():  # cannot wait for the request that runs this callback
             return queue.stats()
         if not queue.flush(_remaining(deadline)):
             self._abort.set()
@@ -430,6 +454,9 @@ def _remaining(deadline: Optional[float]) -> Optional[float]:
 
 
 def _on_event_loop() -> bool:
+    asyncio = sys.modules.get("asyncio")  # not imported at all: no event loop can be running
+    if asyncio is None:
+        return False
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -438,4 +465,6 @@ def _on_event_loop() -> bool:
 
 
 async def _off_loop(function: Callable[..., Any], *args: Any) -> Any:
+    import asyncio  # (loaded already: we are in a coroutine) kept out of the module's imports
+
     return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args))

@@ -1,5 +1,6 @@
-"""Sending one packed request: POST ``/bulkevents`` through the core's pipeline and retries,
-split a refused multi-batch request to isolate the bad batches, and say what happened."""
+"""Sending one packed request: POST it to the bulk path (``/bulkevents`` or
+``/bulkevents/historical``) through the core's pipeline and retries, split a refused
+multi-batch request to isolate the bad batches, and say what happened."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from mparticle.uploader.stats import (
     Outcome,
 )
 
-__all__ = ["Abandoned", "Sender", "drop_reason"]
+__all__ = ["BULK_PATH", "HISTORICAL_PATH", "Abandoned", "Sender", "drop_reason"]
 
-BULK_PATH = "/bulkevents"
+BULK_PATH = "/bulkevents"  #: the default path: batches for real-time processing
+HISTORICAL_PATH = "/bulkevents/historical"  #: backfills of data older than 30 days
 #: Statuses that may be caused by one batch of a request: split it and send the halves.
 SPLIT_STATUSES = frozenset({400, 413})
 _HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
@@ -39,14 +41,16 @@ def drop_reason(error: ApiException) -> str:
 
 
 class Sender:
-    """Posts batches with ``client`` (whose transport retries 429, 5xx and network failures).
+    """Posts batches to ``path`` with ``client`` (whose transport retries 429, 5xx and network
+    failures).
 
     ``abandoned()`` tells when to stop trying: remaining batches are then reported as
     ``shutdown_timeout`` without another attempt.
     """
 
-    def __init__(self, client: ApiClient, gzip: bool, abandoned: Callable[[], bool]) -> None:
+    def __init__(self, client: ApiClient, path: str, gzip: bool, abandoned: Callable[[], bool]) -> None:
         self.client = client
+        self.path = path
         self.gzip = gzip
         self.abandoned = abandoned
 
@@ -74,7 +78,7 @@ class Sender:
             payload = gzip.compress(payload, compresslevel=6, mtime=0)
             headers = _GZIP_HEADERS
         self.client.call_api(
-            BULK_PATH,
+            self.path,
             "POST",
             header_params=headers,
             body=payload,
