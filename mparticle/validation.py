@@ -86,6 +86,7 @@ __all__ = [
     "HISTORICAL_MIN_AGE_MS",
     "RULES",
     "Problem",
+    "historical_problems",
     "validate",
     "validate_request",
 ]
@@ -744,6 +745,13 @@ def _historical(batch: Dict[str, Any], now_ms: int, out: Out) -> None:
                     f"old (at most {newest_allowed})",
                 )
             )
+
+
+def historical_problems(batch: Dict[str, Any], now_ms: int) -> List[Problem]:
+    """Only the historical endpoint's rules, for one batch in wire (dict) form."""
+    out: Out = []
+    _historical(batch, now_ms, out)
+    return out
 
 
 def _check_batch(batch: Any, historical: bool, now_ms: Optional[int]) -> _Checked:

@@ -14,8 +14,6 @@ from mparticle.serialization import encode_batch, join_batches
 __all__ = ["EventsApi"]
 
 _KWARGS = ("callback", "_return_http_data_only", "_request_timeout", "_preload_content")
-#: The historical endpoint skips events younger than this (schema.md 8).
-HISTORICAL_MIN_AGE_MS = 72 * 3600 * 1000
 
 
 class EventsApi:
@@ -137,19 +135,19 @@ class EventsApi:
         return body
 
 
+#: How EventsApi words each historical rule of :mod:`mparticle.validation`.
+_HISTORICAL_MESSAGES = {
+    "historical_no_events": "the historical endpoint needs at least one event",
+    "historical_timestamp": "is required for historical data",
+    "historical_too_recent": "is less than 72 hours old; send recent data to bulk_upload_events",
+}
+
+
 def check_historical(batches: List[Any], now_ms: float) -> None:
     """Raise ValueError for batches the historical endpoint would skip."""
+    from mparticle.validation import historical_problems
+
     for i, batch in enumerate(batches):
-        events = batch.get("events") if isinstance(batch, dict) else None
-        if not events:
-            raise ValueError(f"batch {i}: the historical endpoint needs at least one event")
-        for j, event in enumerate(events):
-            data = event.get("data") if isinstance(event, dict) else None
-            stamp = data.get("timestamp_unixtime_ms") if isinstance(data, dict) else None
-            if not isinstance(stamp, (int, float)) or isinstance(stamp, bool):
-                raise ValueError(f"batch {i} event {j}: timestamp_unixtime_ms is required for historical data")
-            if stamp > now_ms - HISTORICAL_MIN_AGE_MS:
-                raise ValueError(
-                    f"batch {i} event {j}: timestamp_unixtime_ms is less than 72 hours old; "
-                    "send recent data to bulk_upload_events"
-                )
+        for problem in historical_problems(batch if isinstance(batch, dict) else {}, int(now_ms)):
+            where = ":" if problem.rule == "historical_no_events" else " " + problem.path
+            raise ValueError("batch {0}{1} {2}".format(i, where, _HISTORICAL_MESSAGES[problem.rule]))
