@@ -79,6 +79,20 @@ IDFA = "5b1f8a56-8c1e-4d2a-9c7b-2f0e6d4a1b3c"
 SCREENS = ("home", "search", "product", "cart", "checkout", "account")
 
 
+def _event_attributes(i: int) -> Dict[str, Any]:
+    """The 8 custom attributes of custom event ``i`` (a literal dict, built anew on every call)."""
+    return {
+        "screen": SCREENS[i],
+        "previous_screen": SCREENS[i - 1],
+        "source": "tab_bar",
+        "experiment": "exp_42",
+        "variant": "B",
+        "app_version": "5.4.1",
+        "locale": "en_US",
+        "position": "3",
+    }
+
+
 def _custom_events(app_event: Any) -> List[Any]:
     """The six custom events; attribute dicts are literals, built anew on every call."""
     events = []
@@ -87,16 +101,7 @@ def _custom_events(app_event: Any) -> List[Any]:
             event_name="navigate_" + SCREENS[i],
             custom_event_type="navigation",
             timestamp_unixtime_ms=TS + i * 1000,
-            custom_attributes={
-                "screen": SCREENS[i],
-                "previous_screen": SCREENS[i - 1],
-                "source": "tab_bar",
-                "experiment": "exp_42",
-                "variant": "B",
-                "app_version": "5.4.1",
-                "locale": "en_US",
-                "position": "3",
-            },
+            custom_attributes=_event_attributes(i),
         ))
     return events
 
@@ -176,16 +181,7 @@ def attribute_dicts() -> List[Any]:
     """The caller's own attribute dicts of one batch, alone (for the memory share)."""
     dicts = []
     for i in range(6):
-        dicts.append({
-            "screen": SCREENS[i],
-            "previous_screen": SCREENS[i - 1],
-            "source": "tab_bar",
-            "experiment": "exp_42",
-            "variant": "B",
-            "app_version": "5.4.1",
-            "locale": "en_US",
-            "position": "3",
-        })
+        dicts.append(_event_attributes(i))
     dicts.append(_user_attributes())
     return dicts
 
