@@ -2,7 +2,8 @@
 
 Modules: ``packing`` (serialize once, pack requests), ``batch_queue`` (bounded queue, overflow
 policy, ledger), ``sender`` (POST with retries, split refused requests), ``lifecycle`` (exit and
-fork hooks), ``stats`` (drop reasons, UploaderStats) and ``batch_uploader`` (the public class).
+fork hooks, SIGTERM), ``spool`` (the durable SQLite spool), ``stats`` (drop reasons, UploaderStats)
+and ``batch_uploader`` (the public class).
 """
 
 from mparticle.uploader.batch_queue import (
@@ -14,8 +15,10 @@ from mparticle.uploader.batch_queue import (
     QueueFullError,
 )
 from mparticle.uploader.batch_uploader import BACKGROUND_RETRIES, BatchUploader
+from mparticle.uploader.lifecycle import handle_sigterm
 from mparticle.uploader.packing import QueuedBatch
 from mparticle.uploader.sender import BULK_PATH, HISTORICAL_PATH
+from mparticle.uploader.spool import SpoolError
 from mparticle.uploader.stats import (
     CLOSED,
     ERROR,
@@ -23,6 +26,7 @@ from mparticle.uploader.stats import (
     REJECTED,
     RETRIES_EXHAUSTED,
     SHUTDOWN_TIMEOUT,
+    SPOOL_FULL,
     UNAUTHORIZED,
     UploaderStats,
 )
@@ -42,9 +46,12 @@ __all__ = [
     "REJECTED",
     "RETRIES_EXHAUSTED",
     "SHUTDOWN_TIMEOUT",
+    "SPOOL_FULL",
     "UNAUTHORIZED",
     "BatchUploader",
     "QueueFullError",
     "QueuedBatch",
+    "SpoolError",
     "UploaderStats",
+    "handle_sigterm",
 ]

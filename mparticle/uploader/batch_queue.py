@@ -1,10 +1,16 @@
 """The bounded queue and its ledger.
 
-Producers ``put`` serialized batches (the overflow policy decides when the queue is full);
+Producers ``put`` serialized batches (the overflow policy decides when there is no room);
 senders ``take`` a packed request once one is due (full, ``upload_interval`` old, flushed or
-closing); ``finish`` settles it. The ledger knows where every batch is (queued, in flight,
-settled), so ``flush`` can wait for exactly the batches enqueued before it was called.
-All state is guarded by one lock; waits use Conditions on it, never sleeps.
+closing), report what became of each part of it with ``settle`` or ``requeue``, and
+``release`` it. The ledger knows where every batch is (queued, spooled, in flight, settled),
+so ``flush`` can wait for exactly the batches enqueued before it was called.
+
+With a :class:`~mparticle.uploader.spool.Spool` every admitted batch is also written to disk,
+and the memory queue becomes a window onto it: when memory is full, new batches go to the
+spool only (*spilled*) and senders read them back in order once memory has room; the overflow
+policy then applies to ``max_spool_bytes``. All state is guarded by one lock; waits use
+Conditions on it, never sleeps.
 """
 
 from __future__ import annotations
@@ -13,17 +19,21 @@ import math
 import threading
 import time
 from collections import deque
-from typing import Callable, Deque, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Deque, Dict, List, NamedTuple, Optional, Set, Tuple, Union
 
 from mparticle.uploader.packing import QueuedBatch, request_size, take_request
 from mparticle.uploader.stats import (
     CLOSED,
     QUEUE_FULL,
     SHUTDOWN_TIMEOUT,
+    SPOOL_FULL,
     Counters,
     Outcome,
     UploaderStats,
 )
+
+if TYPE_CHECKING:
+    from mparticle.uploader.spool import Spool
 
 __all__ = [
     "BLOCK",
@@ -34,10 +44,11 @@ __all__ = [
     "WOULD_BLOCK",
     "Admission",
     "BatchQueue",
+    "Load",
     "QueueFullError",
 ]
 
-# What enqueue does when the queue is full.
+# What enqueue does when there is no room.
 DROP_NEWEST = "drop_newest"  #: refuse the new batch (reported through on_drop)
 DROP_OLDEST = "drop_oldest"  #: evict the oldest queued batches to make room (reported)
 BLOCK = "block"  #: wait up to block_timeout for room, then drop the new batch
@@ -49,19 +60,34 @@ Admission = Tuple[bool, Optional[Tuple[str, List[QueuedBatch]]]]
 #: put(wait=False) result when the ``block`` policy would have to wait (nothing was done).
 WOULD_BLOCK: Admission = (False, None)
 
+#: Batches a sender reads back from the spool at a time.
+LOAD_BATCHES = 400
+#: The longest a sender waits in one go (seconds); it then looks again.
+MAX_WAIT = 3600.0
+
+
+class Load(NamedTuple):
+    """take() result: read spooled batches back (``after < seq <= through`` of this process's
+    spilled ones, or adopted ones when ``adopted``) and hand them to ``add_loaded``."""
+
+    adopted: bool
+    after: int
+    through: int
+
 
 class QueueFullError(Exception):
-    """``enqueue`` with ``overflow="raise"``: the queue is at ``max_queue_batches`` or
-    ``max_queue_bytes``; the batch was not accepted."""
+    """``enqueue`` with ``overflow="raise"``: there is no room (``max_queue_bytes``,
+    ``max_queue_batches`` or, with a spool, ``max_spool_bytes``); the batch was not accepted."""
 
 
 class BatchQueue:
-    """Queued batches in enqueue order, bounded by count and bytes, plus the in-flight ledger."""
+    """Queued batches in enqueue order, bounded by bytes (and optionally count), plus the
+    in-flight ledger and, with a spool, the batches held on disk only."""
 
     def __init__(
         self,
         *,
-        max_batches: int,
+        max_batches: Optional[int],
         max_bytes: int,
         overflow: str,
         block_timeout: Optional[float],
@@ -69,8 +95,10 @@ class BatchQueue:
         request_bytes: int,
         interval: float,
         pause: Callable[[], float],
+        spool: Optional["Spool"] = None,
+        max_spool_bytes: int = 0,
     ) -> None:
-        self.max_batches = max_batches
+        self.max_batches = max_batches if max_batches is not None else math.inf
         self.max_bytes = max_bytes
         self.overflow = overflow
         self.block_timeout = block_timeout
@@ -78,16 +106,33 @@ class BatchQueue:
         self.request_bytes = request_bytes
         self.interval = interval
         self._pause = pause  # seconds the server asked us to stay quiet (429 Retry-After)
+        self.spool = spool
+        self.max_spool_bytes = max_spool_bytes
         self._lock = threading.Lock()
         self._ready = threading.Condition(self._lock)  # senders: a request may be due
         self._not_full = threading.Condition(self._lock)  # blocked producers: room was made
-        self._settled = threading.Condition(self._lock)  # flush(): batches were settled
+        self._settled = threading.Condition(self._lock)  # flush()/shutdown: batches were settled
         self._items: Deque[QueuedBatch] = deque()
         self._bytes = 0
         self._next_seq = 1
         self._drain_through: float = 0  # batches up to this seq are due at once (flush)
-        self._in_flight: Dict[int, int] = {}  # first seq of each taken request -> its batch count
+        self._in_flight: Dict[int, int] = {}  # first seq of each taken request -> batches unsettled
         self._in_flight_count = 0
+        self._waiting: Dict[int, List[QueuedBatch]] = {}  # parts whose sender waits between retries
+        self._owner: Dict[int, int] = {}  # first seq of a waiting part -> first seq of its request
+        self._abandoned_parts: Set[int] = set()  # first seqs of parts shutdown settled for their sender
+        self._on_wire = 0  # batches of parts being sent right now (not waiting)
+        self._abandoning = False
+        # spool state: this process's spilled batches form one run of sequence numbers
+        self._spill_lo = 1
+        self._spill_hi = 0
+        self._spilled_count = 0
+        self._spilled_bytes = 0
+        self._adopted_count = 0  # rows in adopted files not read yet
+        self._adopted_bytes = 0
+        self._stored_bytes = 0  # every unsettled batch in the spool (for max_spool_bytes)
+        self._loading = False
+        self._hold_until = 0.0  # after a requeue: no request before this (monotonic time)
         self._closed = False
         self._idle_senders = 0
         self._wakeup_pending = False  # a sender was notified and has not run yet
@@ -112,31 +157,36 @@ class BatchQueue:
             evicted: List[QueuedBatch] = []
             if not self._has_room(size):
                 policy = self.overflow
+                reason = self._full_reason()
                 if policy == RAISE:
                     self.counters.rejected += 1
-                    raise QueueFullError(
-                        f"upload queue is full ({len(self._items)} batches, {self._bytes} bytes; "
-                        f"max_queue_batches={self.max_batches}, max_queue_bytes={self.max_bytes})"
-                    )
-                if size > self.max_bytes:  # could never fit
-                    return self._refuse(item, QUEUE_FULL)
+                    raise QueueFullError(self._full_message())
+                if not self._could_fit(size):
+                    return self._refuse(item, reason)
                 if policy == DROP_OLDEST:
                     evicted = self._evict_for(size)
+                    if not self._has_room(size):  # only spooled batches left to evict: keep them
+                        return self._refuse(item, reason)
                 elif policy == BLOCK:
                     if not wait:
                         return WOULD_BLOCK
                     if not self._wait_for_room(size):
-                        return self._refuse(item, CLOSED if self._closed else QUEUE_FULL)
+                        return self._refuse(item, CLOSED if self._closed else reason)
                 else:
-                    return self._refuse(item, QUEUE_FULL)
+                    return self._refuse(item, reason)
             self.counters.enqueued += 1
             item.seq = self._next_seq
             item.queued_at = time.monotonic()
             self._next_seq += 1
-            items = self._items
-            items.append(item)
-            self._bytes += size
-            if len(items) == 1 or self._full_request_queued():
+            if self._spills(size):
+                self._spill(item, size)
+            else:
+                self._items.append(item)
+                self._bytes += size
+                if self.spool is not None and self.spool.healthy:
+                    self.spool.append(item)
+                    self._stored_bytes += size
+            if len(self._items) == 1 or self._spilled_count == 1 or self._full_request_queued():
                 self._wake_sender()
         return True, ((QUEUE_FULL, evicted) if evicted else None)
 
@@ -145,8 +195,46 @@ class BatchQueue:
         with self._lock:
             return self._refuse(item, reason)
 
-    def _has_room(self, size: int) -> bool:
+    def _memory_has_room(self, size: int) -> bool:
         return len(self._items) < self.max_batches and self._bytes + size <= self.max_bytes
+
+    def _spooling(self) -> bool:
+        return self.spool is not None and self.spool.healthy
+
+    def _has_room(self, size: int) -> bool:
+        if self._spooling():
+            return self._stored_bytes + size <= self.max_spool_bytes
+        return self._memory_has_room(size)
+
+    def _could_fit(self, size: int) -> bool:
+        return size <= (self.max_spool_bytes if self._spooling() else self.max_bytes)
+
+    def _full_reason(self) -> str:
+        return SPOOL_FULL if self._spooling() else QUEUE_FULL
+
+    def _full_message(self) -> str:
+        if self._spooling():
+            return f"upload spool is full ({self._stored_bytes} bytes; max_spool_bytes={self.max_spool_bytes})"
+        limit = "" if self.max_batches == math.inf else f"max_queue_batches={self.max_batches}, "
+        return (
+            f"upload queue is full ({len(self._items)} batches, {self._bytes} bytes; "
+            f"{limit}max_queue_bytes={self.max_bytes})"
+        )
+
+    def _spills(self, size: int) -> bool:
+        """With a spool: the batch goes to disk only (memory is full, or older batches already
+        wait on disk and must go first)."""
+        return self._spooling() and (self._spilled_count > 0 or not self._memory_has_room(size))
+
+    def _spill(self, item: QueuedBatch, size: int) -> None:
+        assert self.spool is not None
+        self.spool.append(item)
+        if self._spilled_count == 0:
+            self._spill_lo = item.seq
+        self._spill_hi = item.seq
+        self._spilled_count += 1
+        self._spilled_bytes += size
+        self._stored_bytes += size
 
     def _refuse(self, item: QueuedBatch, reason: str) -> Admission:
         self.counters.enqueued += 1
@@ -154,14 +242,19 @@ class BatchQueue:
         return False, (reason, [item])
 
     def _evict_for(self, size: int) -> List[QueuedBatch]:
+        """drop_oldest: evict from the memory queue (spooled-only batches stay)."""
         evicted = []
         while self._items and not self._has_room(size):
             old = self._items.popleft()
             self._bytes -= len(old.data)
+            if old.spool is not None:
+                self._stored_bytes -= len(old.data)
             evicted.append(old)
         self.counters.drop(QUEUE_FULL, len(evicted))
         if self._flushers:
             self._settled.notify_all()
+        if evicted and self.spool is not None:
+            self.spool.forget(evicted)
         return evicted
 
     def _wait_for_room(self, size: int) -> bool:
@@ -175,15 +268,20 @@ class BatchQueue:
             self._blocked -= 1
 
     # -- senders --------------------------------------------------------------------------------
-    def take(self) -> Optional[List[QueuedBatch]]:
-        """Block until a request is due and return its batches (marked in flight), or None once
-        the queue is closed and empty (the sender should exit)."""
+    def take(self) -> Union[List[QueuedBatch], Load, None]:
+        """Block until a request is due and return its batches (marked in flight), a ``Load``
+        when spooled batches should be read back first, or None once the queue is closed and
+        empty (the sender should exit)."""
         with self._lock:
             while True:
+                load = self._load_due()
+                if load is not None:
+                    self._loading = True
+                    return load
                 wait = self._due_in()
                 if wait == 0.0:
                     return self._take_request()
-                if wait is None and self._closed:
+                if wait is None and self._closed and not self._backlog():
                     return None
                 self._idle_senders += 1
                 try:
@@ -192,16 +290,79 @@ class BatchQueue:
                     self._idle_senders -= 1
                     self._wakeup_pending = False
 
+    def _backlog(self) -> int:
+        return self._spilled_count + self._adopted_count
+
+    def _load_due(self) -> Optional[Load]:
+        if self._loading or self._abandoning or not self._backlog():
+            return None
+        if self._bytes > self.max_bytes // 2 or len(self._items) >= LOAD_BATCHES:
+            return None  # enough in memory for now
+        if self._adopted_count:
+            return Load(True, 0, 0)
+        return Load(False, self._spill_lo - 1, self._spill_hi)
+
+    def add_loaded(self, load: Load, items: Optional[List[QueuedBatch]]) -> None:
+        """Queue batches read back for ``load`` (None: the adopted files are used up)."""
+        with self._lock:
+            self._loading = False
+            if load.adopted:
+                if items is None:
+                    self._adopted_count = self._adopted_bytes = 0
+                    items = []
+                for item in items:
+                    item.seq = self._next_seq
+                    self._next_seq += 1
+                    self._adopted_count -= 1
+                    self._adopted_bytes -= len(item.data)
+                self._adopted_count = max(0, self._adopted_count)
+                self._adopted_bytes = max(0, self._adopted_bytes)
+            else:
+                items = items or []
+                size = sum(len(item.data) for item in items)
+                self._spilled_count -= len(items)
+                self._spilled_bytes -= size
+                if len(items) < LOAD_BATCHES or self._spilled_count <= 0:
+                    self._spill_lo = load.through + 1  # read to the end of the run
+                elif items:
+                    self._spill_lo = items[-1].seq + 1
+                if self._spill_lo > self._spill_hi:
+                    self._spilled_count = self._spilled_bytes = 0
+            now = time.monotonic()
+            for item in items:
+                item.queued_at = min(item.queued_at or now, now)
+                self._items.append(item)
+                self._bytes += len(item.data)
+            self._ready.notify_all()
+            if self._flushers:
+                self._settled.notify_all()
+
+    def load_failed(self) -> None:
+        """Reading the spool back failed; a later ``take`` tries again."""
+        with self._lock:
+            self._loading = False
+
+    def note_adopted(self, count: int, size: int) -> None:
+        """The spool adopted ``count`` batches of ``size`` bytes left by a dead process."""
+        with self._lock:
+            self.counters.adopted += count
+            self._adopted_count += count
+            self._adopted_bytes += size
+            self._stored_bytes += size
+            self._wake_sender()
+
     def _due_in(self) -> Optional[float]:
         """Seconds until the next request is due: 0.0 now, None when nothing is queued."""
         items = self._items
         if not items:
             return None
-        pause = self._pause()
+        pause = max(self._pause(), self._hold_until - time.monotonic())
         if pause > 0:
-            return pause
+            return min(pause, MAX_WAIT)
         if self._closed or items[0].seq <= self._drain_through or self._full_request_queued():
             return 0.0
+        if self._backlog():
+            return 0.0  # spooled batches are waiting: they are old enough
         return max(0.0, items[0].queued_at + self.interval - time.monotonic())
 
     def _full_request_queued(self) -> bool:
@@ -215,7 +376,7 @@ class BatchQueue:
         self._in_flight_count += len(request)
         if self._blocked:
             self._not_full.notify_all()
-        if self._idle_senders and self._due_in() == 0.0:
+        if self._idle_senders and (self._due_in() == 0.0 or self._load_due() is not None):
             self._wake_sender()  # more is due: start another sender
         return request
 
@@ -226,23 +387,94 @@ class BatchQueue:
             self._wakeup_pending = True
             self._ready.notify()
 
-    def finish(self, request: List[QueuedBatch], outcomes: List[Outcome]) -> None:
-        """Settle a request taken by ``take`` (or admitted by ``admit_inline``)."""
+    # -- what became of a request ---------------------------------------------------------------
+    def is_abandoned(self, part: List[QueuedBatch]) -> bool:
+        """True when shutdown already settled (and reported) ``part`` for its sender."""
+        with self._lock:
+            return part[0].seq in self._abandoned_parts
+
+    def settle(self, request: List[QueuedBatch], outcome: Outcome) -> None:
+        """Record the outcome of some batches of ``request`` (delivered, or dropped)."""
         now = time.time()
+        batches = outcome.batches
         with self._lock:
             counters = self.counters
-            for outcome in outcomes:
-                if outcome.reason is None:
-                    counters.delivered += len(outcome.batches)
-                    counters.requests += 1
-                    counters.last_success_time = now
-                else:
-                    counters.drop(outcome.reason, len(outcome.batches))
-                    if outcome.error is not None:
-                        counters.last_error, counters.last_error_time = outcome.error, now
-            self._in_flight_count -= self._in_flight.pop(request[0].seq)
-            if self._flushers:
+            if outcome.reason is None:
+                counters.delivered += len(batches)
+                counters.requests += 1
+                counters.last_success_time = now
+            else:
+                counters.drop(outcome.reason, len(batches))
+                if outcome.error is not None:
+                    counters.last_error, counters.last_error_time = outcome.error, now
+            self._unsettle(request, batches)
+        self._forget(batches)
+
+    def requeue(self, request: List[QueuedBatch], batches: List[QueuedBatch], delay: float) -> None:
+        """Put ``batches`` of ``request`` back at the head of the queue, due again in ``delay``
+        seconds: the server could not take them within the retry policy."""
+        with self._lock:
+            self.counters.requeued += len(batches)
+            self._unsettle(request, batches)
+            for item in reversed(batches):
+                self._items.appendleft(item)
+                self._bytes += len(item.data)
+                self._stored_bytes += len(item.data) if item.spool is not None else 0
+            self._hold_until = max(self._hold_until, time.monotonic() + delay)
+            self._ready.notify_all()
+
+    def _unsettle(self, request: List[QueuedBatch], batches: List[QueuedBatch]) -> None:
+        key = request[0].seq
+        left = self._in_flight.get(key)
+        if left is None:  # shutdown settled this part already
+            return
+        self._in_flight[key] = left - len(batches)
+        self._in_flight_count -= len(batches)
+        self._stored_bytes -= sum(len(b.data) for b in batches if b.spool is not None)
+        if self._blocked:
+            self._not_full.notify_all()
+        if self._flushers or self._abandoning:
+            self._settled.notify_all()
+
+    def release(self, request: List[QueuedBatch]) -> None:
+        """The sender is done with ``request`` (every part settled or requeued)."""
+        with self._lock:
+            left = self._in_flight.pop(request[0].seq, 0)
+            self._in_flight_count -= left  # parts shutdown took over are settled already
+            for item in request:
+                self._abandoned_parts.discard(item.seq)
+            if self._flushers or self._abandoning:
                 self._settled.notify_all()
+
+    def _forget(self, batches: List[QueuedBatch]) -> None:
+        if self.spool is not None:
+            self.spool.forget(batches)
+
+    # -- where a sender is: on the wire, or waiting between attempts -----------------------------
+    def sending(self, part: List[QueuedBatch], active: bool) -> None:
+        """``part`` is (active) or is no longer on the wire."""
+        with self._lock:
+            self._on_wire += len(part) if active else -len(part)
+            if self._abandoning:
+                self._settled.notify_all()
+
+    def begin_wait(self, request: List[QueuedBatch], part: List[QueuedBatch]) -> bool:
+        """The sender of ``part`` (of ``request``) starts waiting between retries; False once
+        shutdown gave up."""
+        with self._lock:
+            if self._abandoning:
+                return False
+            self._waiting[part[0].seq] = part
+            self._owner[part[0].seq] = request[0].seq
+            self._on_wire -= len(part)
+            return True
+
+    def end_wait(self, part: List[QueuedBatch]) -> bool:
+        """The wait is over; False when shutdown settled ``part`` meanwhile."""
+        with self._lock:
+            self._on_wire += len(part)
+            self._owner.pop(part[0].seq, None)
+            return self._waiting.pop(part[0].seq, None) is not None
 
     # -- sync mode: batches sent on the caller's thread -------------------------------------------
     def admit_inline(self, requests: List[List[QueuedBatch]]) -> bool:
@@ -281,7 +513,20 @@ class BatchQueue:
     def _settled_through(self, seq: int) -> bool:
         if self._items and self._items[0].seq <= seq:
             return False
-        return not self._in_flight or min(self._in_flight) > seq
+        if self._spilled_count and self._spill_lo <= seq:
+            return False
+        return not any(left and first <= seq for first, left in self._in_flight.items())
+
+    def wait_idle(self, timeout: Optional[float]) -> bool:
+        """Wait until nothing is queued, spooled or in flight (False on timeout)."""
+        with self._lock:
+            self._flushers += 1
+            try:
+                return self._settled.wait_for(
+                    lambda: not self._items and not self._backlog() and not self._in_flight_count, timeout
+                )
+            finally:
+                self._flushers -= 1
 
     def close(self) -> None:
         """Refuse new batches; everything queued becomes due at once."""
@@ -291,16 +536,40 @@ class BatchQueue:
             self._ready.notify_all()
             self._not_full.notify_all()
 
-    def abandon(self) -> List[QueuedBatch]:
-        """Drop every queued batch as ``shutdown_timeout`` and return them."""
+    def abandon(self, keep: bool) -> List[QueuedBatch]:
+        """Shutdown's deadline passed: stop reading the spool, take every queued batch and every
+        part whose sender waits between retries. With ``keep`` (a spool) they stay on disk for
+        the next process and count as ``kept``; otherwise they are dropped as
+        ``shutdown_timeout`` and returned for reporting."""
         with self._lock:
-            dropped = list(self._items)
+            self._abandoning = True
+            taken = list(self._items)
             self._items.clear()
             self._bytes = 0
-            self.counters.drop(SHUTDOWN_TIMEOUT, len(dropped))
+            for part in self._waiting.values():
+                self._abandoned_parts.add(part[0].seq)
+                key = self._owner.pop(part[0].seq)
+                self._in_flight[key] -= len(part)
+                self._in_flight_count -= len(part)
+                taken.extend(part)
+            self._waiting.clear()
+            counters = self.counters
+            if keep:
+                counters.kept += len(taken) + self._backlog()
+                self._spilled_count = self._spilled_bytes = 0
+                self._adopted_count = self._adopted_bytes = 0
+                taken = []
+            else:
+                counters.drop(SHUTDOWN_TIMEOUT, len(taken))
             self._ready.notify_all()
             self._settled.notify_all()
-            return dropped
+            return taken
+
+    def wait_quiet(self, timeout: float) -> None:
+        """After ``abandon``: wait (up to ``timeout``) until every batch still in flight is on the
+        wire, i.e. senders that were between steps have reported theirs."""
+        with self._lock:
+            self._settled.wait_for(lambda: self._in_flight_count <= max(0, self._on_wire), timeout)
 
     # -- accounting -----------------------------------------------------------------------------
     def note_retry(self, error: BaseException, status: int) -> None:
@@ -309,6 +578,10 @@ class BatchQueue:
             counters.retried += 1
             counters.retries_by_status[status] = counters.retries_by_status.get(status, 0) + 1
             counters.last_error, counters.last_error_time = error, time.time()
+
+    def note_error(self, error: BaseException) -> None:
+        with self._lock:
+            self.counters.last_error, self.counters.last_error_time = error, time.time()
 
     def note_skipped(self) -> None:
         with self._lock:
@@ -321,4 +594,10 @@ class BatchQueue:
 
     def stats(self) -> UploaderStats:
         with self._lock:
-            return self.counters.snapshot(len(self._items), self._bytes, self._in_flight_count)
+            return self.counters.snapshot(
+                len(self._items),
+                self._bytes,
+                self._in_flight_count,
+                self._backlog(),
+                self._stored_bytes,
+            )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 import threading
 import time
@@ -23,17 +24,33 @@ from mparticle.configuration import Configuration
 from mparticle.rest import ApiException, RESTClientObject
 from mparticle.retry import RetryPolicy
 from mparticle.uploader import lifecycle
-from mparticle.uploader.batch_queue import DROP_NEWEST, OVERFLOW_POLICIES, WOULD_BLOCK, Admission, BatchQueue
+from mparticle.uploader.batch_queue import (
+    DROP_NEWEST,
+    LOAD_BATCHES,
+    OVERFLOW_POLICIES,
+    WOULD_BLOCK,
+    Admission,
+    BatchQueue,
+    Load,
+)
 from mparticle.uploader.packing import QueuedBatch, RequestIds, encode, take_request
 from mparticle.uploader.sender import BULK_PATH, Abandoned, Sender
-from mparticle.uploader.stats import CLOSED, ERROR, SHUTDOWN_TIMEOUT, Outcome, UploaderStats
+from mparticle.uploader.spool import Spool, spool_fingerprint
+from mparticle.uploader.stats import CLOSED, ERROR, RETRIES_EXHAUSTED, SHUTDOWN_TIMEOUT, Outcome, UploaderStats
 
 __all__ = ["BACKGROUND_RETRIES", "BatchUploader"]
 
 logger = logging.getLogger("mparticle.uploader")
 
-#: The uploader's default retry policy: patient, since nobody waits on these requests.
+#: The uploader's default retry policy: patient, since nobody waits on these requests. A
+#: request it gives up on is not dropped but requeued (see REQUEUE_MAX_DELAY).
 BACKGROUND_RETRIES = RetryPolicy(max_retries=10, backoff_base=0.5, backoff_max=30.0, total_timeout=120.0)
+#: Longest pause before a requeued request is tried again (seconds).
+REQUEUE_MAX_DELAY = 30.0
+#: Longest single wait the uploader performs; longer timeouts mean "no limit" (seconds).
+MAX_WAIT = 24 * 3600.0
+#: After shutdown gives up: how long senders between two steps get to report their batches.
+SETTLE_GRACE = 1.0
 
 DeliveredCallback = Callable[[List[QueuedBatch]], Any]
 ErrorCallback = Callable[[BaseException, List[QueuedBatch]], Any]
@@ -89,7 +106,7 @@ class BatchUploader:
         api: Optional[EventsApi] = None,
         threads: int = 4,
         upload_interval: float = 1.0,
-        max_queue_batches: int = 10_000,
+        max_queue_batches: Optional[int] = None,
         max_queue_bytes: int = 64 * 1024 * 1024,
         overflow: str = DROP_NEWEST,
         block_timeout: Optional[float] = 5.0,
@@ -102,15 +119,25 @@ class BatchUploader:
         sync_mode: bool = False,
         gzip: bool = False,
         exit_timeout: float = 5.0,
+        spool_dir: Optional[str] = None,
+        max_spool_bytes: int = 1024 * 1024 * 1024,
+        spool_commit_interval: float = 0.1,
+        spool_fsync: bool = False,
     ) -> None:
         _check(threads >= 1, "threads", threads, "at least 1")
         _check(upload_interval >= 0, "upload_interval", upload_interval, "0 or more")
-        _check(max_queue_batches >= 1, "max_queue_batches", max_queue_batches, "at least 1")
+        _check(max_queue_batches is None or max_queue_batches >= 1, "max_queue_batches", max_queue_batches,
+               "None or at least 1")
         _check(max_queue_bytes >= 1, "max_queue_bytes", max_queue_bytes, "at least 1")
         _check(overflow in OVERFLOW_POLICIES, "overflow", overflow, f"one of {list(OVERFLOW_POLICIES)}")
-        _check(block_timeout is None or block_timeout >= 0, "block_timeout", block_timeout, "None or 0 or more")
-        _check(exit_timeout >= 0, "exit_timeout", exit_timeout, "0 or more")
+        block_timeout = _timeout_arg("block_timeout", block_timeout)
+        exit_timeout = _timeout_arg("exit_timeout", exit_timeout) or 0.0
         _check(isinstance(path, str) and path.startswith("/"), "path", path, 'a path such as "/bulkevents"')
+        _check(max_spool_bytes >= 1, "max_spool_bytes", max_spool_bytes, "at least 1")
+        _check(0 <= spool_commit_interval <= 60, "spool_commit_interval", spool_commit_interval,
+               "0 (enqueue returns after the commit) to 60 seconds")
+        if spool_dir is not None and (sync_mode or not send):
+            raise ValueError("spool_dir needs the background mode: not with sync_mode=True or send=False")
         source = api.api_client if api is not None else None
         if source is not None and config is not None and config is not source.config:
             raise ValueError("pass either config or api, not both")
@@ -131,19 +158,26 @@ class BatchUploader:
         self.sync_mode = sync_mode
         self.gzip = gzip
         self.exit_timeout = exit_timeout
+        self.spool_dir = None if spool_dir is None else os.fspath(spool_dir)
+        self.max_spool_bytes = max_spool_bytes
+        self.spool_commit_interval = spool_commit_interval
+        self.spool_fsync = spool_fsync
         self._last_drop_warning = 0.0
+        self._last_requeue_warning = 0.0
         self._in_callback = threading.local()  # .active: this thread is running one of our callbacks
+        self._local = threading.local()  # .request/.part: what this sender thread is sending
         self._fresh_state()
         lifecycle.track(self)
 
     def _fresh_state(self) -> None:
-        """Queue, transport, ids and (lazily started) threads of this process; run again in a
-        fork child, which starts empty while the parent keeps its pending batches."""
+        """Queue, transport, spool, ids and (lazily started) threads of this process; run again
+        in a fork child, which starts empty while the parent keeps its pending batches."""
         config = self.config
         self._request_count = config.max_batches_per_request
         self._request_bytes = config.max_request_bytes
         self._max_batch_bytes = min(config.max_batch_bytes, config.max_request_bytes - 2)
         self._abort = threading.Event()
+        self._requeue_streak = 0
         self._rest = RESTClientObject(
             pools_size=1,
             config=config,
@@ -159,7 +193,7 @@ class BatchUploader:
             client.cookie = self._source.cookie
             if self._source.host != config.host.rstrip("/"):
                 client.host = self._source.host
-        self._sender = Sender(client, self.path, self.gzip, self._abort.is_set)
+        self._sender = Sender(client, self.path, self.gzip, self._abort.is_set, self._posting)
         self._queue = BatchQueue(
             max_batches=self.max_queue_batches,
             max_bytes=self.max_queue_bytes,
@@ -169,10 +203,23 @@ class BatchUploader:
             request_bytes=self._request_bytes,
             interval=self.upload_interval,
             pause=self._rest.gate.remaining,
+            max_spool_bytes=self.max_spool_bytes,
         )
         self._ids = RequestIds()
         self._start_lock = threading.Lock()
         self._threads: List[threading.Thread] = []
+        self._spool: Optional[Spool] = None
+        if self.spool_dir is not None:
+            self._spool = Spool(
+                self.spool_dir,
+                spool_fingerprint(client.host, config.api_key or "", self.path),
+                commit_interval=self.spool_commit_interval,
+                fsync=self.spool_fsync,
+                on_adopted=self._adopted,
+                on_error=self._spool_failed,
+            )
+            self._queue.spool = self._spool
+            self._spool.start()
 
     def __repr__(self) -> str:
         s = self.stats()
@@ -249,7 +296,10 @@ class BatchUploader:
         admission = self._queue.put(item, wait=False)
         if admission is WOULD_BLOCK:  # overflow="block", queue full: wait, but never on an event loop
             admission = self._queue.refuse(item) if _on_event_loop() else self._queue.put(item)
-        return self._accepted(admission)
+        accepted = self._accepted(admission)
+        if accepted and self._spool is not None and self.spool_commit_interval == 0:
+            self._spool.wait_committed(item.seq, None)
+        return accepted
 
     def _accepted(self, admission: Admission) -> bool:
         accepted, dropped = admission
@@ -273,10 +323,35 @@ class BatchUploader:
     def _run(self) -> None:
         queue, sender = self._queue, self._sender
         while True:
-            request = queue.take()
-            if request is None:
-                return
-            self._deliver(queue, sender, request)
+            try:
+                work = queue.take()
+                if work is None:
+                    return
+                if isinstance(work, Load):
+                    self._load(queue, work)
+                else:
+                    self._deliver(queue, sender, work)
+            except Exception as error:  # noqa: BLE001 - a sender thread must never die
+                logger.exception("unexpected error in an uploader thread; it keeps running")
+                queue.note_error(error)
+                self._abort.wait(0.1)  # no busy loop if the error repeats
+
+    def _load(self, queue: BatchQueue, load: Load) -> None:
+        """Read spooled batches back into the memory queue."""
+        spool = self._spool
+        assert spool is not None
+        try:
+            if load.adopted:
+                items = spool.load_adopted(LOAD_BATCHES)
+            else:
+                items = spool.load_own(load.after, load.through, LOAD_BATCHES)
+        except Exception as error:  # noqa: BLE001 - a disk error: retry after a pause
+            logger.warning("reading the spool failed: %r (retrying)", error)
+            queue.load_failed()
+            self._callback(self.on_error, error, [])
+            self._abort.wait(1.0)
+            return
+        queue.add_loaded(load, items)
 
     def _send_inline(self, items: List[QueuedBatch]) -> int:
         """sync_mode: pack ``items`` and send the requests on this thread; returns how many
@@ -292,32 +367,93 @@ class BatchUploader:
         return sum(self._deliver(queue, sender, request) for request in requests)
 
     def _deliver(self, queue: BatchQueue, sender: Sender, request: List[QueuedBatch]) -> int:
-        """Send one request, report what happened to its batches, settle it; returns the batches
-        delivered."""
+        """Send one request, report what happened to each part of it (delivered, requeued, or
+        dropped), then release it; returns the batches delivered."""
+        self._local.request = request
         try:
             outcomes = sender.send(request)
         except Exception as error:  # noqa: BLE001 - a bug must not kill the sender or lose batches
             logger.exception("unexpected error while uploading %d batches", len(request))
             outcomes = [Outcome(request, ERROR, error)]
+        finally:
+            self._local.request = None
+        delivered = 0
         try:
             for outcome in outcomes:
+                if queue.is_abandoned(outcome.batches):
+                    continue  # shutdown reported these already
                 if outcome.reason is None:
+                    self._requeue_streak = 0
                     self._callback(self.on_delivered, outcome.batches)
-                    continue
-                if outcome.error is not None:
-                    self._callback(self.on_error, outcome.error, outcome.batches)
-                self._report_drop(outcome.reason, outcome.batches, outcome.error)
-        finally:  # settled after the callbacks ran, so flush() returns once they are reported
-            queue.finish(request, outcomes)
-        return sum(len(o.batches) for o in outcomes if o.reason is None)
+                    queue.settle(request, outcome)
+                    delivered += len(outcome.batches)
+                elif outcome.reason == RETRIES_EXHAUSTED and not self.sync_mode and not self._abort.is_set():
+                    self._requeue(queue, request, outcome)
+                else:
+                    if outcome.error is not None:
+                        self._callback(self.on_error, outcome.error, outcome.batches)
+                    self._report_drop(outcome.reason, outcome.batches, outcome.error)
+                    queue.settle(request, outcome)
+        finally:  # released after the callbacks ran, so flush() returns once they are reported
+            queue.release(request)
+        return delivered
+
+    def _requeue(self, queue: BatchQueue, request: List[QueuedBatch], outcome: Outcome) -> None:
+        """The retry policy gave up on a transient failure: keep the batches and try again after
+        a pause that doubles with each consecutive requeue (up to REQUEUE_MAX_DELAY)."""
+        self._requeue_streak += 1
+        delay = min(REQUEUE_MAX_DELAY, 0.5 * 2 ** min(self._requeue_streak, 10))
+        now = time.monotonic()
+        if now - self._last_requeue_warning >= 5.0:
+            self._last_requeue_warning = now
+            logger.warning(
+                "upload of %d batch(es) still failing after the retry policy (%r); kept, retrying in %.1f s",
+                len(outcome.batches),
+                outcome.error,
+                delay,
+            )
+        queue.requeue(request, outcome.batches, delay)
+
+    def _posting(self, part: List[QueuedBatch], active: bool) -> None:
+        self._local.part = part if active else None
+        self._queue.sending(part, active)
 
     def _wait_or_abandon(self, seconds: float) -> None:
-        """Every transport wait (backoff, Retry-After) ends early once shutdown gives up."""
-        if self._abort.wait(seconds):
+        """Every transport wait (backoff, Retry-After) ends early once shutdown gives up; the
+        batches waiting are then reported by shutdown itself, before it returns."""
+        seconds = min(max(0.0, seconds), MAX_WAIT)
+        request = getattr(self._local, "request", None)
+        part = getattr(self._local, "part", None)
+        if request is None or part is None:
+            if self._abort.wait(seconds):
+                raise Abandoned()
+            return
+        queue = self._queue
+        if not queue.begin_wait(request, part):
+            raise Abandoned()
+        try:
+            aborted = self._abort.wait(seconds)
+        finally:
+            ours = queue.end_wait(part)
+        if aborted or not ours:
             raise Abandoned()
 
     def _note_retry(self, error: ApiException, retry: int, delay: float) -> None:
         self._queue.note_retry(error, error.status or 0)
+
+    # -- the spool --------------------------------------------------------------------------------
+    def _adopted(self, count: int, size: int) -> None:
+        self._queue.note_adopted(count, size)
+        self._start()
+
+    def _spool_failed(self, error: BaseException) -> None:
+        self._queue.note_error(error)
+        self._callback(self.on_error, error, [])
+
+    @property
+    def spool_path(self) -> Optional[str]:
+        """This process's spool file (None without ``spool_dir``)."""
+        return self._spool.path if self._spool is not None else None
 
     # -- reporting ----------------------------------------------------------------------------------
     def _report_drop(self, reason: str, batches: List[QueuedBatch], error: Optional[BaseException] = None) -> None:
@@ -357,29 +493,36 @@ class BatchUploader:
 
         From a callback it only starts the sending (it cannot wait for the request that is
         running the callback)."""
+        timeout = _timeout_arg("timeout", timeout)
         if self._calling_back():
             return self._queue.flush(0)
         return self._queue.flush(timeout)
 
     def shutdown(self, timeout: Optional[float] = 10.0) -> UploaderStats:
-        """Stop accepting batches, deliver what is pending within ``timeout`` seconds (None: no
-        limit), stop the threads, and return the final stats.
+        """Stop accepting batches, deliver what is pending within ``timeout`` seconds (None or
+        ``inf``: no limit), stop the threads, and return the final stats.
 
-        At the deadline, batches still queued are dropped as ``shutdown_timeout`` (reported) and
-        retry waits end; a request still on the wire finishes in the background and counts as
-        ``in_flight``. Idempotent: later calls wait again and return fresh stats."""
+        At the deadline nothing new is attempted. Without a spool, batches still queued or
+        waiting between retries are dropped as ``shutdown_timeout`` (``on_drop`` has run when
+        this returns); with a spool they stay on disk for the next process (``kept``). A
+        request still on the wire finishes in the background and counts as ``in_flight``.
+        Idempotent: later calls wait again and return fresh stats."""
+        timeout = _timeout_arg("timeout", timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         queue = self._queue
         queue.close()
         if self._calling_back():  # cannot wait for the request that runs this callback
             return queue.stats()
-        if not queue.flush(_remaining(deadline)):
+        if not queue.wait_idle(_remaining(deadline)):
             self._abort.set()
-            abandoned = queue.abandon()
+            abandoned = queue.abandon(keep=self._spool is not None)
             if abandoned:
                 self._report_drop(SHUTDOWN_TIMEOUT, abandoned)
+            queue.wait_quiet(SETTLE_GRACE)  # senders between two steps report their batches
         for thread in self._threads:
             thread.join(_remaining(deadline))
+        if self._spool is not None:
+            self._spool.close()
         if not any(thread.is_alive() for thread in self._threads):
             self._rest.close()
         return queue.stats()
@@ -439,6 +582,8 @@ class BatchUploader:
 
     def _reset_after_fork(self) -> None:
         closed = self._queue.closed
+        if self._spool is not None:
+            self._spool.abandon_in_child()  # the parent's files: never touched here
         self._fresh_state()
         if closed:
             self._queue.close()
@@ -447,6 +592,19 @@ class BatchUploader:
 def _check(ok: bool, name: str, value: Any, expected: str) -> None:
     if not ok:
         raise ValueError(f"Invalid value for `{name}` ({value!r}): expected {expected}")
+
+
+def _timeout_arg(name: str, value: Optional[float]) -> Optional[float]:
+    """A timeout argument: None or ``inf`` for no limit, else seconds (0 or more)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid value for `{name}` ({value!r}): expected seconds (0 or more) or None") from None
+    if seconds != seconds or seconds < 0:
+        raise ValueError(f"Invalid value for `{name}` ({value!r}): expected seconds (0 or more) or None")
+    return None if seconds > MAX_WAIT else seconds
 
 
 def _remaining(deadline: Optional[float]) -> Optional[float]:

@@ -20,13 +20,15 @@ class QueuedBatch:
     This is what ``on_drop`` and ``on_error`` receive; ``json()`` parses the bytes back.
     """
 
-    __slots__ = ("data", "source_request_id", "seq", "queued_at")
+    __slots__ = ("data", "source_request_id", "seq", "queued_at", "row", "spool")
 
     def __init__(self, data: bytes, source_request_id: str, queued_at: float = 0.0) -> None:
         self.data = data
         self.source_request_id = source_request_id
         self.queued_at = queued_at  #: ``time.monotonic()`` when it was enqueued
         self.seq = 0  #: position in enqueue order (set by the queue)
+        self.row = 0  #: its row id in the spool file that holds it
+        self.spool: Any = None  #: that spool file (None: in memory only)
 
     def json(self) -> Dict[str, Any]:
         """The batch as a dict (parsed from the bytes that were, or would have been, sent)."""

@@ -4,7 +4,7 @@ multi-batch request to isolate the bad batches, and say what happened."""
 
 from __future__ import annotations
 
-from typing import Callable, List
+from typing import Callable, List, Optional
 
 from mparticle.api_client import ApiClient
 from mparticle.rest import ApiException
@@ -45,21 +45,37 @@ class Sender:
     failures).
 
     ``abandoned()`` tells when to stop trying: remaining batches are then reported as
-    ``shutdown_timeout`` without another attempt.
+    ``shutdown_timeout`` without another attempt. ``posting(part, active)`` is told when a part
+    goes on the wire (retries and their waits included) and when it is done.
     """
 
-    def __init__(self, client: ApiClient, path: str, gzip: bool, abandoned: Callable[[], bool]) -> None:
+    def __init__(
+        self,
+        client: ApiClient,
+        path: str,
+        gzip: bool,
+        abandoned: Callable[[], bool],
+        posting: Optional[Callable[[List[QueuedBatch], bool], None]] = None,
+    ) -> None:
         self.client = client
         self.path = path
         self.gzip = gzip
         self.abandoned = abandoned
+        self.posting = posting
 
     def send(self, batches: List[QueuedBatch]) -> List[Outcome]:
         """Deliver ``batches`` (one request's worth) and return what happened to each of them."""
         if self.abandoned():
             return [Outcome(batches, SHUTDOWN_TIMEOUT)]
         try:
-            self._post(batches)
+            if self.posting is None:
+                self._post(batches)
+            else:
+                self.posting(batches, True)
+                try:
+                    self._post(batches)
+                finally:
+                    self.posting(batches, False)
         except Abandoned:
             return [Outcome(batches, SHUTDOWN_TIMEOUT)]
         except ApiException as error:

@@ -15,6 +15,7 @@ __all__ = [
     "REJECTED",
     "RETRIES_EXHAUSTED",
     "SHUTDOWN_TIMEOUT",
+    "SPOOL_FULL",
     "UNAUTHORIZED",
     "Outcome",
     "UploaderStats",
@@ -25,8 +26,10 @@ QUEUE_FULL = "queue_full"  #: the overflow policy refused or evicted it
 CLOSED = "closed"  #: enqueued after shutdown()
 REJECTED = "rejected"  #: the server refused it (400/413 on this batch alone, other 4xx)
 UNAUTHORIZED = "unauthorized"  #: 401/403: bad credentials, never retried
-RETRIES_EXHAUSTED = "retries_exhausted"  #: 429/5xx/network failures the retry policy gave up on
-SHUTDOWN_TIMEOUT = "shutdown_timeout"  #: still queued or retrying when shutdown's deadline passed
+#: No longer produced: a request the retry policy gave up on is requeued (counted in ``requeued``).
+RETRIES_EXHAUSTED = "retries_exhausted"
+SHUTDOWN_TIMEOUT = "shutdown_timeout"  #: still queued or retrying when shutdown's deadline passed (no spool)
+SPOOL_FULL = "spool_full"  #: the overflow policy refused or evicted it: the spool is at max_spool_bytes
 ERROR = "error"  #: an unexpected error in the uploader itself (logged with its traceback)
 
 
@@ -34,9 +37,11 @@ ERROR = "error"  #: an unexpected error in the uploader itself (logged with its 
 class UploaderStats:
     """A consistent snapshot of an uploader's counters (``BatchUploader.stats()``).
 
-    Every valid batch passed to ``enqueue`` is counted once in ``enqueued`` and ends in exactly
-    one of ``delivered``, ``dropped`` (by reason), ``skipped`` (``send=False``) or, for now,
-    ``pending``: ``enqueued == delivered + dropped_total + skipped + pending`` always holds.
+    Every valid batch passed to ``enqueue`` is counted once in ``enqueued`` (a batch adopted
+    from a dead process's spool once in ``adopted``) and ends in exactly one of ``delivered``,
+    ``dropped`` (by reason), ``skipped`` (``send=False``), ``kept`` (left in the spool at
+    shutdown, for the next process) or, for now, ``pending``:
+    ``enqueued + adopted == delivered + dropped_total + skipped + kept + pending`` always holds.
     """
 
     enqueued: int = 0  #: valid batches accepted by enqueue (including ones the overflow policy dropped)
@@ -47,9 +52,14 @@ class UploaderStats:
     retried: int = 0  #: requests sent again after a 429, 5xx or network failure
     retries_by_status: Mapping[int, int] = field(default_factory=dict)  #: the same, by status (0: network)
     requests: int = 0  #: successful bulk requests
-    queued: int = 0  #: batches waiting in the queue
+    queued: int = 0  #: batches waiting in the memory queue
     queued_bytes: int = 0  #: their serialized size
     in_flight: int = 0  #: batches taken by a sender and not settled yet
+    spooled: int = 0  #: batches waiting on disk only (spilled, or adopted and not read yet)
+    spool_bytes: int = 0  #: serialized bytes of every unsettled batch in the spool
+    adopted: int = 0  #: batches taken over from the spools of dead processes
+    kept: int = 0  #: batches left in the spool at shutdown, for the next process
+    requeued: int = 0  #: batches put back in the queue after a request ran out of retries
     last_error: Optional[BaseException] = None  #: the most recent failure (attempt or final)
     last_error_time: Optional[float] = None  #: when it happened (``time.time()``)
     last_success_time: Optional[float] = None  #: when a request last succeeded (``time.time()``)
@@ -61,8 +71,8 @@ class UploaderStats:
 
     @property
     def pending(self) -> int:
-        """Batches neither delivered nor dropped yet (queued or in flight)."""
-        return self.queued + self.in_flight
+        """Batches neither delivered, dropped nor kept yet (queued, spooled or in flight)."""
+        return self.queued + self.spooled + self.in_flight
 
 
 class Counters:
@@ -77,6 +87,9 @@ class Counters:
         "retried",
         "retries_by_status",
         "requests",
+        "adopted",
+        "kept",
+        "requeued",
         "last_error",
         "last_error_time",
         "last_success_time",
@@ -91,14 +104,20 @@ class Counters:
         self.retried = 0
         self.retries_by_status: Dict[int, int] = {}
         self.requests = 0
+        self.adopted = 0
+        self.kept = 0
+        self.requeued = 0
         self.last_error: Optional[BaseException] = None
         self.last_error_time: Optional[float] = None
         self.last_success_time: Optional[float] = None
 
     def drop(self, reason: str, count: int) -> None:
-        self.dropped[reason] = self.dropped.get(reason, 0) + count
+        if count:
+            self.dropped[reason] = self.dropped.get(reason, 0) + count
 
-    def snapshot(self, queued: int, queued_bytes: int, in_flight: int) -> UploaderStats:
+    def snapshot(
+        self, queued: int, queued_bytes: int, in_flight: int, spooled: int = 0, spool_bytes: int = 0
+    ) -> UploaderStats:
         return UploaderStats(
             enqueued=self.enqueued,
             delivered=self.delivered,
@@ -111,6 +130,11 @@ class Counters:
             queued=queued,
             queued_bytes=queued_bytes,
             in_flight=in_flight,
+            spooled=spooled,
+            spool_bytes=spool_bytes,
+            adopted=self.adopted,
+            kept=self.kept,
+            requeued=self.requeued,
             last_error=self.last_error,
             last_error_time=self.last_error_time,
             last_success_time=self.last_success_time,
