@@ -63,8 +63,10 @@ def mpids(server: LocalEventsServer) -> List[int]:
 
 
 def accounted(stats: UploaderStats) -> bool:
-    """Every enqueued batch is delivered, dropped, skipped or still pending."""
-    return stats.enqueued == stats.delivered + stats.dropped_total + stats.skipped + stats.pending
+    """Every enqueued (or adopted) batch is delivered, dropped, skipped, kept or still pending."""
+    return stats.enqueued + stats.adopted == (
+        stats.delivered + stats.dropped_total + stats.skipped + stats.kept + stats.pending
+    )
 
 
 def uploader_threads() -> List[threading.Thread]:
@@ -777,3 +779,129 @@ def test_soak_every_batch_delivered_or_reported_under_faults() -> None:
     assert counts.get(429, 0) and counts.get(503, 0) and counts.get(0, 0)
     assert summary.retried == counts[429] + counts[503] + counts[0]
     assert elapsed < 60
+
+
+# -- loss-free defaults ----------------------------------------------------------------------------------
+def realistic(n: int) -> Batch:
+    """About 3 KB serialized: identities, attributes and ten custom events."""
+    events = [
+        AppEvent(event_name=f"screen {i}", custom_event_type="navigation", timestamp_unixtime_ms=1_700_000_000_000 + i,
+                 custom_attributes={f"attribute_{k}": f"value {k} of {i}, {n}" for k in range(5)})
+        for i in range(10)
+    ]
+    return Batch(environment="production", mpid=n, events=events,
+                 user_attributes={"plan": "premium", "visits": n, "tags": ["a", "b", "c"]})
+
+
+BURST_BATCHES = 20_000
+BURST_PRODUCERS = 4
+
+
+def test_default_settings_survive_a_burst_under_faults() -> None:
+    """BatchUploader(config) and nothing else: 4 threads enqueue 20,000 ~3 KB batches as fast as
+    they can while the endpoint answers 20% 429, 10% 503 and cuts 5% of connections."""
+    assert 2_500 < len(dumps(realistic(0))) < 3_500
+    seen = Recorder()
+    with LocalEventsServer(KEY, SECRET, record=True) as server:
+        server.set_fault_rates(throttle=0.2, throttle_retry_after="mixed", unavailable=0.1, drop=0.05, seed=7)
+        config = Configuration(api_key=KEY, api_secret=SECRET, host=server.url)
+        uploader = BatchUploader(config, on_error=seen.on_error, on_drop=seen.on_drop)
+        per_producer = BURST_BATCHES // BURST_PRODUCERS
+        peak = [0]
+
+        def produce(first: int) -> None:
+            for n in range(first, first + per_producer):
+                assert uploader.enqueue(realistic(n))
+                if n % 500 == 0:
+                    peak[0] = max(peak[0], uploader.stats().queued_bytes)
+
+        producers = [threading.Thread(target=produce, args=(i * per_producer,)) for i in range(BURST_PRODUCERS)]
+        for producer in producers:
+            producer.start()
+        for producer in producers:
+            producer.join()
+        assert uploader.flush(timeout=50)
+        summary = uploader.shutdown(timeout=5)
+        copies = collections.Counter(b["mpid"] for b in server.batches)
+        ids = collections.defaultdict(set)
+        for batch in server.batches:
+            ids[batch["mpid"]].add(batch["source_request_id"])
+        counts = server.status_counts
+    print(f"\nBURST peak queued {peak[0] / 2**20:.1f} MiB, statuses {counts}, retried {summary.retried}, "
+          f"duplicates {sum(copies.values()) - len(copies)}")
+    assert summary.delivered == BURST_BATCHES and summary.dropped == {} and accounted(summary)
+    assert sorted(copies) == list(range(BURST_BATCHES)) and all(len(v) == 1 for v in ids.values())
+    assert not seen.drops and not seen.errors
+    assert counts.get(429) and counts.get(503) and counts.get(0)
+    assert peak[0] <= uploader.max_queue_bytes
+
+
+def test_a_batch_waiting_between_retries_is_reported_before_shutdown_returns(
+    make_uploader: Callable[..., BatchUploader], server: LocalEventsServer
+) -> None:
+    seen = Recorder()
+    slow = RetryPolicy(max_retries=5, backoff_base=30.0, backoff_max=30.0, total_timeout=300.0)
+    uploader = make_uploader(retries=slow, on_drop=seen.on_drop)
+    server.script(503)
+    uploader.enqueue(make(1))
+    uploader.flush(timeout=0)
+    assert server.wait_for(0) and _wait_until(lambda: server.request_count == 1)
+    summary = uploader.shutdown(timeout=0.3)  # the sender now waits up to 30 s before retrying
+    assert summary.dropped == {SHUTDOWN_TIMEOUT: 1} and summary.in_flight == 0 and summary.pending == 0
+    assert seen.dropped(SHUTDOWN_TIMEOUT) == [1]  # on_drop ran before shutdown() returned
+    assert accounted(summary)
+    for thread in uploader_threads():
+        thread.join(5)
+    assert uploader.stats() == summary  # nothing changes afterwards: the report was final
+
+
+@pytest.mark.parametrize("timeout", [float("inf"), 1e10, None])
+def test_flush_and_shutdown_accept_unbounded_timeouts(make_uploader: Callable[..., BatchUploader],
+                                                      server: LocalEventsServer, timeout: Any) -> None:
+    uploader = make_uploader()
+    uploader.enqueue(make(1))
+    assert uploader.flush(timeout=timeout)
+    uploader.enqueue(make(2))
+    summary = uploader.shutdown(timeout=timeout)
+    assert summary.delivered == 2 and summary.dropped == {}
+
+
+@pytest.mark.parametrize("value", [-1, float("nan"), "soon"])
+def test_bad_timeouts_name_the_argument(make_uploader: Callable[..., BatchUploader], value: Any) -> None:
+    uploader = make_uploader()
+    with pytest.raises(ValueError, match="timeout"):
+        uploader.flush(timeout=value)
+    with pytest.raises(ValueError, match="block_timeout"):
+        make_uploader(block_timeout=value)
+
+
+def test_a_sender_survives_an_unexpected_error(make_uploader: Callable[..., BatchUploader],
+                                               server: LocalEventsServer) -> None:
+    seen = Recorder()
+    uploader = make_uploader(on_error=seen.on_error, on_drop=seen.on_drop, threads=1)
+    original = uploader._sender.send
+    calls = []
+
+    def broken_once(batches: List[QueuedBatch]) -> Any:
+        calls.append(len(batches))
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return original(batches)
+
+    uploader._sender.send = broken_once  # type: ignore[method-assign]
+    uploader.enqueue(make(1))
+    assert uploader.flush(timeout=5)
+    uploader.enqueue(make(2))
+    assert uploader.flush(timeout=5)
+    assert seen.dropped("error") == [1] and isinstance(seen.errors[0][0], RuntimeError)
+    assert mpids(server) == [2] and all(t.is_alive() for t in uploader_threads())
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    event = threading.Event()
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        event.wait(0.01)
+    return True

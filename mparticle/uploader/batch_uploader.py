@@ -169,9 +169,10 @@ class BatchUploader:
         self._fresh_state()
         lifecycle.track(self)
 
-    def _fresh_state(self) -> None:
+    def _fresh_state(self, spool: bool = True) -> None:
         """Queue, transport, spool, ids and (lazily started) threads of this process; run again
-        in a fork child, which starts empty while the parent keeps its pending batches."""
+        in a fork child, which starts empty while the parent keeps its pending batches (and
+        gets no spool file of its own if the uploader was shut down already)."""
         config = self.config
         self._request_count = config.max_batches_per_request
         self._request_bytes = config.max_request_bytes
@@ -209,7 +210,7 @@ class BatchUploader:
         self._start_lock = threading.Lock()
         self._threads: List[threading.Thread] = []
         self._spool: Optional[Spool] = None
-        if self.spool_dir is not None:
+        if self.spool_dir is not None and spool:
             self._spool = Spool(
                 self.spool_dir,
                 spool_fingerprint(client.host, config.api_key or "", self.path),
@@ -584,7 +585,7 @@ class BatchUploader:
         closed = self._queue.closed
         if self._spool is not None:
             self._spool.abandon_in_child()  # the parent's files: never touched here
-        self._fresh_state()
+        self._fresh_state(spool=not closed)
         if closed:
             self._queue.close()
 

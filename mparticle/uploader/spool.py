@@ -195,6 +195,7 @@ class SpoolFile:
                 _unlink(self.path[: -len(SUFFIX)] + ".lock")
                 removed = True
             os.close(self.lock_fd)
+            self.lock_fd = -1
         return removed
 
 
@@ -462,10 +463,9 @@ class Spool:
         inherited SQLite connections (kept referenced so they are never closed here)."""
         for spool in [self.own, *self._adopted]:
             _INHERITED.append(spool.conn)
-            try:
+            if spool.lock_fd >= 0:
                 os.close(spool.lock_fd)
-            except OSError:
-                pass
+                spool.lock_fd = -1
 
 
 #: SQLite connections inherited across fork: never used or closed in the child.

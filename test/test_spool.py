@@ -1,0 +1,282 @@
+"""The durable spool: real SQLite files in a temporary directory, real loopback HTTP.
+
+Crash tests with killed processes are in test_spool_crash.py.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+from conftest import KEY, SECRET
+
+from mparticle import AppEvent, Batch, BatchUploader, Configuration
+from mparticle.retry import RetryPolicy
+from mparticle.testing import LocalEventsServer
+from mparticle.uploader import SPOOL_FULL, QueueFullError, SpoolError, UploaderStats
+from mparticle.uploader.spool import APPLICATION_ID, PREFIX, SUFFIX
+
+FAST = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.005, total_timeout=5.0)
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def make(n: int) -> Batch:
+    return Batch(environment="development", mpid=n, events=[AppEvent(event_name="tap", custom_event_type="other")])
+
+
+def accounted(stats: UploaderStats) -> bool:
+    return stats.enqueued + stats.adopted == (
+        stats.delivered + stats.dropped_total + stats.skipped + stats.kept + stats.pending
+    )
+
+
+def spool_files(directory: Path) -> List[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def rows(path: str) -> int:
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        return int(conn.execute("SELECT count(*) FROM batches").fetchone()[0])
+
+
+def closed_port() -> int:
+    """A 127.0.0.1 port nobody listens on (connections are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def created() -> Iterator[List[BatchUploader]]:
+    uploaders: List[BatchUploader] = []
+    yield uploaders
+    for uploader in uploaders:
+        uploader.shutdown(timeout=5)
+        assert accounted(uploader.stats())
+
+
+def test_delivered_batches_leave_the_spool_and_the_file_goes_at_shutdown(
+    tmp_path: Path, config: Configuration, server: LocalEventsServer
+) -> None:
+    uploader = BatchUploader(config, spool_dir=tmp_path, retries=FAST)
+    for n in range(250):
+        uploader.enqueue(make(n))
+    path = uploader.spool_path
+    assert path is not None and os.path.dirname(path) == str(tmp_path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600  # batches hold personal data
+    assert uploader.flush(timeout=10)
+    summary = uploader.shutdown(timeout=5)
+    assert summary.delivered == 250 and summary.kept == 0 and accounted(summary)
+    assert sorted(b["mpid"] for b in server.batches) == list(range(250))
+    assert spool_files(tmp_path) == []  # empty spools are removed with their lock file
+
+
+def test_commit_interval_zero_commits_before_enqueue_returns(
+    tmp_path: Path, config: Configuration, created: List[BatchUploader]
+) -> None:
+    uploader = BatchUploader(config, spool_dir=tmp_path, spool_commit_interval=0, upload_interval=3600)
+    created.append(uploader)
+    for n in range(1, 6):
+        uploader.enqueue(make(n))
+        assert rows(str(uploader.spool_path)) == n  # read by another connection: on disk
+
+
+def test_batches_are_committed_within_the_commit_interval(
+    tmp_path: Path, config: Configuration, created: List[BatchUploader]
+) -> None:
+    uploader = BatchUploader(config, spool_dir=tmp_path, spool_commit_interval=0.05, upload_interval=3600)
+    created.append(uploader)
+    uploader.enqueue_many(make(n) for n in range(50))  # less than a full request: nothing is sent
+    path = str(uploader.spool_path)
+    done = threading.Event()
+    for _ in range(200):  # polls the file, not a sleep standing in for synchronization
+        if rows(path) == 50:
+            done.set()
+            break
+        done.wait(0.02)
+    assert done.is_set()
+
+
+def test_memory_is_a_window_onto_the_spool_during_an_outage(
+    tmp_path: Path, server: LocalEventsServer, created: List[BatchUploader]
+) -> None:
+    config = Configuration(api_key=KEY, api_secret=SECRET, host=f"http://127.0.0.1:{closed_port()}/v2")
+    limit = 40_000
+    uploader = BatchUploader(config, spool_dir=tmp_path, max_queue_bytes=limit, retries=FAST, threads=2)
+    created.append(uploader)
+    peak = 0
+    for n in range(3000):
+        assert uploader.enqueue(make(n))
+        if n % 100 == 0:
+            peak = max(peak, uploader.stats().queued_bytes)
+    stats = uploader.stats()
+    assert stats.spooled > 2000 and peak <= limit and stats.dropped == {}
+    config.host = server.url  # the endpoint comes back
+    assert uploader.flush(timeout=30)
+    summary = uploader.shutdown(timeout=5)
+    copies = collections.Counter(b["mpid"] for b in server.batches)
+    assert sorted(copies) == list(range(3000)) and set(copies.values()) == {1}
+    assert summary.delivered == 3000 and summary.requeued > 0 and accounted(summary)
+
+
+def test_shutdown_keeps_what_it_could_not_send_and_the_next_uploader_delivers_it(
+    tmp_path: Path, server: LocalEventsServer
+) -> None:
+    server.set_fault_rates(unavailable=1.0)  # an outage: every request answers 503
+    config = Configuration(api_key=KEY, api_secret=SECRET, host=server.url)
+    first = BatchUploader(config, spool_dir=tmp_path, retries=FAST, max_queue_bytes=5000)
+    for n in range(300):
+        first.enqueue(make(n))
+    summary = first.shutdown(timeout=0.5)
+    assert summary.kept + summary.in_flight == 300 and summary.dropped == {} and accounted(summary)
+    left = [name for name in spool_files(tmp_path) if name.endswith(SUFFIX)]
+    assert len(left) == 1 and rows(str(tmp_path / left[0])) == 300
+    with sqlite3.connect(str(tmp_path / left[0])) as conn:
+        ids = dict(conn.execute("SELECT source_request_id, data FROM batches").fetchall())
+
+    server.set_fault_rates()  # the outage is over
+    server.reset()
+    second = BatchUploader(config, spool_dir=tmp_path, retries=FAST)
+    assert server.wait_for(300, timeout=15)
+    summary = second.shutdown(timeout=5)
+    assert summary.adopted == 300 and summary.delivered == 300 and accounted(summary)
+    received = {b["source_request_id"]: b["mpid"] for b in server.batches}
+    assert set(received) == set(ids)  # the same source_request_id as the first attempt
+    assert spool_files(tmp_path) == []
+
+
+def test_spools_of_other_destinations_are_left_alone(tmp_path: Path, server: LocalEventsServer) -> None:
+    config = Configuration(api_key="other-key", api_secret=SECRET, host=f"http://127.0.0.1:{closed_port()}/v2")
+    first = BatchUploader(config, spool_dir=tmp_path, retries=FAST)
+    first.enqueue_many(make(n) for n in range(10))
+    first.shutdown(timeout=0.2)
+    before = spool_files(tmp_path)
+    second = BatchUploader(Configuration(api_key=KEY, api_secret=SECRET, host=server.url), spool_dir=tmp_path)
+    summary = second.shutdown(timeout=2)
+    assert summary.adopted == 0 and server.batches == []
+    assert spool_files(tmp_path) == before
+
+
+def test_a_corrupt_or_foreign_file_is_quarantined_not_a_crash(
+    tmp_path: Path, config: Configuration, server: LocalEventsServer
+) -> None:
+    (tmp_path / f"{PREFIX}garbage{SUFFIX}").write_bytes(b"this is not a database" * 100)
+    with sqlite3.connect(str(tmp_path / f"{PREFIX}foreign{SUFFIX}")) as conn:
+        conn.execute("CREATE TABLE batches (x)")
+    errors: List[BaseException] = []
+    uploader = BatchUploader(config, spool_dir=tmp_path, on_error=lambda e, b: errors.append(e))
+    uploader.enqueue(make(1))
+    assert uploader.flush(timeout=5)
+    uploader.shutdown(timeout=5)
+    names = spool_files(tmp_path)
+    assert f"{PREFIX}garbage{SUFFIX}.corrupt" in names and f"{PREFIX}foreign{SUFFIX}.corrupt" in names
+    assert not [n for n in names if n.endswith(SUFFIX)]
+    assert len(errors) == 2 and all(isinstance(e, SpoolError) for e in errors)
+    assert [b["mpid"] for b in server.batches] == [1]
+    # a second start does not trip over the quarantined files again
+    again = BatchUploader(config, spool_dir=tmp_path, on_error=lambda e, b: errors.append(e))
+    again.shutdown(timeout=2)
+    assert len(errors) == 2
+
+
+def test_an_unusable_spool_dir_is_a_clear_error(tmp_path: Path, config: Configuration) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    with pytest.raises(SpoolError, match="spool_dir"):
+        BatchUploader(config, spool_dir=not_a_dir)
+    with pytest.raises(ValueError, match="spool_dir"):
+        BatchUploader(config, spool_dir=tmp_path, sync_mode=True)
+
+
+@pytest.mark.parametrize("policy", ["drop_newest", "raise"])
+def test_max_spool_bytes_applies_the_overflow_policy(
+    tmp_path: Path, policy: str, created: List[BatchUploader]
+) -> None:
+    config = Configuration(api_key=KEY, api_secret=SECRET, host=f"http://127.0.0.1:{closed_port()}/v2")
+    drops: List[Any] = []
+    uploader = BatchUploader(config, spool_dir=tmp_path, max_spool_bytes=20_000, overflow=policy,
+                             upload_interval=3600, on_drop=lambda r, b: drops.append((r, len(b))))
+    created.append(uploader)
+    size = len(make(0).to_str())  # roughly; the limit is far above one batch
+    accepted = refused = 0
+    for n in range(200):
+        try:
+            accepted += uploader.enqueue(make(n))
+        except QueueFullError:
+            refused += 1
+    stats = uploader.stats()
+    assert stats.spool_bytes <= 20_000 and accepted * size > 10_000
+    if policy == "raise":
+        assert refused == 200 - accepted and stats.rejected == refused and not drops
+    else:
+        assert stats.dropped == {SPOOL_FULL: 200 - accepted} and sum(n for _, n in drops) == 200 - accepted
+
+
+def test_fork_child_gets_its_own_spool_and_the_parent_keeps_its_lock(
+    tmp_path: Path, config: Configuration, server: LocalEventsServer
+) -> None:
+    uploader = BatchUploader(config, spool_dir=tmp_path, upload_interval=3600)
+    uploader.enqueue(make(1))
+    parent_path = uploader.spool_path
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: enqueue its own batch and deliver it, then exit without atexit
+        code = 1
+        try:
+            os.close(read)
+            child_path = uploader.spool_path
+            uploader.enqueue(make(2))
+            ok = uploader.flush(timeout=10)
+            uploader.shutdown(timeout=5)
+            os.write(write, f"{child_path != parent_path} {ok}".encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        answer = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0 and answer == "True True"
+    assert os.path.exists(str(parent_path))  # the child never removed the parent's file
+    assert uploader.flush(timeout=10)
+    uploader.shutdown(timeout=5)
+    copies = collections.Counter(b["mpid"] for b in server.batches)
+    assert copies == {1: 1, 2: 1}
+
+
+def test_sigterm_handler_delivers_before_the_process_ends(tmp_path: Path, server: LocalEventsServer) -> None:
+    code = f"""
+import sys, time
+sys.path.insert(0, {REPO!r})
+import mparticle
+from mparticle.uploader import handle_sigterm
+config = mparticle.Configuration(api_key={KEY!r}, api_secret={SECRET!r}, host={server.url!r})
+uploader = mparticle.BatchUploader(config, upload_interval=3600)
+handle_sigterm(timeout=5)
+for n in range(50):
+    uploader.enqueue(mparticle.Batch(environment="development", mpid=n))
+print("ready", flush=True)
+while True:
+    time.sleep(0.05)
+"""
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        child.terminate()
+        assert child.wait(timeout=20) == -15  # still ends by SIGTERM, as orchestrators expect
+    finally:
+        child.kill()
+    assert sorted(b["mpid"] for b in server.batches) == list(range(50))
+
+
+def _stats_dict(stats: UploaderStats) -> Dict[str, Any]:
+    return {"kept": stats.kept, "adopted": stats.adopted, "spooled": stats.spooled}
