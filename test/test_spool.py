@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Iterator, List
 
 import pytest
 from conftest import KEY, SECRET
@@ -23,7 +23,7 @@ from mparticle import AppEvent, Batch, BatchUploader, Configuration
 from mparticle.retry import RetryPolicy
 from mparticle.testing import LocalEventsServer
 from mparticle.uploader import SPOOL_FULL, QueueFullError, SpoolError, UploaderStats
-from mparticle.uploader.spool import APPLICATION_ID, PREFIX, SUFFIX
+from mparticle.uploader.spool import PREFIX, SUFFIX
 
 FAST = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.005, total_timeout=5.0)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -60,7 +60,7 @@ def created() -> Iterator[List[BatchUploader]]:
     uploaders: List[BatchUploader] = []
     yield uploaders
     for uploader in uploaders:
-        uploader.shutdown(timeout=5)
+        uploader.shutdown(timeout=0.5)
         assert accounted(uploader.stats())
 
 
@@ -277,6 +277,3 @@ while True:
         child.kill()
     assert sorted(b["mpid"] for b in server.batches) == list(range(50))
 
-
-def _stats_dict(stats: UploaderStats) -> Dict[str, Any]:
-    return {"kept": stats.kept, "adopted": stats.adopted, "spooled": stats.spooled}
