@@ -277,3 +277,29 @@ while True:
         child.kill()
     assert sorted(b["mpid"] for b in server.batches) == list(range(50))
 
+
+
+def test_a_full_disk_is_reported_and_nothing_is_lost(tmp_path: Path, server: LocalEventsServer,
+                                                     created: List[BatchUploader]) -> None:
+    """SQLite's own size cap (PRAGMA max_page_count) gives the real SQLITE_FULL error path."""
+    errors: List[BaseException] = []
+    server.set_fault_rates(unavailable=1.0)
+    config = Configuration(api_key=KEY, api_secret=SECRET, host=server.url)
+    uploader = BatchUploader(config, spool_dir=tmp_path, retries=FAST, max_queue_bytes=20_000,
+                             spool_commit_interval=0.01, on_error=lambda e, b: errors.append(e))
+    created.append(uploader)
+    conn = uploader._spool.own.conn  # type: ignore[union-attr]
+    with uploader._spool.own.lock:  # type: ignore[union-attr]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+    for n in range(500):
+        assert uploader.enqueue(make(n))
+    uploader._spool.commit()  # type: ignore[union-attr]
+    assert any(isinstance(e, sqlite3.OperationalError) and "full" in str(e) for e in errors)
+    with uploader._spool.own.lock:  # type: ignore[union-attr]
+        conn.execute("PRAGMA max_page_count = 1000000")  # space again
+    server.set_fault_rates()
+    assert uploader.flush(timeout=30)
+    copies = collections.Counter(b["mpid"] for b in server.batches)
+    assert sorted(copies) == list(range(500)) and set(copies.values()) == {1}
+    assert uploader.stats().dropped == {}

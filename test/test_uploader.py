@@ -394,6 +394,18 @@ def test_a_request_past_its_retry_policy_is_requeued_not_dropped(make_uploader: 
     assert server.status_counts == {503: 3, 202: 1} and mpids(server) == [1]
 
 
+def test_requeue_failed_false_gives_up_and_reports(make_uploader: Callable[..., BatchUploader],
+                                                   server: LocalEventsServer) -> None:
+    seen = Recorder()
+    server.script(*[503] * 3)
+    policy = RetryPolicy(max_retries=2, backoff_base=0.001, backoff_max=0.002)
+    uploader = make_uploader(retries=policy, on_error=seen.on_error, on_drop=seen.on_drop, requeue_failed=False)
+    uploader.enqueue(make(1))
+    assert uploader.flush(timeout=5)
+    assert seen.dropped(RETRIES_EXHAUSTED) == [1] and getattr(seen.errors[0][0], "status", None) == 503
+    assert uploader.stats().retried == 2 and uploader.stats().requeued == 0 and server.request_count == 3
+
+
 def test_raising_callbacks_do_not_stop_delivery(make_uploader: Callable[..., BatchUploader],
                                                 server: LocalEventsServer,
                                                 caplog: pytest.LogCaptureFixture) -> None:

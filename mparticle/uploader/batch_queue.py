@@ -423,6 +423,12 @@ class BatchQueue:
             self._hold_until = max(self._hold_until, time.monotonic() + delay)
             self._ready.notify_all()
 
+    def keep(self, request: List[QueuedBatch], batches: List[QueuedBatch]) -> None:
+        """At shutdown, with a spool: ``batches`` of ``request`` stay on disk (``kept``)."""
+        with self._lock:
+            self.counters.kept += len(batches)
+            self._unsettle(request, batches)
+
     def _unsettle(self, request: List[QueuedBatch], batches: List[QueuedBatch]) -> None:
         key = request[0].seq
         left = self._in_flight.get(key)

@@ -75,13 +75,17 @@ class BatchUploader:
             configuration and default headers are used.
         threads: sender threads; they share one keep-alive pool of at least this size.
         upload_interval: seconds a batch may wait for a fuller request.
-        max_queue_batches, max_queue_bytes: the bound on queued batches (count and serialized
-            bytes); in-flight requests add at most ``threads`` requests on top.
-        overflow: when the queue is full: ``"drop_newest"`` (default), ``"drop_oldest"``,
-            ``"block"`` (wait up to ``block_timeout`` seconds, None for no limit; never on an
-            event loop's thread) or ``"raise"`` (QueueFullError).
-        retries: the RetryPolicy for uploads (default ``BACKGROUND_RETRIES``; ``config.retries``
-            keeps governing direct EventsApi calls).
+        max_queue_bytes, max_queue_batches: the memory bound (serialized bytes; an optional
+            count); in-flight requests add at most ``threads`` requests on top.
+        overflow: when there is no room (memory full without a spool, or the spool at
+            ``max_spool_bytes``): ``"drop_newest"`` (default), ``"drop_oldest"``, ``"block"``
+            (wait up to ``block_timeout`` seconds, None for no limit; never on an event loop's
+            thread) or ``"raise"`` (QueueFullError).
+        retries: the RetryPolicy for each upload request (default ``BACKGROUND_RETRIES``;
+            ``config.retries`` keeps governing direct EventsApi calls).
+        requeue_failed: True (default): batches of a request the retry policy gave up on (429,
+            5xx, network) are requeued and tried again after a pause; False: dropped as
+            ``retries_exhausted``.
         on_delivered: ``on_delivered(batches)`` with the batches of each request (or part of a
             split request) the server accepted, before ``flush()`` can count them as settled.
         on_error: ``on_error(exc, batches)`` when a request fails for good (then ``on_drop``
@@ -96,7 +100,13 @@ class BatchUploader:
         sync_mode: send on the caller's thread inside ``enqueue`` (no threads; for serverless).
         gzip: gzip request bodies (off by default: mParticle's support is unconfirmed).
         exit_timeout: seconds granted at interpreter exit to deliver what is pending; batches
-            still queued then are reported as ``shutdown_timeout``.
+            still queued then are reported as ``shutdown_timeout`` (kept, with a spool).
+        spool_dir: a directory for the durable spool (SQLite, one file per process): every
+            accepted batch is on disk until delivered or dropped, and survives the process.
+        max_spool_bytes: the disk bound (serialized bytes of undelivered batches).
+        spool_commit_interval: seconds between ``enqueue`` returning and the batch's commit,
+            at most; 0 makes ``enqueue`` return after the commit.
+        spool_fsync: fsync every commit (survives power loss, not only process death).
     """
 
     def __init__(
@@ -123,6 +133,7 @@ class BatchUploader:
         max_spool_bytes: int = 1024 * 1024 * 1024,
         spool_commit_interval: float = 0.1,
         spool_fsync: bool = False,
+        requeue_failed: bool = True,
     ) -> None:
         _check(threads >= 1, "threads", threads, "at least 1")
         _check(upload_interval >= 0, "upload_interval", upload_interval, "0 or more")
@@ -162,6 +173,7 @@ class BatchUploader:
         self.max_spool_bytes = max_spool_bytes
         self.spool_commit_interval = spool_commit_interval
         self.spool_fsync = spool_fsync
+        self.requeue_failed = requeue_failed
         self._last_drop_warning = 0.0
         self._last_requeue_warning = 0.0
         self._in_callback = threading.local()  # .active: this thread is running one of our callbacks
@@ -388,8 +400,10 @@ class BatchUploader:
                     self._callback(self.on_delivered, outcome.batches)
                     queue.settle(request, outcome)
                     delivered += len(outcome.batches)
-                elif outcome.reason == RETRIES_EXHAUSTED and not self.sync_mode and not self._abort.is_set():
+                elif outcome.reason == RETRIES_EXHAUSTED and self._requeues():
                     self._requeue(queue, request, outcome)
+                elif outcome.reason == SHUTDOWN_TIMEOUT and self._spool is not None:
+                    queue.keep(request, outcome.batches)  # on disk for the next process
                 else:
                     if outcome.error is not None:
                         self._callback(self.on_error, outcome.error, outcome.batches)
@@ -398,6 +412,9 @@ class BatchUploader:
         finally:  # released after the callbacks ran, so flush() returns once they are reported
             queue.release(request)
         return delivered
+
+    def _requeues(self) -> bool:
+        return self.requeue_failed and not self.sync_mode and not self._abort.is_set()
 
     def _requeue(self, queue: BatchQueue, request: List[QueuedBatch], outcome: Outcome) -> None:
         """The retry policy gave up on a transient failure: keep the batches and try again after

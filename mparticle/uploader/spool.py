@@ -237,6 +237,7 @@ class Spool:
         self._urgent = False
         self._closed = False
         self._healthy = True
+        self._failures = 0  # failed write attempts so far
         self._last_scan = 0.0
         self._writer = threading.Thread(target=self._run, name="mparticle-spool-writer", daemon=True)
 
@@ -266,11 +267,16 @@ class Spool:
             item.row, item.spool = item.seq, self.own
 
     def wait_committed(self, seq: int, timeout: Optional[float]) -> bool:
-        """Commit now and wait until row ``seq`` is on disk (``commit_interval`` 0)."""
+        """Commit now and wait until row ``seq`` is on disk (``commit_interval`` 0). False when
+        the write failed (the batch stays in memory and the write is retried) or on timeout."""
         with self._lock:
+            failures = self._failures
             self._urgent = True
             self._wake.notify()
-            return self._committed.wait_for(lambda: self._committed_through >= seq or self._closed, timeout)
+            self._committed.wait_for(
+                lambda: self._committed_through >= seq or self._failures > failures or self._closed, timeout
+            )
+            return self._committed_through >= seq
 
     def forget(self, items: Sequence[QueuedBatch]) -> None:
         """Settled batches leave the spool (at the next commit; at once if never written)."""
@@ -303,10 +309,11 @@ class Spool:
             with spool.lock:
                 rows = spool.read(spool.cursor, None, count)
             with self._lock:
-                if not rows:
-                    spool.exhausted = True
-                    self._urgent = True  # may be finished already: let the writer retire it
+                if len(rows) < count:
+                    spool.exhausted = True  # read to its end
+                    self._urgent = True  # it may be finished already: let the writer retire it
                     self._wake.notify()
+                if not rows:
                     continue
                 spool.cursor = rows[-1][0]
                 spool.outstanding += len(rows)
@@ -319,6 +326,11 @@ class Spool:
         own = self.own
         with own.lock:
             rows = own.read(after, through, count)
+        if len(rows) < count:  # a failing disk: what could not be written is still buffered
+            last = rows[-1][0] if rows else after
+            with self._lock:
+                buffered = sorted(r for i, r in self._inserts.items() if last < i <= through)
+            rows.extend(buffered[: count - len(rows)])
         return [_queued(row, own, adopted=False) for row in rows]
 
     def commit(self) -> None:
@@ -389,7 +401,8 @@ class Spool:
                 self._healthy = True
             else:
                 self._healthy = False
-                self._first_pending = time.monotonic()  # retry after another interval
+                self._failures += 1
+                self._first_pending = time.monotonic() + 1.0  # retry after a pause
             self._committed.notify_all()
         if failed is not None:
             logger.warning("spool write to %s failed: %s (retrying)", self.own.path, failed)

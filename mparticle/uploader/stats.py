@@ -26,7 +26,8 @@ QUEUE_FULL = "queue_full"  #: the overflow policy refused or evicted it
 CLOSED = "closed"  #: enqueued after shutdown()
 REJECTED = "rejected"  #: the server refused it (400/413 on this batch alone, other 4xx)
 UNAUTHORIZED = "unauthorized"  #: 401/403: bad credentials, never retried
-#: No longer produced: a request the retry policy gave up on is requeued (counted in ``requeued``).
+#: 429/5xx/network failures the retry policy gave up on, with ``requeue_failed=False`` or in
+#: ``sync_mode`` (by default such batches are requeued instead, counted in ``requeued``).
 RETRIES_EXHAUSTED = "retries_exhausted"
 SHUTDOWN_TIMEOUT = "shutdown_timeout"  #: still queued or retrying when shutdown's deadline passed (no spool)
 SPOOL_FULL = "spool_full"  #: the overflow policy refused or evicted it: the spool is at max_spool_bytes
