@@ -73,6 +73,7 @@ class Load(NamedTuple):
     adopted: bool
     after: int
     through: int
+    max_bytes: int
 
 
 class QueueFullError(Exception):
@@ -298,9 +299,10 @@ class BatchQueue:
             return None
         if self._bytes > self.max_bytes // 2 or len(self._items) >= LOAD_BATCHES:
             return None  # enough in memory for now
+        room = self.max_bytes - self._bytes
         if self._adopted_count:
-            return Load(True, 0, 0)
-        return Load(False, self._spill_lo - 1, self._spill_hi)
+            return Load(True, 0, 0, room)
+        return Load(False, self._spill_lo - 1, self._spill_hi, room)
 
     def add_loaded(self, load: Load, items: Optional[List[QueuedBatch]]) -> None:
         """Queue batches read back for ``load`` (None: the adopted files are used up)."""
@@ -322,9 +324,9 @@ class BatchQueue:
                 size = sum(len(item.data) for item in items)
                 self._spilled_count -= len(items)
                 self._spilled_bytes -= size
-                if len(items) < LOAD_BATCHES or self._spilled_count <= 0:
+                if not items or self._spilled_count <= 0:
                     self._spill_lo = load.through + 1  # read to the end of the run
-                elif items:
+                else:
                     self._spill_lo = items[-1].seq + 1
                 if self._spill_lo > self._spill_hi:
                     self._spilled_count = self._spilled_bytes = 0

@@ -310,8 +310,9 @@ class BatchUploader:
         if admission is WOULD_BLOCK:  # overflow="block", queue full: wait, but never on an event loop
             admission = self._queue.refuse(item) if _on_event_loop() else self._queue.put(item)
         accepted = self._accepted(admission)
-        if accepted and self._spool is not None and self.spool_commit_interval == 0:
-            self._spool.wait_committed(item.seq, None)
+        spool = self._spool
+        if accepted and spool is not None and (self.spool_commit_interval == 0 or spool.behind):
+            spool.wait_committed(item.seq, None)
         return accepted
 
     def _accepted(self, admission: Admission) -> bool:
@@ -355,9 +356,9 @@ class BatchUploader:
         assert spool is not None
         try:
             if load.adopted:
-                items = spool.load_adopted(LOAD_BATCHES)
+                items = spool.load_adopted(LOAD_BATCHES, load.max_bytes)
             else:
-                items = spool.load_own(load.after, load.through, LOAD_BATCHES)
+                items = spool.load_own(load.after, load.through, LOAD_BATCHES, load.max_bytes)
         except Exception as error:  # noqa: BLE001 - a disk error: retry after a pause
             logger.warning("reading the spool failed: %r (retrying)", error)
             queue.load_failed()

@@ -55,6 +55,19 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 Row = Tuple[int, str, bytes, float]
 
+#: Rows per INSERT / ids per DELETE statement (within SQLite's 999 parameters of old versions).
+INSERT_ROWS = 200
+DELETE_ROWS = 900
+#: Uncommitted bytes after which ``enqueue`` waits for the writer (it has fallen behind).
+MAX_BUFFER_BYTES = 8 * 1024 * 1024
+_MAX_ID = 2**63 - 1
+_SELECT = "SELECT id, source_request_id, data, enqueued_at FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
+_READ_ROWS = _SELECT
+_READ_JOINED = (
+    "SELECT count(*), group_concat(id), CAST(group_concat(source_request_id, char(31)) AS BLOB), "
+    f"CAST(group_concat(data, char(30)) AS BLOB) FROM ({_SELECT})"
+)
+
 
 class SpoolError(Exception):
     """A spool directory or file that cannot be used (the message says which and why)."""
@@ -148,23 +161,36 @@ class SpoolFile:
         return int(count), int(size)
 
     def write(self, inserts: Sequence[Row], deletes: Sequence[int]) -> None:
-        """Insert and delete rows in one transaction."""
-        with self.conn:
-            if inserts:
-                self.conn.executemany("INSERT OR REPLACE INTO batches VALUES (?, ?, ?, ?)", inserts)
-            if deletes:
-                self.conn.executemany("DELETE FROM batches WHERE id = ?", [(i,) for i in deletes])
+        """Insert and delete rows in one transaction.
+
+        Many rows per statement: the sqlite3 module releases the GIL around every step, and a
+        step per row would let any CPU-bound thread of the process stall the writer for a
+        switch interval (5 ms) per row."""
+        conn = self.conn
+        with conn:
+            for chunk in _chunks(inserts, INSERT_ROWS):
+                values = ",".join(("(?,?,?,?)",) * len(chunk))
+                conn.execute(f"INSERT OR REPLACE INTO batches VALUES {values}", [v for row in chunk for v in row])
+            for ids in _chunks(deletes, DELETE_ROWS):
+                conn.execute(f"DELETE FROM batches WHERE id IN ({','.join('?' * len(ids))})", ids)
 
     def read(self, after: int, through: Optional[int], count: int) -> List[Row]:
-        """Up to ``count`` rows with ``after < id <= through`` (no upper bound for None), in order."""
-        if through is None:
-            query = "SELECT id, source_request_id, data, enqueued_at FROM batches WHERE id > ? ORDER BY id LIMIT ?"
-            return self.conn.execute(query, (after, count)).fetchall()
-        query = (
-            "SELECT id, source_request_id, data, enqueued_at FROM batches "
-            "WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
-        )
-        return self.conn.execute(query, (after, through, count)).fetchall()
+        """Up to ``count`` rows with ``after < id <= through`` (no upper bound for None), in order.
+
+        One result row for all of them (for the GIL, as in ``write``): serialized batches are
+        JSON, which never holds a raw ASCII record separator, so it can join them."""
+        bounds = (after, _MAX_ID if through is None else through, count)
+        total, ids, request_ids, data = self.conn.execute(_READ_JOINED, bounds).fetchone()
+        if not total:
+            return []
+        id_list = [int(i) for i in ids.split(",")]
+        id_parts = bytes(request_ids).split(b"\x1f")
+        data_parts = bytes(data).split(b"\x1e")
+        if not len(id_list) == len(id_parts) == len(data_parts) == total:  # a separator inside a value
+            return [(r[0], r[1], bytes(r[2]), r[3]) for r in self.conn.execute(_READ_ROWS, bounds).fetchall()]
+        rows = [(i, rid.decode("utf-8"), part, 0.0) for i, rid, part in zip(id_list, id_parts, data_parts)]
+        rows.sort(key=lambda row: row[0])  # the aggregates see the rows in one order, not necessarily by id
+        return rows
 
     def file_bytes(self) -> int:
         """Bytes the file and its WAL take on disk."""
@@ -234,6 +260,7 @@ class Spool:
         self._appended_through = 0  # the highest row id appended
         self._committed_through = 0  # every row id up to this one is committed (or was forgotten)
         self._dirty = False  # something is buffered for the next commit
+        self._buffered = 0  # bytes of the buffered inserts
         self._urgent = False
         self._closed = False
         self._healthy = True
@@ -242,13 +269,20 @@ class Spool:
         self._writer = threading.Thread(target=self._run, name="mparticle-spool-writer", daemon=True)
 
     def start(self) -> None:
-        """Start the writer thread (it first adopts what dead processes left)."""
+        """Adopt what dead processes left (before returning, so that a shutdown right away
+        already knows of it), then start the writer thread."""
+        self._scan()
         self._writer.start()
 
     @property
     def path(self) -> str:
         """This process's spool file."""
         return self.own.path
+
+    @property
+    def behind(self) -> bool:
+        """True when the writer has fallen behind (``MAX_BUFFER_BYTES`` uncommitted)."""
+        return self._buffered > MAX_BUFFER_BYTES
 
     @property
     def healthy(self) -> bool:
@@ -263,6 +297,7 @@ class Spool:
                 return
             self._note_work()
             self._inserts[item.seq] = (item.seq, item.source_request_id, item.data, time.time())
+            self._buffered += len(item.data)
             self._appended_through = item.seq
             item.row, item.spool = item.seq, self.own
 
@@ -287,7 +322,9 @@ class Spool:
                 if spool is None:
                     continue
                 item.spool = None
-                if spool is self.own and self._inserts.pop(item.seq, None) is not None:
+                row = self._inserts.pop(item.seq, None) if spool is self.own else None
+                if row is not None:
+                    self._buffered -= len(row[2])
                     continue  # never reached the disk
                 self._note_work()
                 spool.deletes.append(item.row)
@@ -300,28 +337,31 @@ class Spool:
                 self._urgent = True
                 self._wake.notify()
 
-    def load_adopted(self, count: int) -> Optional[List[QueuedBatch]]:
-        """Up to ``count`` batches from the adopted files, oldest file first, with ``seq`` 0
-        (the queue numbers them); None once every adopted file has been read to its end."""
+    def load_adopted(self, count: int, max_bytes: int) -> Optional[List[QueuedBatch]]:
+        """Up to ``count`` batches (``max_bytes`` of data, at least one) from the adopted files,
+        oldest file first, with ``seq`` 0 (the queue numbers them); None once every adopted
+        file has been read to its end."""
         for spool in list(self._adopted):
             if spool.exhausted:
                 continue
             with spool.lock:
                 rows = spool.read(spool.cursor, None, count)
+            fitting = _fit(rows, max_bytes)
             with self._lock:
-                if len(rows) < count:
+                if len(rows) < count and len(fitting) == len(rows):
                     spool.exhausted = True  # read to its end
                     self._urgent = True  # it may be finished already: let the writer retire it
                     self._wake.notify()
                 if not rows:
                     continue
-                spool.cursor = rows[-1][0]
-                spool.outstanding += len(rows)
-            return [_queued(row, spool, adopted=True) for row in rows]
+                spool.cursor = fitting[-1][0]
+                spool.outstanding += len(fitting)
+            return [_queued(row, spool, adopted=True) for row in fitting]
         return None
 
-    def load_own(self, after: int, through: int, count: int) -> List[QueuedBatch]:
-        """Up to ``count`` of this process's spilled batches with ``after < seq <= through``."""
+    def load_own(self, after: int, through: int, count: int, max_bytes: int) -> List[QueuedBatch]:
+        """Up to ``count`` of this process's spilled batches with ``after < seq <= through``
+        (``max_bytes`` of data, at least one)."""
         self.commit()  # spilled rows may still be in the buffer
         own = self.own
         with own.lock:
@@ -331,7 +371,7 @@ class Spool:
             with self._lock:
                 buffered = sorted(r for i, r in self._inserts.items() if last < i <= through)
             rows.extend(buffered[: count - len(rows)])
-        return [_queued(row, own, adopted=False) for row in rows]
+        return [_queued(row, own, adopted=False) for row in _fit(rows, max_bytes)]
 
     def commit(self) -> None:
         """Write everything buffered now, on the calling thread."""
@@ -346,7 +386,6 @@ class Spool:
 
     # -- the writer thread ---------------------------------------------------------------------
     def _run(self) -> None:
-        self._scan()
         while True:
             with self._lock:
                 while not self._closed:
@@ -381,6 +420,7 @@ class Spool:
             for spool, _ in jobs:
                 spool.deletes = []
             self._inserts = {}
+            self._buffered = 0
             self._dirty = self._urgent = False
         failed: Optional[BaseException] = None
         for spool, deletes in jobs:
@@ -393,7 +433,9 @@ class Spool:
                     spool.deletes[:0] = deletes
                     if spool is self.own:
                         for row in inserts:
-                            self._inserts.setdefault(row[0], row)
+                            if row[0] not in self._inserts:
+                                self._inserts[row[0]] = row
+                                self._buffered += len(row[2])
                     self._dirty = True
         with self._lock:
             if failed is None:
@@ -483,6 +525,20 @@ class Spool:
 
 #: SQLite connections inherited across fork: never used or closed in the child.
 _INHERITED: List[sqlite3.Connection] = []
+
+
+def _chunks(items: Sequence, size: int) -> List[Sequence]:  # type: ignore[type-arg]
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _fit(rows: List[Row], max_bytes: int) -> List[Row]:
+    """The leading rows whose data fits in ``max_bytes`` (at least one)."""
+    total = 0
+    for index, row in enumerate(rows):
+        total += len(row[2])
+        if total > max_bytes and index:
+            return rows[:index]
+    return rows
 
 
 def _queued(row: Row, spool: SpoolFile, adopted: bool) -> QueuedBatch:
