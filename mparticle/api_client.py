@@ -1,5 +1,5 @@
 """ApiClient: the generated client's request pipeline (headers, auth, body, URL) and the
-shared worker pool that runs ``callback=`` calls."""
+worker pool that runs its ``callback=`` calls."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import quote
 
-from mparticle.configuration import Configuration
+from mparticle.configuration import Configuration, check_base_url
 from mparticle.models.base import bag_values_valid, registry
 from mparticle.rest import ApiException, RESTClientObject, RESTResponse
 from mparticle.serialization import dumps, to_jsonable
@@ -25,28 +25,15 @@ __all__ = ["ApiClient", "ApiException", "AsyncCall"]
 
 logger = logging.getLogger(__name__)
 
-#: Worker threads shared by every client for ``callback=`` calls (bounded, created lazily).
+#: Worker threads per ApiClient for its ``callback=`` calls (created lazily, as needed). Each
+#: client has its own pool, so one client's slow calls never hold up another client's.
 CALLBACK_WORKERS = 8
-_pool_lock = threading.Lock()
-_pool: "Optional[ThreadPoolExecutor]" = None
-
-
-def _callback_pool() -> "ThreadPoolExecutor":
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            _pool = ThreadPoolExecutor(CALLBACK_WORKERS, thread_name_prefix="mparticle-callback")
-        return _pool
+_pool_lock = threading.Lock()  # guards creating a client's pool; replaced in a fork child
 
 
 def _forget_pool_in_child() -> None:
-    global _pool, _pool_lock
-    _pool, _pool_lock = (
-        None,
-        threading.Lock(),
-    )  # the parent's threads do not exist in the child
+    global _pool_lock
+    _pool_lock = threading.Lock()  # it may have been held by a thread that does not exist here
 
 
 if hasattr(os, "register_at_fork"):
@@ -105,11 +92,12 @@ class ApiClient:
         configuration: Optional[Configuration] = None,
     ) -> None:
         self.config = configuration if configuration is not None else Configuration()
+        self._host = None if host is None else check_base_url(host, "host")
         self.rest_client = RESTClientObject(config=self.config)
         self.default_headers: Dict[str, str] = {}
         if header_name is not None:
             self.default_headers[header_name] = header_value  # type: ignore[assignment]
-        self._host = host
+        self._callback_pool: "Optional[Tuple[int, ThreadPoolExecutor]]" = None
         self.cookie = cookie
         self.user_agent = "mParticle Python client/" + __version__
         self.last_response: Optional[RESTResponse] = None
@@ -121,7 +109,7 @@ class ApiClient:
 
     @host.setter
     def host(self, value: Optional[str]) -> None:
-        self._host = value
+        self._host = None if value is None else check_base_url(value, "host")
 
     @property
     def user_agent(self) -> str:
@@ -166,7 +154,7 @@ class ApiClient:
         _preload_content: bool = True,
         _request_timeout: Any = None,
     ) -> Any:
-        """Send a request. With ``callback`` it runs on the shared worker pool, returns an
+        """Send a request. With ``callback`` it runs on this client's worker pool, returns an
         :class:`AsyncCall`, and the callback receives the result or any exception raised."""
 
         def call() -> Any:
@@ -190,8 +178,9 @@ class ApiClient:
         return self.submit(call, callback)
 
     def submit(self, work: Callable[[], Any], callback: Callable[[Any], Any]) -> AsyncCall:
-        """Run ``work`` on the shared worker pool and hand its result, or the exception it
-        raised, to ``callback``. A raising callback is logged, never lost silently."""
+        """Run ``work`` on this client's worker pool (:data:`CALLBACK_WORKERS` threads) and hand
+        its result, or the exception it raised, to ``callback``. A raising callback is logged,
+        never lost silently."""
 
         def run() -> Any:
             try:
@@ -204,7 +193,21 @@ class ApiClient:
                 logger.exception("mparticle callback raised")
                 raise
 
-        return AsyncCall(_callback_pool().submit(run))
+        return AsyncCall(self._workers().submit(run))
+
+    def _workers(self) -> "ThreadPoolExecutor":
+        """This client's callback pool, made on first use (and again in a fork child)."""
+        pid = os.getpid()
+        current = self._callback_pool
+        if current is None or current[0] != pid:
+            with _pool_lock:
+                current = self._callback_pool
+                if current is None or current[0] != pid:
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    pool = ThreadPoolExecutor(CALLBACK_WORKERS, thread_name_prefix="mparticle-callback")
+                    current = self._callback_pool = (pid, pool)
+        return current[1]
 
     def _call_api(
         self,

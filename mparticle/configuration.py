@@ -9,13 +9,15 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import re
 import sys
 from typing import Any, Dict, Optional, Tuple, Union
+from urllib.parse import urlsplit
 
-from mparticle.retry import RetryPolicy
+from mparticle.retry import RetryPolicy, seconds_setting
 from mparticle.version import __version__
 
-__all__ = ["Configuration", "PODS", "DEFAULT_HOST"]
+__all__ = ["Configuration", "PODS", "DEFAULT_HOST", "check_base_url", "redact_url"]
 
 DEFAULT_HOST = "https://s2s.mparticle.com/v2"
 
@@ -30,6 +32,30 @@ PODS: Dict[str, str] = {
 LOGGER_NAME = "mparticle"
 logging.getLogger(LOGGER_NAME).addHandler(logging.NullHandler())
 
+_USERINFO = re.compile(r"(?<=://)[^/?#\s]*@")
+
+
+def redact_url(text: str) -> str:
+    """``text`` with the ``user:password@`` part of any URL in it replaced by ``***@``."""
+    return _USERINFO.sub("***@", text)
+
+
+def check_base_url(value: Any, name: str = "host") -> str:
+    """``value`` if it is an absolute ``http://`` or ``https://`` URL, else ValueError naming
+    ``name``. A URL without a scheme is refused rather than sent over plain HTTP."""
+    try:
+        parts = urlsplit(value) if isinstance(value, str) else None
+        valid = parts is not None and parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. a malformed IPv6 literal
+        valid = False
+    if not valid:
+        shown = redact_url(value) if isinstance(value, str) else value
+        raise ValueError(
+            f"Invalid value for `{name}` ({shown!r}): expected an absolute URL with its scheme, "
+            f"such as {DEFAULT_HOST!r} or 'http://localhost:8080/v2'"
+        )
+    return value  # type: ignore[no-any-return]
+
 
 class Configuration:
     """Settings for one EventsApi/ApiClient. All attributes can also be set after creation.
@@ -39,7 +65,9 @@ class Configuration:
     """
 
     def __init__(self, **settings: Any) -> None:
-        self.host: str = os.environ.get("MPARTICLE_HOST") or DEFAULT_HOST
+        self._host = DEFAULT_HOST
+        if "host" not in settings and os.environ.get("MPARTICLE_HOST"):
+            self._host = check_base_url(os.environ["MPARTICLE_HOST"], "host")
         self.api_client: Any = None
         self.temp_folder_path: Optional[str] = None
         self.api_key_store: Dict[str, str] = {}
@@ -63,10 +91,10 @@ class Configuration:
         self.key_file: Optional[str] = None
         self.connection_pool_size: int = 1
         # Beyond the original: proxy, timeouts, retries and service limits
-        self.proxy: Optional[str] = None
+        self._proxy: Optional[str] = None
         self.proxy_headers: Optional[Dict[str, str]] = None
-        self.connect_timeout: float = 3.0
-        self.read_timeout: float = 5.0
+        self._connect_timeout = 3.0
+        self._read_timeout = 5.0
         self._retries = RetryPolicy()
         self.max_batches_per_request: int = 100
         self.max_request_bytes: int = 256 * 1024
@@ -78,12 +106,30 @@ class Configuration:
 
     def __repr__(self) -> str:
         return "Configuration(host={0!r}, api_key={1}, api_secret={2})".format(
-            self.host,
+            redact_url(self.host),
             "<set>" if self.api_key else "<empty>",
             "<set>" if self.api_secret else "<empty>",
         )
 
     # -- host and pods ----------------------------------------------------------------------
+    @property
+    def host(self) -> str:
+        """The Events API base URL; must be an absolute ``http(s)://`` URL (ValueError otherwise)."""
+        return self._host
+
+    @host.setter
+    def host(self, value: str) -> None:
+        self._host = check_base_url(value, "host")
+
+    @property
+    def proxy(self) -> Optional[str]:
+        """The ``http(s)://`` URL of an HTTP proxy, or None. Credentials in it are never logged."""
+        return self._proxy
+
+    @proxy.setter
+    def proxy(self, value: Optional[str]) -> None:
+        self._proxy = None if value is None or value == "" else check_base_url(value, "proxy")
+
     @property
     def pod(self) -> Optional[str]:
         """The regional pod of ``host`` (us1, us2, eu1, au1), or None for a custom host."""
@@ -112,16 +158,42 @@ class Configuration:
         self._retries = RetryPolicy.coerce(value)
 
     @property
+    def connect_timeout(self) -> float:
+        """Seconds to wait for a connection (and for sending the request) per attempt.
+        ``None`` or ``float('inf')``: no limit (read back as ``inf``)."""
+        return self._connect_timeout
+
+    @connect_timeout.setter
+    def connect_timeout(self, value: Optional[float]) -> None:
+        self._connect_timeout = seconds_setting("connect_timeout", value)
+
+    @property
+    def read_timeout(self) -> float:
+        """Seconds to wait for each read of the response per attempt. ``None`` or
+        ``float('inf')``: no limit. Each attempt also ends ``connect_timeout + read_timeout``
+        seconds after it started, however the server trickles its answer."""
+        return self._read_timeout
+
+    @read_timeout.setter
+    def read_timeout(self, value: Optional[float]) -> None:
+        self._read_timeout = seconds_setting("read_timeout", value)
+
+    @property
     def timeout(self) -> Tuple[float, float]:
         """(connect, read) timeouts in seconds for each attempt."""
         return (self.connect_timeout, self.read_timeout)
 
     @timeout.setter
-    def timeout(self, value: Union[float, Tuple[float, float]]) -> None:
+    def timeout(self, value: Union[None, float, Tuple[Optional[float], Optional[float]]]) -> None:
         if isinstance(value, tuple):
-            self.connect_timeout, self.read_timeout = value
+            if len(value) != 2:
+                raise ValueError(
+                    f"Invalid value for `timeout` ({value!r}): expected seconds or a (connect, read) tuple"
+                )
+            connect, read = (seconds_setting("timeout", v) for v in value)
         else:
-            self.connect_timeout = self.read_timeout = float(value)
+            connect = read = seconds_setting("timeout", value)
+        self._connect_timeout, self._read_timeout = connect, read
 
     # -- logging (explicit opt-in only; nothing is configured at import) ---------------------
     @property
