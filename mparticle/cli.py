@@ -159,9 +159,12 @@ def main(argv: Optional[List[str]] = None) -> int:
 def run_validate(
     args: argparse.Namespace, stdin: Optional[Any] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None
 ) -> int:
-    """``mparticle validate``: one line per problem; 0 all valid, 1 some invalid, 2 unreadable input."""
+    """``mparticle validate``: one line per problem; 0 all valid, 1 some invalid, 2 unreadable input.
+
+    Every record is reported, whatever it holds (broken JSON, numbers too long to convert,
+    invalid UTF-8, nesting too deep): never a traceback."""
     from mparticle.cli_input import RecordReader
-    from mparticle.validation import validate
+    from mparticle.cli_send import check_batch
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -185,7 +188,7 @@ def run_validate(
                 else:
                     found = [
                         (_join_path(prefix, p.path), p.message, p.rule)
-                        for p in validate(record.value, historical=args.historical)
+                        for p in check_batch(record.value, args.historical)
                     ]
                 if found:
                     invalid += 1

@@ -8,22 +8,36 @@ without ever holding more than one batch (plus a 64 KiB read-ahead) in memory:
 * a JSON array at the top level is descended into, and each element is one record (a whole
   file ``[ {...}, {...} ]`` spanning many lines, or JSON Lines whose lines are arrays);
 * a syntax error produces a record with ``error`` set and the reader carries on at the next
-  line that starts with ``{`` (or ``[`` outside an array), so one broken line never stops a file.
+  line that starts with ``{`` or ``[`` (a ``[`` line after a broken array element starts a new
+  top-level array: the layout of one bulk body per line), so one broken line never stops a
+  file nor hides the lines after it.
 
-Every record knows where it starts (``line``, 1-based) and where it ends (``end_offset`` in
-bytes and ``end_line``), so a checkpoint can later resume right after it with
-``RecordReader(stream, start_offset=..., start_line=..., in_array=...)``.
+Every record knows where it starts (``offset`` in bytes, ``line`` 1-based) and where it ends
+(``end_offset`` and ``end_line``), so a checkpoint can later resume right after it with
+``RecordReader(stream, start_offset=..., start_line=..., in_array=..., array_index=...)``; a
+resumed reader yields exactly the records (same offsets, lines and array positions) that an
+uninterrupted one yields after that point.
+
+:class:`ContentHash` (fed by :class:`HashingStream`) keeps a SHA-256 of the bytes read so far,
+which a checkpoint records so that a resume can tell whether the input is still the same.
+
+No input makes the reader raise (apart from the stream's own OSError): numbers Python will not
+convert (more than 4,300 digits), invalid UTF-8, nesting too deep, a value over
+:data:`MAX_RECORD_CHARS` all become records with ``error`` set.
 """
 
 from __future__ import annotations
 
 import codecs
+import hashlib
+import hmac
 import json
 import re
+import threading
 from dataclasses import dataclass
-from typing import IO, Any, Iterator, Optional
+from typing import IO, Any, Iterator, Optional, Tuple
 
-__all__ = ["Record", "RecordReader", "CHUNK_SIZE", "MAX_RECORD_CHARS"]
+__all__ = ["CHUNK_SIZE", "MAX_RECORD_CHARS", "ContentHash", "HashingStream", "InputChanged", "Record", "RecordReader"]
 
 #: Bytes read from the stream at a time.
 CHUNK_SIZE = 64 * 1024
@@ -44,8 +58,8 @@ class Record:
     """One batch read from an input (``value``), or a syntax error (``error``)."""
 
     ordinal: int  #: 1-based number of the record in its input
+    offset: int  #: byte offset where the record starts
     line: int  #: line where the record starts
-    index: int  #: how many records started earlier on the same line
     array_index: Optional[int]  #: position in the enclosing top-level array, if any
     text: str  #: the record's original text (for a broken record: the rest of its line)
     value: Any  #: the parsed JSON value (None when ``error`` is set)
@@ -53,13 +67,15 @@ class Record:
     end_offset: int  #: byte offset just after the record
     end_line: int  #: line number at ``end_offset``
     in_array: bool  #: whether the reader is inside a top-level array at ``end_offset``
+    next_array_index: int  #: the array position the next element would get (0 outside arrays)
 
 
 class RecordReader:
     """Iterate the records of one binary stream (see the module docstring).
 
-    ``start_offset``/``start_line``/``start_ordinal``/``in_array`` describe where the stream
-    is positioned (the caller seeks), e.g. after a checkpoint's last done record.
+    ``start_offset``/``start_line``/``start_ordinal``/``in_array``/``array_index`` describe
+    where the stream is positioned (the caller seeks), e.g. after a checkpoint's last done
+    record (``array_index``: that record's ``next_array_index``).
     """
 
     def __init__(
@@ -70,6 +86,7 @@ class RecordReader:
         start_line: int = 1,
         start_ordinal: int = 0,
         in_array: bool = False,
+        array_index: int = 0,
         chunk_size: int = CHUNK_SIZE,
         max_record_chars: int = MAX_RECORD_CHARS,
     ) -> None:
@@ -86,9 +103,7 @@ class RecordReader:
         self._cur_line = start_line
         self._ordinal = start_ordinal
         self._in_array = in_array
-        self._array_index = 0 if in_array else -1
-        self._last_line = -1
-        self._same_line = 0
+        self._array_index = array_index if in_array else 0
 
     @property
     def offset(self) -> int:
@@ -135,7 +150,8 @@ class RecordReader:
                 return False
 
     def _next_line_starting_with(self, starters: str) -> None:
-        """Move to the start of the next line whose first non-blank character is in ``starters``."""
+        """Move to the start of the next line whose first non-blank character is in ``starters``
+        (with that character in the buffer), or to the end of the input."""
         while True:
             newline = self._buf.find("\n", self._pos)
             while newline < 0:
@@ -175,11 +191,7 @@ class RecordReader:
     def _read_value(self) -> Record:
         start = self._pos
         self._advance(start)
-        line = self._cur_line
-        if line == self._last_line:
-            self._same_line += 1
-        else:
-            self._last_line, self._same_line = line, 0
+        offset, line = self._cur_offset, self._cur_line
         self._ordinal += 1
         array_index: Optional[int] = None
         if self._in_array:
@@ -204,6 +216,9 @@ class RecordReader:
             except RecursionError:
                 error = "invalid JSON: nested too deeply"
                 break
+            except ValueError as exc:  # a number Python refuses to convert (over 4,300 digits)
+                error = "invalid JSON: " + _number_error(exc)
+                break
             if end >= len(self._buf) and self._grow():  # a number may continue in the next chunk
                 continue
             break
@@ -224,13 +239,16 @@ class RecordReader:
             newline = self._buf.find("\n", start)
             text = self._buf[start : newline if newline >= 0 else len(self._buf)][:MAX_ERROR_TEXT]
             self._pos = start
-            self._next_line_starting_with("{" if self._in_array else "{[")
+            self._next_line_starting_with("{[")
             end = self._pos
+            first = _BLANK.match(self._buf, end).end()  # type: ignore[union-attr]
+            if self._in_array and first < len(self._buf) and self._buf[first] == "[":
+                self._in_array = False  # the broken line held the rest of its array
         self._advance(end)
         return Record(
             ordinal=self._ordinal,
+            offset=offset,
             line=line,
-            index=self._same_line,
             array_index=array_index,
             text=text,
             value=value,
@@ -238,6 +256,7 @@ class RecordReader:
             end_offset=self._cur_offset,
             end_line=self._cur_line,
             in_array=self._in_array,
+            next_array_index=self._array_index if self._in_array else 0,
         )
 
     def _maybe_incomplete(self, exc: json.JSONDecodeError) -> bool:
@@ -257,5 +276,102 @@ class RecordReader:
         return self._fill(max(self._chunk_size, size))
 
 
+def _number_error(exc: ValueError) -> str:
+    """A reader's account of a ValueError from the JSON scanner (not a syntax error)."""
+    text = str(exc)
+    if "digits" in text:
+        return "a number has too many digits to be converted"
+    return text.split(";")[0][:200]
+
+
 def _column(text: str, pos: int) -> int:
     return pos - text.rfind("\n", 0, pos)
+
+
+# -- what was read: a content hash for checkpoints ------------------------------------------------
+
+
+class InputChanged(Exception):
+    """The input is not the one a checkpoint was written for."""
+
+
+class ContentHash:
+    """SHA-256 of the first :attr:`length` bytes of one input, extended as it is read.
+
+    A checkpoint records :meth:`state`; a resumed run recomputes the digest of that many bytes
+    of a file before it reads on (see ``mparticle.cli_send``). Standard input cannot be read
+    twice, so for it ``expect=(length, hexdigest)`` is checked on the way: once the stream has
+    reached ``length`` bytes their digest must match, or :meth:`update` raises InputChanged.
+    Thread-safe (the reader updates it while a checkpoint takes its state).
+    """
+
+    def __init__(
+        self, name: str, hasher: Optional[Any] = None, length: int = 0, expect: Optional[Tuple[int, str]] = None
+    ) -> None:
+        self._name = name
+        self._hash = hasher if hasher is not None else hashlib.sha256()
+        self._lock = threading.Lock()
+        self._expect = expect if expect is not None and expect[0] > length else None
+        self.length = length
+
+    @property
+    def verified(self) -> bool:
+        """False while an expected digest is still to be checked."""
+        return self._expect is None
+
+    def state(self) -> Tuple[int, str]:
+        """(bytes hashed, their SHA-256 in hex)."""
+        with self._lock:
+            return self.length, self._hash.hexdigest()
+
+    def update(self, offset: int, data: bytes) -> None:
+        """Hash ``data``, read at byte ``offset`` of the input (bytes already hashed are skipped)."""
+        with self._lock:
+            done = self.length - offset
+            if done < 0:
+                raise ValueError(f"{self._name}: bytes {self.length}..{offset} were not hashed")
+            view = memoryview(data)[done:]
+            if self._expect is not None and len(view) >= self._expect[0] - self.length:
+                head = self._expect[0] - self.length
+                self._hash.update(view[:head])
+                self.length += head
+                self._check()
+                view = view[head:]
+            self._hash.update(view)
+            self.length += len(view)
+
+    def end(self, offset: int) -> None:
+        """The input ended at ``offset``: InputChanged if an expected digest was not reached."""
+        with self._lock:
+            if self._expect is not None:
+                raise InputChanged(
+                    f"{self._name} ended after {offset:,} bytes, but the checkpoint was written for "
+                    f"a stream of at least {self._expect[0]:,} bytes"
+                )
+
+    def _check(self) -> None:
+        assert self._expect is not None
+        length, digest = self._expect
+        if not hmac.compare_digest(self._hash.hexdigest(), digest):
+            raise InputChanged(
+                f"the first {length:,} bytes of {self._name} differ from those the checkpoint was written for"
+            )
+        self._expect = None
+
+
+class HashingStream:
+    """A binary stream that feeds what is read from it (from ``offset`` on) to a ContentHash."""
+
+    def __init__(self, raw: Any, offset: int, content: ContentHash) -> None:
+        self._raw = raw
+        self._offset = offset
+        self._content = content
+
+    def read(self, size: int) -> bytes:
+        data = self._raw.read(size)
+        if data:
+            self._content.update(self._offset, data)
+            self._offset += len(data)
+        else:
+            self._content.end(self._offset)
+        return bytes(data)

@@ -131,9 +131,11 @@ def test_send_20000_mixed_lines_exactly_once_with_rejects(
     assert set(ids) == set(valid.values())
     assert all(r.path == "/v2/bulkevents" and r.status == 202 for r in server.requests)
     assert len(server.requests) <= len(valid) // 100 + 4  # packed into full requests
-    # stamped, stable and derived from the file, the line and the text
+    # stamped, stable and derived from the file, the record's byte offset and its text
     by_id = {b["user_identities"]["customer_id"]: b for b in server.batches}
-    assert by_id["c0"]["source_request_id"] == source_request_id(str(data.resolve()), 1, 0, lines[0])
+    assert by_id["c0"]["source_request_id"] == source_request_id(str(data.resolve()), 0, lines[0])
+    second = len(lines[0].encode()) + 1
+    assert by_id["c1"]["source_request_id"] == source_request_id(str(data.resolve()), second, lines[1])
     assert all(uuid.UUID(b["source_request_id"]) for b in server.batches[:50])
     rejects = rejects_of(tmp_path / "events.jsonl.rejects.jsonl")
     assert {r["line"]: r["problems"][0]["rule"] for r in rejects} == invalid
@@ -216,9 +218,7 @@ def test_interrupted_send_resumes_without_duplicates(tmp_path: Path) -> None:
     assert sorted(r["line"] for r in rejects) == sorted(invalid)  # each once, over both runs
 
 
-def test_hanging_endpoint_bounded_shutdown_then_resume(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_hanging_endpoint_bounded_shutdown_then_resume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The endpoint hangs after 5 requests; Ctrl-C returns within --shutdown-timeout, and a
     resume against another endpoint delivers exactly what the first one did not."""
     lines, valid, _ = mixed_lines(3000)
@@ -271,7 +271,8 @@ def test_dry_run_sends_nothing(tmp_path: Path, server: LocalEventsServer, capsys
     data = write_lines(tmp_path / "events.jsonl", lines)
     assert main(["send", str(data), "--dry-run", "--host", server.url]) == 1
     assert server.request_count == 0
-    assert len(rejects_of(tmp_path / "events.jsonl.rejects.jsonl")) == len(invalid)
+    assert len(rejects_of(tmp_path / "events.jsonl.rejects.dry-run.jsonl")) == len(invalid)
+    assert not (tmp_path / "events.jsonl.rejects.jsonl").exists()
     assert not (tmp_path / "events.jsonl.checkpoint.json").exists()
     err = capsys.readouterr().err
     assert f"{len(valid)} valid (would be sent in 4 requests)" in err
@@ -362,9 +363,7 @@ def test_throttling_and_outages_are_retried(tmp_path: Path, server: LocalEventsS
         ("ok", ["--no-such-flag"], 2),
     ],
 )
-def test_send_exit_codes(
-    tmp_path: Path, server: LocalEventsServer, setup: str, args: List[str], expected: int
-) -> None:
+def test_send_exit_codes(tmp_path: Path, server: LocalEventsServer, setup: str, args: List[str], expected: int) -> None:
     data = write_lines(tmp_path / "events.jsonl", [json.dumps(batch(i)) for i in range(10)])
     if setup == "missing-file":
         data = tmp_path / "nope.jsonl"
@@ -411,7 +410,9 @@ def test_batch_too_large_once_stamped_is_rejected(tmp_path: Path, server: LocalE
     lines = [json.dumps(batch(0)), json.dumps(just_under_the_batch_limit()), json.dumps(batch(2))]
     data = write_lines(tmp_path / "events.jsonl", lines)
     assert main(["send", str(data), *(["--dry-run"] if dry_run else []), *conn(server)]) == 1
-    (reject,) = rejects_of(tmp_path / "events.jsonl.rejects.jsonl")
+    (reject,) = rejects_of(
+        tmp_path / ("events.jsonl.rejects.dry-run.jsonl" if dry_run else "events.jsonl.rejects.jsonl")
+    )
     assert reject["line"] == 2 and reject["problems"][0]["rule"] == "max_bytes"
     assert "over the 131072-byte limit per batch" in reject["reason"]  # refused once stamped, not by validate
     assert sorted(received_ids(server)) == ([] if dry_run else ["c0", "c2"])
@@ -575,11 +576,13 @@ def test_reader_streams_every_layout_and_resumes_anywhere(
             start_line=at.end_line,
             start_ordinal=at.ordinal,
             in_array=at.in_array,
+            array_index=at.next_array_index,
             chunk_size=chunk,
         )
         again = list(rest)
-        assert [(r.value, r.line, r.ordinal, r.end_offset) for r in again] == [
-            (r.value, r.line, r.ordinal, r.end_offset) for r in records[cut + 1 :]
+        same = ("value", "offset", "line", "ordinal", "array_index", "end_offset", "next_array_index")
+        assert [[getattr(r, a) for a in same] for r in again] == [
+            [getattr(r, a) for a in same] for r in records[cut + 1 :]
         ]
 
 
@@ -596,15 +599,18 @@ def test_reader_recovers_after_broken_lines() -> None:
         (6, {"f": 6}, False),
     ]
     assert "invalid UTF-8" in (records[3].error or "")
-    assert [r.index for r in records[-2:]] == [0, 1] and [r.array_index for r in records[-2:]] == [0, 1]
+    assert [r.array_index for r in records[-2:]] == [0, 1] and [r.next_array_index for r in records[-2:]] == [1, 2]
+    assert [r.offset for r in records] == [
+        raw.index(t) for t in (b'{"a"', b'{"b"', b'{"c"', b'{"d"', b"not", b'{"e"', b'{"f"')
+    ]
 
 
 def test_done_set_merges_out_of_order_completions() -> None:
     done = DoneSet()
     for n in [3, 1, 5, 2, 4, 9, 7]:
-        done.add(n, n * 10, n, False)
-    assert done.intervals == [[1, 5, 50, 5, False], [7, 7, 70, 7, False], [9, 9, 90, 9, False]]
-    assert done.prefix() == [1, 5, 50, 5, False] and done.count() == 7
-    done.add(8, 80, 8, False)
-    assert done.intervals[-1] == [7, 9, 90, 9, False]
+        done.add(n, n * 10, n, True, n)
+    assert done.intervals == [[1, 5, 50, 5, True, 5], [7, 7, 70, 7, True, 7], [9, 9, 90, 9, True, 9]]
+    assert done.prefix() == [1, 5, 50, 5, True, 5] and done.count() == 7
+    done.add(8, 80, 8, True, 8)
+    assert done.intervals[-1] == [7, 9, 90, 9, True, 9]
     assert 8 in done and 6 not in done and 10 not in done
