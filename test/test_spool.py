@@ -285,7 +285,8 @@ def test_a_full_disk_is_reported_and_nothing_is_lost(tmp_path: Path, server: Loc
     errors: List[BaseException] = []
     server.set_fault_rates(unavailable=1.0)
     config = Configuration(api_key=KEY, api_secret=SECRET, host=server.url)
-    uploader = BatchUploader(config, spool_dir=tmp_path, retries=FAST, max_queue_bytes=20_000,
+    # memory can hold them all: while the disk fails, batches are held in memory only
+    uploader = BatchUploader(config, spool_dir=tmp_path, retries=FAST, max_queue_bytes=1_000_000,
                              spool_commit_interval=0.01, on_error=lambda e, b: errors.append(e))
     created.append(uploader)
     conn = uploader._spool.own.conn  # type: ignore[union-attr]
@@ -296,6 +297,7 @@ def test_a_full_disk_is_reported_and_nothing_is_lost(tmp_path: Path, server: Loc
         assert uploader.enqueue(make(n))
     uploader._spool.commit()  # type: ignore[union-attr]
     assert any(isinstance(e, sqlite3.OperationalError) and "full" in str(e) for e in errors)
+    assert not uploader._spool.healthy  # type: ignore[union-attr]
     with uploader._spool.own.lock:  # type: ignore[union-attr]
         conn.execute("PRAGMA max_page_count = 1000000")  # space again
     server.set_fault_rates()
@@ -303,3 +305,12 @@ def test_a_full_disk_is_reported_and_nothing_is_lost(tmp_path: Path, server: Loc
     copies = collections.Counter(b["mpid"] for b in server.batches)
     assert sorted(copies) == list(range(500)) and set(copies.values()) == {1}
     assert uploader.stats().dropped == {}
+    spool = uploader._spool
+    assert spool is not None
+    recovered = threading.Event()
+    for _ in range(300):  # the writer retries within about a second
+        if spool.healthy:
+            recovered.set()
+            break
+        recovered.wait(0.02)
+    assert recovered.is_set()

@@ -445,6 +445,8 @@ class Spool:
                 self._healthy = False
                 self._failures += 1
                 self._first_pending = time.monotonic() + 1.0  # retry after a pause
+                self._dirty = True
+                self._wake.notify()  # the writer may be waiting with nothing to do
             self._committed.notify_all()
         if failed is not None:
             logger.warning("spool write to %s failed: %s (retrying)", self.own.path, failed)
