@@ -33,9 +33,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     send.add_argument("files", nargs="+", metavar="FILE", help="batch files; - reads stdin")
     send.add_argument("--historical", action="store_true", help="send to /bulkevents/historical (data > 30 days old)")
-    send.add_argument("--dry-run", action="store_true", help="validate and write rejects only; send nothing")
+    send.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="validate only: send nothing, write no checkpoint; rejects go to REJECT_FILE with .dry-run",
+    )
     send.add_argument("--resume", action="store_true", help="skip the records the checkpoint marks done")
-    send.add_argument("--checkpoint", metavar="PATH", help="checkpoint file (default: FIRST_INPUT.checkpoint.json)")
+    send.add_argument(
+        "--checkpoint", metavar="PATH", help="checkpoint file, locked by the run (default: FIRST_INPUT.checkpoint.json)"
+    )
     send.add_argument(
         "--checkpoint-interval",
         type=_positive_float,

@@ -487,3 +487,34 @@ def test_resume_after_sigint_then_sigkill_keeps_every_source_request_id(tmp_path
     finally:
         for s in servers:
             s.stop()
+
+
+# -- a reject file that cannot be written -------------------------------------------------------------
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("who", ["local", "server"])
+def test_an_unwritable_reject_file_stops_the_run_and_keeps_the_record_to_do(
+    tmp_path: Path, server: LocalEventsServer, capsys: pytest.CaptureFixture[str], who: str
+) -> None:
+    """Every write to /dev/full fails (ENOSPC): the run stops with exit 2 and the record whose
+    reject could not be written is not marked done, so a resume handles it again."""
+    lines = [json.dumps(batch(i)) for i in range(3)]
+    if who == "local":
+        lines[1] = json.dumps(batch(1, environment="staging"))
+    else:
+        server.script(*[Fault(status=400)] * 3)  # 3 -> 1 + 2 -> the first batch alone is refused
+    data = write_lines(tmp_path / "a.jsonl", lines)
+    args = ["send", str(data), "--concurrency", "1", *conn(server)]
+    assert main([*args, "--reject-file", "/dev/full"]) == 2
+    assert "cannot write the reject file /dev/full" in capsys.readouterr().err
+    entry = _entry(json.loads((tmp_path / "a.jsonl.checkpoint.json").read_text()))
+    refused = 2 if who == "local" else 1
+    assert all(not (first <= refused <= last) for first, last, *_ in entry["done"])
+    server.reset()
+    if who == "server":
+        server.script(Fault(status=400))  # refused again, alone
+    # (server: the one valid batch read is refused again, so none could be delivered: exit 2)
+    assert main([*args, "--resume"]) == (1 if who == "local" else 2)
+    (reject,) = rejects_of(tmp_path / "a.jsonl.rejects.jsonl")
+    assert reject["line"] == refused
