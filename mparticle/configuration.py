@@ -32,7 +32,7 @@ PODS: Dict[str, str] = {
 LOGGER_NAME = "mparticle"
 logging.getLogger(LOGGER_NAME).addHandler(logging.NullHandler())
 
-_USERINFO = re.compile(r"(?<=://)[^/?#\s]*@")
+_USERINFO = re.compile(r"(?:(?<=://)|^)[^/?#\s]*@")
 
 
 def redact_url(text: str) -> str:

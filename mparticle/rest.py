@@ -325,6 +325,11 @@ class RESTClientObject:
             raise ApiException(0, _failure_reason(exc, attempt, started)) from exc
         finally:
             _current.attempt = None
+        if attempt.fired:  # cut while the headers arrived: http.client took the cut for their end
+            attempt.cancel()
+            raw.close()
+            raw.release_conn()
+            raise ApiException(0, _failure_reason(None, attempt, started))
         complete = False
         try:
             data, complete = _read_body(raw, self.max_response_bytes, deadline)
@@ -679,8 +684,8 @@ def _deadline_pool_classes() -> Dict[str, Any]:
     return _POOL_CLASSES
 
 
-def _failure_reason(exc: BaseException, attempt: _Attempt, started: float) -> str:
-    if attempt.fired:
+def _failure_reason(exc: Optional[BaseException], attempt: _Attempt, started: float) -> str:
+    if attempt.fired or exc is None:
         return f"deadline exceeded after {time.monotonic() - started:.1f} s: no complete response headers in time"
     return redact_url(f"{exc.__class__.__name__}: {exc}")
 
@@ -698,6 +703,13 @@ def _read_body(raw: Any, limit: int, deadline: float) -> Tuple[bytes, bool]:
     parts: List[bytes] = []
     size = wire = 0
     try:
+        expected = raw.length_remaining
+        if decoder is None and expected is not None and expected <= min(limit, _READ_CHUNK):
+            data = raw.read(decode_content=False)  # the usual small answer: one read to its end
+            if len(data) == expected:
+                return data, True
+            parts.append(data)
+            size = wire = len(data)
         while True:
             chunk = raw.read(min(_READ_CHUNK, limit - wire + 1), decode_content=False)
             if not chunk:

@@ -3,8 +3,14 @@
 :func:`dumps` hands the graph straight to the C JSON encoder: models are dicts of their set
 fields, so it calls back into Python only for the few non-JSON scalars the original SDK
 converted (``Decimal`` to str, dates and times to ISO 8601). When the encoder refuses
-something (NaN, Infinity, an unknown object, a cycle), :func:`to_jsonable` walks the graph
-again to raise an error that names the offending field path.
+something (NaN, Infinity, an unknown object, a cycle, nesting too deep for it),
+:func:`to_jsonable` walks the graph again to raise an error that names the offending field
+path.
+
+The encoder does not look at dict keys beyond their type, so two keys that JSON sends under
+one name (``1`` and ``"1"``) are found elsewhere: model fields refuse such dicts when they
+are set, :func:`to_jsonable` refuses them, and :func:`check_keys` finds them in plain data
+(EventsApi runs it on plain-dict bodies).
 """
 
 from __future__ import annotations
@@ -15,9 +21,13 @@ import json
 import math
 from typing import Any, Callable, Dict, Optional, Set
 
-from mparticle.models.base import Model
+from mparticle.models.base import Model, colliding_keys, collision_message, safe_text
 
-__all__ = ["dumps", "encode_batch", "join_batches", "to_jsonable"]
+__all__ = ["MAX_DEPTH", "check_keys", "dumps", "encode_batch", "join_batches", "to_jsonable"]
+
+#: Deepest nesting of containers (models, dicts, lists) :func:`to_jsonable` accepts. Valid
+#: batches nest about 6 levels deep.
+MAX_DEPTH = 100
 
 
 def _isoformat(value: Any) -> str:
@@ -46,7 +56,14 @@ def _default(value: Any) -> Any:
     convert = _converter(value)
     if convert is None:
         raise TypeError(type(value).__name__)
-    return convert(value)
+    return _convert(convert, value, "$")
+
+
+def _convert(convert: Callable[[Any], Any], value: Any, path: str) -> Any:
+    try:
+        return convert(value)
+    except Exception as exc:  # noqa: BLE001 - a subclass's broken __str__/isoformat: name the field
+        raise TypeError(f"{path}: {type(value).__name__} value could not be converted ({type(exc).__name__})") from exc
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=_default, check_circular=False)
@@ -67,11 +84,8 @@ def dumps(obj: Any) -> bytes:
     try:
         text = "".join(_C_ENCODE(obj, 0)) if _C_ENCODE is not None else _ENCODER.encode(obj)
         return text.encode("ascii")
-    except (TypeError, ValueError, RecursionError):  # a cycle surfaces as RecursionError
-        try:
-            to_jsonable(obj)  # raises the precise error, naming the path
-        except RecursionError:
-            raise ValueError("{0}: nested too deeply to serialize".format(type(obj).__name__)) from None
+    except (TypeError, ValueError, RecursionError):  # a cycle or deep nesting surfaces as RecursionError
+        to_jsonable(obj)  # raises the precise error, naming the path
         raise
 
 
@@ -79,50 +93,127 @@ def to_jsonable(obj: Any, path: Optional[str] = None) -> Any:
     """Return ``obj`` as JSON-ready data: models become dicts of their set fields (JSON keys),
     tuples become lists, Decimal becomes str and dates become ISO strings.
 
-    None values are dropped at model level and kept inside plain dicts and lists.
+    None values are dropped at model level and kept inside plain dicts and lists. Raises
+    ValueError/TypeError naming the field path for anything JSON cannot carry faithfully:
+    NaN/Infinity, unknown objects, cycles, nesting deeper than :data:`MAX_DEPTH`, ints too
+    long to print, and dict keys that JSON would send under one name (``1`` and ``"1"``).
     """
     root = path if path is not None else (type(obj).__name__ if isinstance(obj, Model) else "$")
-    return _walk(obj, root, set())
+    return _walk(obj, root, set(), 0)
 
 
-def _walk(obj: Any, path: str, active: Set[int]) -> Any:
-    if obj is None or isinstance(obj, (str, bool, int)):
+def _walk(obj: Any, path: str, active: Set[int], depth: int) -> Any:
+    if obj is None or isinstance(obj, (str, bool)):
+        return obj
+    if isinstance(obj, int):
+        if obj.bit_length() > 4096:  # beyond what int-to-str conversion may allow
+            _int_text(obj, path)
         return obj
     if isinstance(obj, float):
         if not math.isfinite(obj):
-            raise ValueError(f"{path}: {obj!r} is not valid JSON (NaN and Infinity are not allowed)")
+            raise ValueError(f"{path}: {float.__repr__(obj)} is not valid JSON (NaN and Infinity are not allowed)")
         return obj
     if isinstance(obj, (Model, dict, list, tuple)):
         if id(obj) in active:
             raise ValueError(f"{path}: circular reference")
+        if depth >= MAX_DEPTH:
+            raise ValueError(f"{path}: nested deeper than {MAX_DEPTH} levels")
         active.add(id(obj))
+        depth += 1
         try:
             if isinstance(obj, Model):
-                return {k: _walk(v, f"{path}.{k}", active) for k, v in obj.items()}
+                return {k: _walk(v, f"{path}.{k}", active, depth) for k, v in obj.items()}
             if isinstance(obj, dict):
-                out = {}
-                for k, v in obj.items():
-                    if not isinstance(k, (str, int, float, bool)) and k is not None:
-                        raise TypeError(f"{path}: dict key {k!r} is not a string")
-                    if isinstance(k, float) and not math.isfinite(k):
-                        raise ValueError(f"{path}: dict key {k!r} is not valid JSON (NaN and Infinity are not allowed)")
-                    out[k] = _walk(v, f"{path}[{k!r}]", active)
-                return out
-            return [_walk(v, f"{path}[{i}]", active) for i, v in enumerate(obj)]
+                return _walk_dict(obj, path, active, depth)
+            return [_walk(v, f"{path}[{i}]", active, depth) for i, v in enumerate(obj)]
         finally:
             active.discard(id(obj))
     convert = _converter(obj)
     if convert is None:
         raise TypeError(f"{path}: object of type {type(obj).__name__} is not JSON serializable")
-    return convert(obj)
+    return _convert(convert, obj, path)
+
+
+def _walk_dict(obj: Dict[Any, Any], path: str, active: Set[int], depth: int) -> Dict[Any, Any]:
+    out = {}
+    for k, v in obj.items():
+        if not isinstance(k, (str, int, float, bool)) and k is not None:
+            raise TypeError(f"{path}: dict key {_key_text(k)} is not a string")
+        if isinstance(k, float) and not math.isfinite(k):
+            raise ValueError(f"{path}: dict key {_key_text(k)} is not valid JSON (NaN and Infinity are not allowed)")
+        if isinstance(k, int) and not isinstance(k, bool) and k.bit_length() > 4096:
+            _int_text(k, f"{path} (a dict key)")
+        out[k] = _walk(v, f"{path}[{_key_text(k)}]", active, depth)
+    collision = colliding_keys(obj)
+    if collision is not None:
+        raise ValueError(collision_message(path, collision))
+    return out
+
+
+def _int_text(value: int, path: str) -> str:
+    try:
+        return int.__repr__(value)
+    except ValueError:
+        raise ValueError(f"{path}: integer of {value.bit_length()} bits is too long to send") from None
+
+
+def _key_text(key: Any) -> str:
+    """A dict key as shown in a path: its repr, cut short, never failing."""
+    if isinstance(key, str):
+        text = str.__repr__(key)
+    elif isinstance(key, (bool, float)) or key is None:
+        text = repr(bool(key) if isinstance(key, bool) else key)
+    elif isinstance(key, int):
+        try:
+            text = int.__repr__(key)
+        except ValueError:
+            text = f"<int of {key.bit_length()} bits>"
+    else:
+        text = safe_text(key, repr)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_keys(obj: Any, path: Optional[str] = None) -> None:
+    """Raise ValueError naming the field path if a dict in ``obj`` has keys that JSON would
+    send under one name (``{1: "a", "1": "b"}``). Quick when every key is a str.
+
+    Meant for data the encoder accepted (no cycles); costs roughly as much as encoding."""
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if colliding_keys(item) is not None:
+                to_jsonable(obj, path)  # raises, naming the path
+            values: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            values = item
+        else:
+            continue
+        if not _SCALARS.issuperset(map(type, values)):
+            stack.extend(v for v in values if type(v) not in _SCALARS)
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def encode_batch(batch: Any, max_bytes: int, label: str = "batch") -> bytes:
-    """Serialize one batch and refuse it when it exceeds ``max_bytes``."""
+    """Serialize one batch (a Batch, or a dict in wire form) and refuse it when it exceeds
+    ``max_bytes``. Any other value, including other models such as an AppEvent, raises
+    TypeError."""
+    _check_batch_type(batch, label)
     data = dumps(batch)
     if len(data) > max_bytes:
         raise ValueError(f"{label} is {len(data)} bytes serialized, over the {max_bytes}-byte limit per batch")
     return data
+
+
+def _check_batch_type(batch: Any, label: str) -> None:
+    from mparticle.models.batch import Batch
+
+    if isinstance(batch, Batch) or (isinstance(batch, dict) and not isinstance(batch, Model)):
+        return
+    hint = " (wrap events in a Batch: Batch(events=[...]))" if isinstance(batch, Model) else ""
+    raise TypeError(f"{label}: expected a Batch or a dict, got {type(batch).__name__}{hint}")
 
 
 def join_batches(parts: "list[bytes]") -> bytes:

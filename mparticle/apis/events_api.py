@@ -9,7 +9,8 @@ from typing import Any, Callable, List
 
 from mparticle.api_client import ApiClient
 from mparticle.configuration import Configuration
-from mparticle.serialization import encode_batch, join_batches
+from mparticle.models.base import Model
+from mparticle.serialization import check_keys, encode_batch, join_batches
 
 __all__ = ["EventsApi"]
 
@@ -109,8 +110,13 @@ class EventsApi:
     def _config(self) -> Any:
         return self.api_client.config
 
-    def _encode_one(self, batch: Any) -> bytes:
-        return encode_batch(batch, self._config.max_batch_bytes)
+    def _encode_one(self, batch: Any, label: str = "batch") -> bytes:
+        """One batch's bytes. Plain-dict batches also get their keys checked (a model checks
+        its dict fields when they are set)."""
+        data = encode_batch(batch, self._config.max_batch_bytes, label)
+        if not isinstance(batch, Model):
+            check_keys(batch, "$" if label == "batch" else label)
+        return data
 
     def _encode_bulk(self, batches: Any) -> bytes:
         config = self._config
@@ -121,7 +127,7 @@ class EventsApi:
                 f"{len(batches)} batches in one request, over the limit of "
                 f"{config.max_batches_per_request} (max_batches_per_request)"
             )
-        parts = [encode_batch(b, config.max_batch_bytes, f"batch {i}") for i, b in enumerate(batches)]
+        parts = [self._encode_one(b, f"batch {i}") for i, b in enumerate(batches)]
         body = join_batches(parts)
         if len(body) > config.max_request_bytes:
             raise ValueError(

@@ -13,6 +13,7 @@ speed of plain dicts, with no Python call per model or per field.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple
 
@@ -85,7 +86,7 @@ def enum_check(name: str, allowed: Sequence[str]) -> Validator:
         except TypeError:  # unhashable (a list, a dict): not one of the allowed strings
             allowed = False
         if not allowed:
-            raise ValueError(f"Invalid value for `{name}` ({value}), must be one of {allowed_list}")
+            raise ValueError(f"Invalid value for `{name}` ({safe_text(value)}), must be one of {allowed_list}")
         return value
 
     return _with_fast_path(check, "{v}.__class__ is str and {v} in {ns}", allowed_set)
@@ -97,7 +98,7 @@ def uuid_check(name: str) -> Validator:
     def check(obj: Any, value: Any) -> Any:
         error = validate_uuid(value)
         if error is not None:
-            raise ValueError(f'Error: "{error}", while setting {name} with value: {value}')
+            raise ValueError(f'Error: "{error}", while setting {name} with value: {safe_text(value)}')
         return value
 
     return _with_fast_path(check, "{v}.__class__ is str and {ns}({v})", _CANONICAL_UUID)
@@ -125,6 +126,68 @@ def validate_uuid(value: Any) -> Optional[ValueError]:
 
 ATTRIBUTE_VALUE_TYPES = (str, int, float, bool)
 _FLAT_TYPES = frozenset((str, int, float, bool, type(None)))
+_STR_ONLY = frozenset((str,))
+
+
+def safe_text(value: Any, text: Callable[[Any], str] = str) -> str:
+    """``text(value)`` for an error message, or a short stand-in when that raises (a broken
+    ``__repr__``, nesting deeper than the interpreter allows, an int too long to print)."""
+    try:
+        return text(value)
+    except Exception:  # noqa: BLE001 - any failure of user code: the message must still be built
+        if isinstance(value, dict):  # show the keys, and which values could not be shown
+            shown = [f"{_stand_in(k)}: {_stand_in(v)}" for k, v in itertools.islice(value.items(), 20)]
+            return "{" + ", ".join(shown) + (", ..." if len(value) > 20 else "") + "}"
+        return _stand_in(value)
+
+
+def _stand_in(value: Any) -> str:
+    try:
+        return repr(value)
+    except Exception:  # noqa: BLE001 - see safe_text
+        return f"<{type(value).__name__} object>"
+
+
+def json_key(key: Any) -> Optional[str]:
+    """The member name JSON gives dict key ``key`` (None for keys JSON cannot carry).
+
+    Raises ValueError for an int too long to convert to a string."""
+    if isinstance(key, str):
+        return str.__str__(key)
+    if key is True or key is False or key is None:
+        return {True: "true", False: "false", None: "null"}[key]
+    if isinstance(key, float):
+        return float.__repr__(key)
+    if isinstance(key, int):
+        return int.__repr__(key)
+    return None
+
+
+def colliding_keys(mapping: Any) -> Optional[Tuple[Any, Any, str]]:
+    """Two keys of ``mapping`` that JSON would send under one name (``1`` and ``"1"``), with
+    that name; None when all keys are distinct on the wire (always for str keys)."""
+    if _STR_ONLY.issuperset(map(type, mapping)):  # the common case, checked in C
+        return None
+    seen: Dict[str, Any] = {}
+    for key in mapping:
+        try:
+            name = json_key(key)
+        except ValueError:  # an int too long to send: reported by serialization
+            continue
+        if name is None:
+            continue
+        if name in seen:
+            return seen[name], key, name
+        seen[name] = key
+    return None
+
+
+def collision_message(where: str, collision: Tuple[Any, Any, str]) -> str:
+    first, second, name = collision
+    return (
+        f"{where}: keys {safe_text(first, repr)} and {safe_text(second, repr)} "
+        f"would both be sent as {name!r} (use distinct string keys)"
+    )
 
 
 def bag_values_valid(bag: Any) -> bool:
@@ -141,7 +204,10 @@ def bag_values_valid(bag: Any) -> bool:
 def attribute_bag_check(obj: Any, value: Any) -> Any:
     """Validator for event ``custom_attributes``: flat values only, as the Events API requires."""
     if not bag_values_valid(value):
-        raise ValueError(f"Invalid custom_attributes passed to {type(obj).__name__}: {value}")
+        raise ValueError(f"Invalid custom_attributes passed to {type(obj).__name__}: {safe_text(value)}")
+    collision = colliding_keys(value) if value is not None else None
+    if collision is not None:
+        raise ValueError(collision_message(f"Invalid custom_attributes passed to {type(obj).__name__}", collision))
     return value
 
 
@@ -150,12 +216,11 @@ def _structure_check(name: str, type_name: str) -> Optional[Validator]:
 
     Plain dicts stand in for models (sent as given), and tuples for lists, as the original allowed.
     """
+    if type_name.startswith("dict") or type_name == "object":
+        return _keys_check(name, type_name == "object")
     if type_name.startswith("list["):
         expected: Tuple[type, ...] = (list, tuple)
         label = "a list"
-    elif type_name.startswith("dict"):
-        expected = (dict,)
-        label = "a dict"
     elif type_name[:1].isupper():
         expected = (Model, dict)
         label = f"a {type_name} or a dict"
@@ -164,10 +229,31 @@ def _structure_check(name: str, type_name: str) -> Optional[Validator]:
 
     def check(obj: Any, value: Any) -> Any:
         if not isinstance(value, expected):
-            raise ValueError(f"Invalid value for `{name}` ({value!r}): expected {label}, got {type(value).__name__}")
+            raise ValueError(
+                f"Invalid value for `{name}` ({safe_text(value, repr)}): expected {label}, got {type(value).__name__}"
+            )
         return value
 
     return _with_fast_path(check, "isinstance({v}, {ns})", expected)
+
+
+def _keys_check(name: str, any_value: bool) -> Validator:
+    """For dict-typed fields (and ``object`` fields holding a dict): a dict whose keys JSON
+    would send under one name is refused."""
+
+    def check(obj: Any, value: Any) -> Any:
+        if not isinstance(value, dict):
+            if any_value:
+                return value
+            raise ValueError(
+                f"Invalid value for `{name}` ({safe_text(value, repr)}): expected a dict, got {type(value).__name__}"
+            )
+        collision = colliding_keys(value)
+        if collision is not None:
+            raise ValueError(collision_message(f"Invalid value for `{name}`", collision))
+        return value
+
+    return _with_fast_path(check, "{v}.__class__ is dict and {ns}.issuperset(map(type, {v}))", _STR_ONLY)
 
 
 def _with_fast_path(check: Validator, test: str, data: Any) -> Validator:
@@ -177,7 +263,11 @@ def _with_fast_path(check: Validator, test: str, data: Any) -> Validator:
     return check
 
 
-_with_fast_path(attribute_bag_check, "{v}.__class__ is dict and {ns}.issuperset(map(type, {v}.values()))", _FLAT_TYPES)
+_with_fast_path(
+    attribute_bag_check,
+    "{v}.__class__ is dict and {ns}[0].issuperset(map(type, {v}.values())) and {ns}[1].issuperset(map(type, {v}))",
+    (_FLAT_TYPES, _STR_ONLY),
+)
 
 
 _get, _pop, _set = dict.get, dict.pop, dict.__setitem__
