@@ -521,7 +521,7 @@ import json, socket, sys, threading, time
 params = json.loads(sys.argv[1])
 import mparticle.uploader.batch_uploader as batch_uploader
 
-batch_uploader.REQUEUE_MAX_DELAY = 0.2  # a scaled clock: retry the dead endpoint every ~0.4 s
+batch_uploader.REQUEUE_MAX_DELAY = 0.2  # a scaled clock: requeued requests are retried 0.2 s later
 from mparticle import AppEvent, Batch, BatchUploader, Configuration
 from mparticle.retry import RetryPolicy
 from mparticle.serialization import dumps
@@ -530,8 +530,12 @@ refusing = socket.socket()  # bound, never listening: connections are refused
 refusing.bind(("127.0.0.1", 0))
 config = Configuration(api_key=params["key"], api_secret=params["secret"],
                        host=f"http://127.0.0.1:{refusing.getsockname()[1]}/v2")
+# Each request gives up on the dead endpoint after 2 s (then it is requeued, and the next attempt
+# reads config.host again). Not less: the budget also cuts short a slow answer of the live
+# endpoint, whose batches were accepted and are then re-sent (same id, but a duplicate); at
+# 0.2 s that happened on a loaded machine.
 uploader = BatchUploader(config, spool_dir=params["dir"], max_queue_bytes=params["max_queue_bytes"],
-                         retries=RetryPolicy(max_retries=1000, backoff_base=0.01, backoff_max=0.05, total_timeout=0.2))
+                         retries=RetryPolicy(max_retries=1000, backoff_base=0.01, backoff_max=0.05, total_timeout=2.0))
 peak = {"queued_bytes": 0, "spooled": 0, "held_bytes": 0}
 pad = "p" * 3000  # ~3.3 KB serialized
 
