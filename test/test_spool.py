@@ -314,3 +314,130 @@ def test_a_full_disk_is_reported_and_nothing_is_lost(tmp_path: Path, server: Loc
             break
         recovered.wait(0.02)
     assert recovered.is_set()
+
+
+# -- regressions found in review ---------------------------------------------------------------------
+def test_busy_producers_with_commit_interval_zero_lose_nothing(tmp_path: Path, server: LocalEventsServer) -> None:
+    """Eight producers, a 20 KB memory window, synchronous commits: the writer's commit and a
+    sender's read-back commit must not interleave (rows in neither the buffer nor the file)."""
+    config = Configuration(api_key=KEY, api_secret=SECRET, host=server.url)
+    for round_ in range(3):
+        server.reset()
+        uploader = BatchUploader(config, spool_dir=tmp_path / str(round_), retries=FAST, max_queue_bytes=20_000,
+                                 spool_commit_interval=0)
+        batches = [make(n) for n in range(1200)]
+
+        def produce(first: int) -> None:
+            for n in range(first, len(batches), 8):
+                assert uploader.enqueue(batches[n])
+
+        producers = [threading.Thread(target=produce, args=(k,)) for k in range(8)]
+        for producer in producers:
+            producer.start()
+        for producer in producers:
+            producer.join()
+        assert uploader.flush(timeout=30)
+        stats = uploader.shutdown(timeout=5)
+        assert accounted(stats) and stats.delivered == 1200
+        assert {b["mpid"] for b in server.batches} == set(range(1200))
+
+
+def test_flush_waits_for_requeued_parts_whatever_their_order(config: Configuration,
+                                                             server: LocalEventsServer) -> None:
+    uploader = BatchUploader(config, retries=FAST, threads=1, upload_interval=0.05)
+    try:
+        server.script(*([503] * 4))  # batch 0 alone: out of retries, requeued
+        uploader.enqueue(make(0))
+        assert _until(lambda: uploader.stats().requeued >= 1)
+        server.script(400, *([503] * 8))  # the next request is split, then both halves requeued
+        for n in range(1, 10):
+            uploader.enqueue(make(n))
+        assert uploader.flush(timeout=20)
+        assert {b["mpid"] for b in server.batches} >= set(range(10))  # all enqueued before flush
+    finally:
+        uploader.shutdown(timeout=5)
+
+
+def test_an_adopted_file_is_retired_once_read_even_at_a_multiple_of_the_read_size(
+    tmp_path: Path, server: LocalEventsServer
+) -> None:
+    server.set_fault_rates(unavailable=1.0)
+    config = Configuration(api_key=KEY, api_secret=SECRET, host=server.url)
+    first = BatchUploader(config, spool_dir=tmp_path, retries=FAST, upload_interval=3600)
+    first.enqueue_many(make(n) for n in range(400))  # LOAD_BATCHES rows exactly
+    first.shutdown(timeout=0)
+    server.set_fault_rates()
+    second = BatchUploader(config, spool_dir=tmp_path, retries=FAST)
+    try:
+        assert server.wait_for(400, timeout=15)
+        own = os.path.basename(str(second.spool_path))[: -len(SUFFIX)]
+        assert _until(lambda: all(name.startswith(own) for name in spool_files(tmp_path)))
+    finally:
+        second.shutdown(timeout=5)
+
+
+def test_a_request_on_the_wire_at_shutdown_is_kept_and_its_late_outcome_ignored(
+    tmp_path: Path, server: LocalEventsServer
+) -> None:
+    config = Configuration(api_key=KEY, api_secret=SECRET, host=server.url)
+    uploader = BatchUploader(config, spool_dir=tmp_path, retries=FAST, threads=1)
+    server.hang(1.0)  # the request is answered (202) after shutdown's deadline
+    uploader.enqueue_many(make(n) for n in range(20))
+    uploader.flush(timeout=0)
+    assert _until(lambda: uploader.stats().in_flight == 20)
+    summary = uploader.shutdown(timeout=0.2)
+    assert summary.kept == 20 and summary.in_flight == 0 and summary.delivered == 0 and accounted(summary)
+    for thread in threading.enumerate():
+        if thread.name.startswith("mparticle-uploader"):
+            thread.join(10)
+    assert uploader.stats() == summary  # final: the late 202 changes nothing
+    server.hang(0)
+    left = [n for n in spool_files(tmp_path) if n.endswith(SUFFIX)]
+    assert len(left) == 1 and rows(str(tmp_path / left[0])) == 20  # re-sent with the same ids later
+
+
+def test_a_damaged_file_that_passes_the_header_check_is_quarantined_once(
+    tmp_path: Path, config: Configuration
+) -> None:
+    path = tmp_path / f"{PREFIX}deadbeefdeadbeef{SUFFIX}"
+    with sqlite3.connect(str(path)) as conn:
+        conn.executescript(
+            "PRAGMA application_id = 0x6D705370; PRAGMA user_version = 1; "
+            "CREATE TABLE batches (id INTEGER PRIMARY KEY, x TEXT); CREATE TABLE meta (key TEXT, value TEXT);"
+        )
+    for _ in range(2):  # no crash loop: the second start finds nothing to trip over
+        errors: List[BaseException] = []
+        uploader = BatchUploader(config, spool_dir=tmp_path, on_error=lambda e, b: errors.append(e))
+        uploader.shutdown(timeout=1)
+    assert (tmp_path / f"{PREFIX}deadbeefdeadbeef{SUFFIX}.corrupt").exists()
+    assert errors == []  # reported at the first start only
+    assert [n for n in spool_files(tmp_path) if n.endswith(SUFFIX)] == []
+
+
+def test_enqueue_async_waits_for_the_commit_with_interval_zero(tmp_path: Path, config: Configuration) -> None:
+    import asyncio
+
+    uploader = BatchUploader(config, spool_dir=tmp_path, spool_commit_interval=0, upload_interval=3600)
+    try:
+        async def run() -> List[int]:
+            counts = []
+            for n in range(1, 6):
+                await uploader.enqueue_async(make(n))
+                counts.append(rows(str(uploader.spool_path)))
+            return counts
+
+        assert asyncio.run(run()) == [1, 2, 3, 4, 5]
+    finally:
+        uploader.shutdown(timeout=2)
+
+
+def _until(condition: Any, timeout: float = 10.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        pause.wait(0.01)
+    return True

@@ -71,9 +71,9 @@ class Load(NamedTuple):
     spilled ones, or adopted ones when ``adopted``) and hand them to ``add_loaded``."""
 
     adopted: bool
-    after: int
-    through: int
     max_bytes: int
+    after: int = 0
+    through: int = 0
 
 
 class QueueFullError(Exception):
@@ -114,6 +114,7 @@ class BatchQueue:
         self._not_full = threading.Condition(self._lock)  # blocked producers: room was made
         self._settled = threading.Condition(self._lock)  # flush()/shutdown: batches were settled
         self._items: Deque[QueuedBatch] = deque()
+        self._sorted = True  # _items is in sequence order (after a requeue it may not be)
         self._bytes = 0
         self._next_seq = 1
         self._drain_through: float = 0  # batches up to this seq are due at once (flush)
@@ -122,6 +123,7 @@ class BatchQueue:
         self._waiting: Dict[int, List[QueuedBatch]] = {}  # parts whose sender waits between retries
         self._owner: Dict[int, int] = {}  # first seq of a waiting part -> first seq of its request
         self._abandoned_parts: Set[int] = set()  # first seqs of parts shutdown settled for their sender
+        self._kept_requests: Set[int] = set()  # requests on the wire at shutdown, kept in the spool
         self._on_wire = 0  # batches of parts being sent right now (not waiting)
         self._abandoning = False
         # spool state: this process's spilled batches form one run of sequence numbers
@@ -182,7 +184,7 @@ class BatchQueue:
             if self._spills(size):
                 self._spill(item, size)
             else:
-                self._items.append(item)
+                self._append(item)
                 self._bytes += size
                 if self.spool is not None and self.spool.healthy:
                     self.spool.append(item)
@@ -190,6 +192,11 @@ class BatchQueue:
             if len(self._items) == 1 or self._spilled_count == 1 or self._full_request_queued():
                 self._wake_sender()
         return True, ((QUEUE_FULL, evicted) if evicted else None)
+
+    def _append(self, item: QueuedBatch) -> None:
+        if self._items and item.seq < self._items[-1].seq:
+            self._sorted = False  # flush's ledger must then look at every queued batch
+        self._items.append(item)
 
     def refuse(self, item: QueuedBatch, reason: str = QUEUE_FULL) -> Admission:
         """Count ``item`` as enqueued and dropped for ``reason`` without queueing it."""
@@ -301,13 +308,17 @@ class BatchQueue:
             return None  # enough in memory for now
         room = self.max_bytes - self._bytes
         if self._adopted_count:
-            return Load(True, 0, 0, room)
-        return Load(False, self._spill_lo - 1, self._spill_hi, room)
+            return Load(adopted=True, max_bytes=room)
+        return Load(adopted=False, max_bytes=room, after=self._spill_lo - 1, through=self._spill_hi)
 
     def add_loaded(self, load: Load, items: Optional[List[QueuedBatch]]) -> None:
         """Queue batches read back for ``load`` (None: the adopted files are used up)."""
         with self._lock:
             self._loading = False
+            if self._abandoning:  # shutdown counted these as kept; they are still on disk
+                if self._flushers or self._abandoning:
+                    self._settled.notify_all()
+                return
             if load.adopted:
                 if items is None:
                     self._adopted_count = self._adopted_bytes = 0
@@ -333,7 +344,7 @@ class BatchQueue:
             now = time.monotonic()
             for item in items:
                 item.queued_at = min(item.queued_at or now, now)
-                self._items.append(item)
+                self._append(item)
                 self._bytes += len(item.data)
             self._ready.notify_all()
             if self._flushers:
@@ -390,10 +401,11 @@ class BatchQueue:
             self._ready.notify()
 
     # -- what became of a request ---------------------------------------------------------------
-    def is_abandoned(self, part: List[QueuedBatch]) -> bool:
-        """True when shutdown already settled (and reported) ``part`` for its sender."""
+    def is_abandoned(self, request: List[QueuedBatch], part: List[QueuedBatch]) -> bool:
+        """True when shutdown already settled (and reported) ``part`` of ``request`` for its
+        sender."""
         with self._lock:
-            return part[0].seq in self._abandoned_parts
+            return part[0].seq in self._abandoned_parts or request[0].seq in self._kept_requests
 
     def settle(self, request: List[QueuedBatch], outcome: Outcome) -> None:
         """Record the outcome of some batches of ``request`` (delivered, or dropped)."""
@@ -419,17 +431,24 @@ class BatchQueue:
             self.counters.requeued += len(batches)
             self._unsettle(request, batches)
             for item in reversed(batches):
+                if self._items and item.seq > self._items[0].seq:
+                    self._sorted = False
                 self._items.appendleft(item)
                 self._bytes += len(item.data)
                 self._stored_bytes += len(item.data) if item.spool is not None else 0
             self._hold_until = max(self._hold_until, time.monotonic() + delay)
             self._ready.notify_all()
 
-    def keep(self, request: List[QueuedBatch], batches: List[QueuedBatch]) -> None:
-        """At shutdown, with a spool: ``batches`` of ``request`` stay on disk (``kept``)."""
+    def keep(self, request: List[QueuedBatch], batches: List[QueuedBatch]) -> List[QueuedBatch]:
+        """At shutdown, with a spool: ``batches`` of ``request`` stay on disk (``kept``); those
+        that never reached it (admitted while the disk failed) are dropped as
+        ``shutdown_timeout`` and returned for reporting."""
+        lost = [b for b in batches if b.spool is None]
         with self._lock:
-            self.counters.kept += len(batches)
+            self.counters.kept += len(batches) - len(lost)
+            self.counters.drop(SHUTDOWN_TIMEOUT, len(lost))
             self._unsettle(request, batches)
+        return lost
 
     def _unsettle(self, request: List[QueuedBatch], batches: List[QueuedBatch]) -> None:
         key = request[0].seq
@@ -451,6 +470,7 @@ class BatchQueue:
             self._in_flight_count -= left  # parts shutdown took over are settled already
             for item in request:
                 self._abandoned_parts.discard(item.seq)
+            self._kept_requests.discard(request[0].seq)
             if self._flushers or self._abandoning:
                 self._settled.notify_all()
 
@@ -519,7 +539,10 @@ class BatchQueue:
                 self._flushers -= 1
 
     def _settled_through(self, seq: int) -> bool:
-        if self._items and self._items[0].seq <= seq:
+        items = self._items
+        if not items:
+            self._sorted = True
+        elif items[0].seq <= seq or (not self._sorted and any(item.seq <= seq for item in items)):
             return False
         if self._spilled_count and self._spill_lo <= seq:
             return False
@@ -562,22 +585,42 @@ class BatchQueue:
                 taken.extend(part)
             self._waiting.clear()
             counters = self.counters
-            if keep:
-                counters.kept += len(taken) + self._backlog()
+            if keep:  # on disk for the next process, except what never reached it
+                lost = [item for item in taken if item.spool is None]
+                counters.kept += len(taken) - len(lost) + self._backlog()
                 self._spilled_count = self._spilled_bytes = 0
                 self._adopted_count = self._adopted_bytes = 0
-                taken = []
-            else:
-                counters.drop(SHUTDOWN_TIMEOUT, len(taken))
+                taken = lost
+            counters.drop(SHUTDOWN_TIMEOUT, len(taken))
             self._ready.notify_all()
             self._settled.notify_all()
             return taken
+
+    def keep_in_flight(self) -> None:
+        """At the end of shutdown, with a spool: requests still on the wire stay in the spool
+        (``kept``; the next process re-sends them with the same ``source_request_id``), and
+        their late outcome changes nothing."""
+        with self._lock:
+            for first, left in self._in_flight.items():
+                if left:
+                    self.counters.kept += left
+                    self._kept_requests.add(first)
+                    self._in_flight[first] = 0
+            self._in_flight_count = 0
+
+    def unkeep(self, batches: List[QueuedBatch]) -> None:
+        """``batches`` counted as kept could not be written to disk after all: dropped."""
+        with self._lock:
+            self.counters.kept -= len(batches)
+            self.counters.drop(SHUTDOWN_TIMEOUT, len(batches))
 
     def wait_quiet(self, timeout: float) -> None:
         """After ``abandon``: wait (up to ``timeout``) until every batch still in flight is on the
         wire, i.e. senders that were between steps have reported theirs."""
         with self._lock:
-            self._settled.wait_for(lambda: self._in_flight_count <= max(0, self._on_wire), timeout)
+            self._settled.wait_for(
+                lambda: self._in_flight_count <= max(0, self._on_wire) and not self._loading, timeout
+            )
 
     # -- accounting -----------------------------------------------------------------------------
     def note_retry(self, error: BaseException, status: int) -> None:

@@ -35,7 +35,7 @@ from mparticle.uploader.batch_queue import (
 )
 from mparticle.uploader.packing import QueuedBatch, RequestIds, encode, take_request
 from mparticle.uploader.sender import BULK_PATH, Abandoned, Sender
-from mparticle.uploader.spool import Spool, spool_fingerprint
+from mparticle.uploader.spool import Spool, SpoolError, spool_fingerprint
 from mparticle.uploader.stats import CLOSED, ERROR, RETRIES_EXHAUSTED, SHUTDOWN_TIMEOUT, Outcome, UploaderStats
 
 __all__ = ["BACKGROUND_RETRIES", "BatchUploader"]
@@ -51,6 +51,8 @@ REQUEUE_MAX_DELAY = 30.0
 MAX_WAIT = 24 * 3600.0
 #: After shutdown gives up: how long senders between two steps get to report their batches.
 SETTLE_GRACE = 1.0
+#: Longest an enqueue waits for its commit with ``spool_commit_interval=0`` (seconds).
+SYNC_COMMIT_TIMEOUT = 5.0
 
 DeliveredCallback = Callable[[List[QueuedBatch]], Any]
 ErrorCallback = Callable[[BaseException, List[QueuedBatch]], Any]
@@ -293,7 +295,9 @@ class BatchUploader:
         admission = self._queue.put(item, wait=False)
         if admission is WOULD_BLOCK:
             admission = await _off_loop(self._queue.put, item)
-        return self._accepted(admission)
+        accepted = self._accepted(admission)
+        await _off_loop(self._wait_for_disk, item, accepted)
+        return accepted
 
     def _encode(self, batch: Any) -> QueuedBatch:
         try:
@@ -310,10 +314,17 @@ class BatchUploader:
         if admission is WOULD_BLOCK:  # overflow="block", queue full: wait, but never on an event loop
             admission = self._queue.refuse(item) if _on_event_loop() else self._queue.put(item)
         accepted = self._accepted(admission)
-        spool = self._spool
-        if accepted and spool is not None and (self.spool_commit_interval == 0 or spool.behind):
-            spool.wait_committed(item.seq, None)
+        self._wait_for_disk(item, accepted)
         return accepted
+
+    def _wait_for_disk(self, item: QueuedBatch, accepted: bool) -> None:
+        """With ``spool_commit_interval=0`` (or a writer that fell behind): wait for the commit
+        of ``item``, at most SYNC_COMMIT_TIMEOUT seconds (a failing disk never blocks)."""
+        spool = self._spool
+        if accepted and spool is not None and item.spool is not None and (
+            self.spool_commit_interval == 0 or spool.behind
+        ):
+            spool.wait_committed(item.seq, SYNC_COMMIT_TIMEOUT)
 
     def _accepted(self, admission: Admission) -> bool:
         accepted, dropped = admission
@@ -394,7 +405,7 @@ class BatchUploader:
         delivered = 0
         try:
             for outcome in outcomes:
-                if queue.is_abandoned(outcome.batches):
+                if queue.is_abandoned(request, outcome.batches):
                     continue  # shutdown reported these already
                 if outcome.reason is None:
                     self._requeue_streak = 0
@@ -404,7 +415,9 @@ class BatchUploader:
                 elif outcome.reason == RETRIES_EXHAUSTED and self._requeues():
                     self._requeue(queue, request, outcome)
                 elif outcome.reason == SHUTDOWN_TIMEOUT and self._spool is not None:
-                    queue.keep(request, outcome.batches)  # on disk for the next process
+                    lost = queue.keep(request, outcome.batches)  # on disk for the next process
+                    if lost:
+                        self._report_drop(SHUTDOWN_TIMEOUT, lost)
                 else:
                     if outcome.error is not None:
                         self._callback(self.on_error, outcome.error, outcome.batches)
@@ -541,7 +554,11 @@ class BatchUploader:
         for thread in self._threads:
             thread.join(_remaining(deadline))
         if self._spool is not None:
-            self._spool.close()
+            queue.keep_in_flight()  # requests still on the wire stay in the spool
+            unwritten = self._spool.close()
+            if unwritten:  # a failing disk: these were counted as kept but are not on disk
+                queue.unkeep(unwritten)
+                self._report_drop(SHUTDOWN_TIMEOUT, unwritten)
         if not any(thread.is_alive() for thread in self._threads):
             self._rest.close()
         return queue.stats()
@@ -603,7 +620,11 @@ class BatchUploader:
         closed = self._queue.closed
         if self._spool is not None:
             self._spool.abandon_in_child()  # the parent's files: never touched here
-        self._fresh_state(spool=not closed)
+        try:
+            self._fresh_state(spool=not closed)
+        except SpoolError as error:  # the child goes on without a spool, and says so
+            logger.error("BatchUploader in a fork child: no spool (%s); batches are held in memory only", error)
+            self._fresh_state(spool=False)
         if closed:
             self._queue.close()
 

@@ -30,7 +30,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from mparticle.uploader.packing import QueuedBatch
 
-__all__ = ["SpoolError", "Spool", "SpoolFile", "spool_fingerprint"]
+__all__ = ["SpoolBusy", "SpoolError", "Spool", "SpoolFile", "spool_fingerprint"]
 
 logger = logging.getLogger("mparticle.uploader")
 
@@ -63,6 +63,10 @@ MAX_BUFFER_BYTES = 8 * 1024 * 1024
 _MAX_ID = 2**63 - 1
 _SELECT = "SELECT id, source_request_id, data, enqueued_at FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
 _READ_ROWS = _SELECT
+_PLAN = (
+    "SELECT group_concat(id), group_concat(size) FROM "
+    "(SELECT id, length(data) AS size FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?)"
+)
 _READ_JOINED = (
     "SELECT count(*), group_concat(id), CAST(group_concat(source_request_id, char(31)) AS BLOB), "
     f"CAST(group_concat(data, char(30)) AS BLOB) FROM ({_SELECT})"
@@ -73,8 +77,16 @@ class SpoolError(Exception):
     """A spool directory or file that cannot be used (the message says which and why)."""
 
 
+class SpoolBusy(Exception):
+    """A spool file that could not be opened right now (it is tried again at the next scan)."""
+
+
 class _Unborn(Exception):
     """A spool file whose creator died before it held anything."""
+
+
+#: ``SpoolFile.adopt`` result for a spool of another destination.
+FOREIGN = "foreign"
 
 
 def spool_fingerprint(host: str, api_key: str, path: str) -> str:
@@ -110,48 +122,53 @@ class SpoolFile:
         path = os.path.join(directory, name + SUFFIX)
         try:
             conn = _connect(path, create=True, fsync=fsync)
-            conn.executescript(_SCHEMA)
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {FORMAT_VERSION}")
-            conn.execute("INSERT INTO meta VALUES ('fingerprint', ?), ('pid', ?)", (fingerprint, str(os.getpid())))
-            conn.commit()
+            # one transaction: a file whose creator died half-way is empty, and removed as such
+            conn.executescript(
+                f"BEGIN; {_SCHEMA} PRAGMA application_id = {APPLICATION_ID}; "
+                f"PRAGMA user_version = {FORMAT_VERSION}; "
+                f"INSERT INTO meta VALUES ('fingerprint', '{fingerprint}'), ('pid', '{os.getpid()}'); COMMIT;"
+            )
         except (sqlite3.Error, OSError) as error:
             os.close(lock_fd)
             raise SpoolError(f"cannot create a spool file in {directory!r}: {error}") from error
         return cls(path, lock_fd, conn, adopted=False)
 
     @classmethod
-    def adopt(cls, path: str, fingerprint: str, fsync: bool) -> Optional["SpoolFile"]:
-        """Take over ``path`` if its owner is gone and it holds batches for ``fingerprint``;
-        None when it is alive, gone, or for another destination. Raises SpoolError for a file
-        that is not a usable spool (the caller quarantines it)."""
+    def adopt(cls, path: str, fingerprint: str, fsync: bool) -> "Optional[SpoolFile] | str":
+        """Take over ``path`` if its owner is gone and it holds batches for ``fingerprint``.
+
+        Returns the file; None when its owner is alive or it is gone; ``FOREIGN`` when it holds
+        batches for another destination. A file that is definitely not a usable spool is
+        quarantined (renamed while still locked) and SpoolError raised; any other error (too
+        many open files, a locked or full disk) raises ``SpoolBusy``: try again later."""
         lock_fd = _lock(path[: -len(SUFFIX)] + ".lock", create=True)
         if lock_fd is None:
             return None  # its owner is alive
         if not os.path.exists(path):
             os.close(lock_fd)
             return None  # removed by its owner or another adopter meanwhile
+        conn: Optional[sqlite3.Connection] = None
         try:
             conn = _connect(path, create=False, fsync=fsync)
-            try:
-                _check_format(conn)
-                owner = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
-            except BaseException:
-                conn.close()
-                raise
+            _check_format(conn)
+            owner = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
         except _Unborn:
-            for suffix in ("", "-wal", "-shm"):
-                _unlink(path + suffix)
-            _unlink(path[: -len(SUFFIX)] + ".lock")
+            _close_quietly(conn)
+            _remove_files(path)
             os.close(lock_fd)
             return None
         except (sqlite3.Error, SpoolError) as error:
+            _close_quietly(conn)
+            if isinstance(error, SpoolError) or _is_corrupt(error):
+                _quarantine(path, error)
+                os.close(lock_fd)
+                raise SpoolError(f"{path}: not a usable spool file ({error}); moved to {path}.corrupt") from error
             os.close(lock_fd)
-            raise SpoolError(f"{path}: not a usable spool file ({error})") from error
+            raise SpoolBusy(f"{path}: {error}") from error
         if owner is None or owner[0] != fingerprint:
             conn.close()
             os.close(lock_fd)
-            return None
+            return FOREIGN
         return cls(path, lock_fd, conn, adopted=True)
 
     # -- reading and writing (callers hold self.lock) ----------------------------------------
@@ -174,12 +191,30 @@ class SpoolFile:
             for ids in _chunks(deletes, DELETE_ROWS):
                 conn.execute(f"DELETE FROM batches WHERE id IN ({','.join('?' * len(ids))})", ids)
 
-    def read(self, after: int, through: Optional[int], count: int) -> List[Row]:
-        """Up to ``count`` rows with ``after < id <= through`` (no upper bound for None), in order.
+    def read(self, after: int, through: Optional[int], count: int, max_bytes: int) -> Tuple[List[Row], bool]:
+        """Rows with ``after < id <= through`` (no upper bound for None), in order: at most
+        ``count`` and ``max_bytes`` of data (at least one row). Also says whether more rows are
+        left in that range. The sizes are looked at first, so no blob is read in vain."""
+        plan = (after, _MAX_ID if through is None else through, count + 1)
+        ids, sizes = self.conn.execute(_PLAN, plan).fetchone()
+        if not ids:
+            return [], False
+        id_list = sorted(int(i) for i in ids.split(","))
+        by_id = dict(zip((int(i) for i in ids.split(",")), (int(n) for n in sizes.split(","))))
+        take, total = 0, 0
+        for row_id in id_list[:count]:
+            total += by_id[row_id]
+            if take and total > max_bytes:
+                break
+            take += 1
+        rows = self._read_rows(after, id_list[take - 1], take)
+        return rows, len(id_list) > take
 
-        One result row for all of them (for the GIL, as in ``write``): serialized batches are
-        JSON, which never holds a raw ASCII record separator, so it can join them."""
-        bounds = (after, _MAX_ID if through is None else through, count)
+    def _read_rows(self, after: int, through: int, count: int) -> List[Row]:
+        """Up to ``count`` rows with ``after < id <= through``, in order, in one result row for
+        all of them (for the GIL, as in ``write``): serialized batches are JSON, which never
+        holds a raw ASCII record separator, so it can join them."""
+        bounds = (after, through, count)
         total, ids, request_ids, data = self.conn.execute(_READ_JOINED, bounds).fetchone()
         if not total:
             return []
@@ -216,9 +251,7 @@ class SpoolFile:
             except sqlite3.Error:  # pragma: no cover - close only fails on a broken file
                 pass
             if empty:
-                for suffix in ("", "-wal", "-shm"):
-                    _unlink(self.path + suffix)
-                _unlink(self.path[: -len(SUFFIX)] + ".lock")
+                _remove_files(self.path)
                 removed = True
             os.close(self.lock_fd)
             self.lock_fd = -1
@@ -253,6 +286,8 @@ class Spool:
         self.own = SpoolFile.create(self.directory, fingerprint, fsync)
         self._adopted: List[SpoolFile] = []
         self._lock = threading.Lock()
+        self._commit_lock = threading.Lock()  # one write at a time, in the order of their snapshots
+        self._foreign: Dict[str, float] = {}  # spools of other destinations: path -> mtime seen
         self._wake = threading.Condition(self._lock)  # the writer: work arrived, or close
         self._committed = threading.Condition(self._lock)  # synchronous appends: a commit finished
         self._inserts: Dict[int, Row] = {}  # row id -> row, in append order
@@ -305,6 +340,8 @@ class Spool:
         """Commit now and wait until row ``seq`` is on disk (``commit_interval`` 0). False when
         the write failed (the batch stays in memory and the write is retried) or on timeout."""
         with self._lock:
+            if seq > self._appended_through or self._committed_through >= seq:
+                return self._committed_through >= seq  # never appended, or committed already
             failures = self._failures
             self._urgent = True
             self._wake.notify()
@@ -345,18 +382,17 @@ class Spool:
             if spool.exhausted:
                 continue
             with spool.lock:
-                rows = spool.read(spool.cursor, None, count)
-            fitting = _fit(rows, max_bytes)
+                rows, more = spool.read(spool.cursor, None, count, max_bytes)
             with self._lock:
-                if len(rows) < count and len(fitting) == len(rows):
+                if not more:
                     spool.exhausted = True  # read to its end
                     self._urgent = True  # it may be finished already: let the writer retire it
                     self._wake.notify()
                 if not rows:
                     continue
-                spool.cursor = fitting[-1][0]
-                spool.outstanding += len(fitting)
-            return [_queued(row, spool, adopted=True) for row in fitting]
+                spool.cursor = rows[-1][0]
+                spool.outstanding += len(rows)
+            return [_queued(row, spool, adopted=True) for row in rows]
         return None
 
     def load_own(self, after: int, through: int, count: int, max_bytes: int) -> List[QueuedBatch]:
@@ -365,13 +401,14 @@ class Spool:
         self.commit()  # spilled rows may still be in the buffer
         own = self.own
         with own.lock:
-            rows = own.read(after, through, count)
-        if len(rows) < count:  # a failing disk: what could not be written is still buffered
+            rows, more = own.read(after, through, count, max_bytes)
+        if not more and len(rows) < count:  # a failing disk: what could not be written is buffered
             last = rows[-1][0] if rows else after
             with self._lock:
                 buffered = sorted(r for i, r in self._inserts.items() if last < i <= through)
             rows.extend(buffered[: count - len(rows)])
-        return [_queued(row, own, adopted=False) for row in _fit(rows, max_bytes)]
+            rows = _fit(rows, max_bytes)
+        return [_queued(row, own, adopted=False) for row in rows]
 
     def commit(self) -> None:
         """Write everything buffered now, on the calling thread."""
@@ -404,15 +441,25 @@ class Spool:
                 closed = self._closed
             if closed:
                 return
-            self._write_pending()
-            self._retire_finished()
-            if time.monotonic() - self._last_scan >= ADOPT_INTERVAL:
-                self._scan()
+            try:
+                self._write_pending()
+                self._retire_finished()
+                if time.monotonic() - self._last_scan >= ADOPT_INTERVAL:
+                    self._scan()
+            except Exception as error:  # noqa: BLE001 - the writer must never die
+                logger.exception("unexpected error in the spool writer; it keeps running")
+                self._on_error(error)
+                with self._lock:
+                    self._wake.wait(1.0)
 
     def _has_finished_files(self) -> bool:
         return any(s.exhausted and s.outstanding == 0 and not s.deletes for s in self._adopted)
 
     def _write_pending(self) -> None:
+        with self._commit_lock:
+            self._write_snapshot()
+
+    def _write_snapshot(self) -> None:
         with self._lock:
             inserts = list(self._inserts.values())
             through = self._appended_through
@@ -428,6 +475,12 @@ class Spool:
                 with spool.lock:
                     spool.write(inserts if spool is self.own else (), deletes)
             except sqlite3.Error as error:
+                if spool is not self.own:  # an adopted file's deletes: retried, ours still fine
+                    logger.warning("deleting delivered batches from %s failed: %s (retrying)", spool.path, error)
+                    with self._lock:
+                        spool.deletes[:0] = deletes
+                        self._dirty = True
+                    continue
                 failed = error
                 with self._lock:  # keep what failed for the next attempt
                     spool.deletes[:0] = deletes
@@ -464,22 +517,31 @@ class Spool:
         self._last_scan = time.monotonic()
         with self._lock:
             taken = {self.own.path, *(s.path for s in self._adopted)}
-        for path in sorted(glob.glob(os.path.join(glob.escape(self.directory), PREFIX + "*" + SUFFIX))):
-            if path in taken:
+        pattern = os.path.join(glob.escape(self.directory), PREFIX + "*")
+        for path in sorted(glob.glob(pattern + SUFFIX)):
+            if path in taken or self._foreign.get(path) == _mtime(path):
                 continue
             try:
                 spool = SpoolFile.adopt(path, self.fingerprint, self.fsync)
             except SpoolError as error:
-                _quarantine(path, error)
                 self._on_error(error)
                 continue
-            except OSError as error:  # unreadable lock file and the like: leave it, say so
-                logger.warning("cannot adopt spool file %s: %s", path, error)
+            except (SpoolBusy, OSError) as error:  # try again at the next scan
+                logger.warning("cannot adopt spool file %s now: %s", path, error)
                 continue
             if spool is None:
                 continue
-            with spool.lock:
-                count, size = spool.totals()
+            if spool == FOREIGN:
+                self._foreign[path] = _mtime(path)
+                continue
+            assert isinstance(spool, SpoolFile)
+            try:
+                with spool.lock:
+                    count, size = spool.totals()
+            except sqlite3.Error as error:
+                logger.warning("cannot read spool file %s now: %s", path, error)
+                spool.close(remove_if_empty=False)
+                continue
             if count == 0:
                 spool.close(remove_if_empty=True)
                 continue
@@ -487,32 +549,36 @@ class Spool:
             with self._lock:
                 self._adopted.append(spool)
             self._on_adopted(count, size)
+        for lock_path in glob.glob(pattern + ".lock"):  # left by a creator that died before its file
+            db_path = lock_path[: -len(".lock")] + SUFFIX
+            if not os.path.exists(db_path):
+                fd = _lock(lock_path, create=False) if os.path.exists(lock_path) else None
+                if fd is not None:
+                    if not os.path.exists(db_path):
+                        _unlink(lock_path)
+                    os.close(fd)
 
     # -- closing ---------------------------------------------------------------------------------
-    def close(self) -> Tuple[int, int]:
+    def close(self) -> List[QueuedBatch]:
         """Commit what is buffered, stop the writer, close every file (deleting empty ones).
-        Returns (rows, bytes) left on disk for a later process."""
+        Returns the batches that could not be written (a failing disk): they are not on disk."""
         with self._lock:
             if self._closed:
-                return 0, 0
+                return []
         self._write_pending()
         with self._lock:
             self._closed = True
+            unwritten = [_queued(row, self.own, adopted=False) for row in self._inserts.values()]
+            self._inserts = {}
             self._wake.notify_all()
             self._committed.notify_all()
         if self._writer.is_alive() and self._writer is not threading.current_thread():
             self._writer.join(5.0)
-        left = [0, 0]
         for spool in [self.own, *self._adopted]:
-            with spool.lock:
-                try:
-                    count, size = spool.totals()
-                except sqlite3.Error:
-                    count, size = 0, 0
-            left[0] += count
-            left[1] += size
             spool.close(remove_if_empty=True)
-        return left[0], left[1]
+        for item in unwritten:
+            item.spool = None
+        return unwritten
 
     def abandon_in_child(self) -> None:
         """After ``fork``: the parent owns these files. Close our copies of the lock descriptors
@@ -614,9 +680,41 @@ def _check_format(conn: sqlite3.Connection) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version != FORMAT_VERSION:
         raise SpoolError(f"spool format {version}, this version reads {FORMAT_VERSION}")
-    check = conn.execute("PRAGMA quick_check").fetchone()[0]
-    if check != "ok":
-        raise SpoolError(f"integrity check failed: {check}")
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(batches)")]
+    if columns != ["id", "source_request_id", "data", "enqueued_at"]:
+        raise SpoolError(f"unexpected batches table: columns {columns}")
+    if not conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone():
+        raise SpoolError("no meta table")
+
+
+def _is_corrupt(error: sqlite3.Error) -> bool:
+    """SQLITE_NOTADB or SQLITE_CORRUPT: the file itself is bad (not a passing condition)."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name:
+        return name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT"))
+    text = str(error)
+    return "not a database" in text or "malformed" in text
+
+
+def _close_quietly(conn: Optional[sqlite3.Connection]) -> None:
+    if conn is not None:
+        try:
+            conn.close()
+        except sqlite3.Error:
+            pass
+
+
+def _remove_files(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        _unlink(path + suffix)
+    _unlink(path[: -len(SUFFIX)] + ".lock")
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return -1.0
 
 
 def _quarantine(path: str, error: BaseException) -> None:
