@@ -327,7 +327,7 @@ def test_busy_producers_with_commit_interval_zero_lose_nothing(tmp_path: Path, s
                                  spool_commit_interval=0)
         batches = [make(n) for n in range(1200)]
 
-        def produce(first: int) -> None:
+        def produce(first: int, uploader: BatchUploader = uploader, batches: List[Batch] = batches) -> None:
             for n in range(first, len(batches), 8):
                 assert uploader.enqueue(batches[n])
 
@@ -405,12 +405,12 @@ def test_a_damaged_file_that_passes_the_header_check_is_quarantined_once(
             "PRAGMA application_id = 0x6D705370; PRAGMA user_version = 1; "
             "CREATE TABLE batches (id INTEGER PRIMARY KEY, x TEXT); CREATE TABLE meta (key TEXT, value TEXT);"
         )
-    for _ in range(2):  # no crash loop: the second start finds nothing to trip over
-        errors: List[BaseException] = []
-        uploader = BatchUploader(config, spool_dir=tmp_path, on_error=lambda e, b: errors.append(e))
+    errors: List[List[BaseException]] = [[], []]
+    for start in range(2):  # no crash loop: the second start finds nothing to trip over
+        uploader = BatchUploader(config, spool_dir=tmp_path, on_error=lambda e, b, i=start: errors[i].append(e))
         uploader.shutdown(timeout=1)
     assert (tmp_path / f"{PREFIX}deadbeefdeadbeef{SUFFIX}.corrupt").exists()
-    assert errors == []  # reported at the first start only
+    assert [len(e) for e in errors] == [1, 0] and isinstance(errors[0][0], SpoolError)
     assert [n for n in spool_files(tmp_path) if n.endswith(SUFFIX)] == []
 
 
