@@ -23,6 +23,7 @@ from mparticle.retry import RetryPolicy
 from mparticle.serialization import dumps
 from mparticle.testing import Fault, LocalEventsServer
 from mparticle.uploader import (
+    BACKGROUND_RETRIES,
     BULK_PATH,
     CLOSED,
     HISTORICAL_PATH,
@@ -917,3 +918,32 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
             return False
         event.wait(0.01)
     return True
+
+
+@pytest.mark.parametrize("retry_after", ["inf", "1e400", "1000000000", "-5", "soon", "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_a_hostile_retry_after_neither_kills_nor_stalls_the_senders(
+    make_uploader: Callable[..., BatchUploader], server: LocalEventsServer, retry_after: str
+) -> None:
+    policy = RetryPolicy(max_retries=5, backoff_base=0.001, backoff_max=0.005, total_timeout=10.0,
+                         max_retry_after=0.2)
+    uploader = make_uploader(retries=policy, threads=2)
+    server.script(Fault(429, retry_after=retry_after), Fault(429, retry_after=retry_after))
+    uploader.enqueue_many(make(n) for n in range(3))
+    assert uploader.flush(timeout=20)
+    assert sorted(mpids(server)) == [0, 1, 2] and uploader.stats().dropped == {}
+    assert len(uploader_threads()) == 2 and all(t.is_alive() for t in uploader_threads())
+
+
+def test_the_default_policy_caps_the_pause_a_server_can_impose(make_uploader: Callable[..., BatchUploader],
+                                                               server: LocalEventsServer) -> None:
+    uploader = BatchUploader(Configuration(api_key=KEY, api_secret=SECRET, host=server.url), threads=1)
+    try:
+        server.script(Fault(429, retry_after="1000000000"))
+        uploader.enqueue(make(1))
+        uploader.flush(timeout=0)
+        assert _wait_until(lambda: server.request_count == 1)
+        assert _wait_until(lambda: uploader._rest.gate.remaining() > 0)
+        assert uploader._rest.gate.remaining() <= BACKGROUND_RETRIES.total_timeout
+    finally:
+        summary = uploader.shutdown(timeout=0.5)
+    assert summary.dropped == {SHUTDOWN_TIMEOUT: 1} and accounted(summary)
