@@ -222,7 +222,22 @@ SCALAR = Kind(
     "a flat value (string, number, boolean or null)",
     lambda v: v is None or isinstance(v, (str, int, float, bool)),
 )
-INTEGER = Kind("an integer", _is_int)
+class Integer(Kind):
+    """JSON Schema "integer" within the Events API's 64-bit range (ids, timestamps)."""
+
+    def __init__(self) -> None:
+        super().__init__("an integer", _is_int)
+
+    def check(self, value: Any, path: Path, out: Out) -> None:
+        if not _is_int(value):
+            super().check(value, path, out)
+        elif not INT64_MIN <= value <= INT64_MAX:
+            bits = int(value).bit_length()  # (str() of a huge int can itself raise)
+            _fail(out, path, "range", f"must be a 64-bit integer ({INT64_MIN} to {INT64_MAX}), got a {bits}-bit one")
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INTEGER = Integer()
 NUMBER = Kind("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
 BOOLEAN = Kind("a boolean", lambda v: isinstance(v, bool))
 OBJECT = Kind("an object", lambda v: isinstance(v, dict))
