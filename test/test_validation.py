@@ -781,7 +781,9 @@ def test_a_model_key_is_checked_under_its_json_key() -> None:
     assert validate(batch(user_identities={"customer_id": "1"})) == []
 
 
-@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, int("9" * 4000), 10**5000])
+@pytest.mark.parametrize(
+    "value", [2**63, -(2**63) - 1, int("9" * 4000), 10**5000], ids=["2^63", "-2^63-1", "4000 digits", "5001 digits"]
+)
 def test_integers_beyond_64_bits_are_refused_naming_the_field(value: int) -> None:
     problems = validate({"environment": "development", "mpid": value})
     assert [(p.path, p.rule) for p in problems] == [("mpid", "range")]
