@@ -34,7 +34,6 @@ import shutil
 import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +47,7 @@ sys.path.insert(0, os.path.join(REPO, "test"))
 sys.path.insert(0, REPO)
 
 import benchmark as base  # noqa: E402 - test/benchmark.py: the realistic batch and helpers
+import benchmark_uploader as uploader_bench  # noqa: E402 - its endpoint process
 
 POOL = 200  # distinct batches, cycled (each enqueue serializes and stamps its batch anew)
 VARIANTS = ("memory", "spool", "spool0")
@@ -55,36 +55,8 @@ LABELS = {"memory": "memory only", "spool": "spool, commit 0.1 s", "spool0": "sp
 RATE = 4000.0  # calls/s in the latency samples
 
 
-# -- the endpoint, in its own process -----------------------------------------------------------------
-def server_main() -> int:
-    """``--server``: serve until stdin closes; answer ``count`` with the accepted batches."""
-    local_server = base._load_local_server(os.path.join(REPO, "mparticle", "testing.py"))
-    server = local_server(base.API_KEY, base.API_SECRET, record=False,
-                          max_request_bytes=base.SERVER_MAX_BYTES, max_batches=base.MAX_BATCHES).start()
-    print(server.url, flush=True)
-    for line in sys.stdin:
-        if line.strip() == "count":
-            print(server.accepted_count, flush=True)
-    server.stop()
-    return 0
-
-
-class ServerProcess:
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, THIS, "--server"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, bufsize=1, env=base._clean_env())
-        self.url = self.proc.stdout.readline().strip()  # type: ignore[union-attr]
-        if not self.url.startswith("http://127.0.0.1:"):
-            raise RuntimeError("the server process did not start")
-
-    def count(self) -> int:
-        self.proc.stdin.write("count\n")  # type: ignore[union-attr]
-        self.proc.stdin.flush()  # type: ignore[union-attr]
-        return int(self.proc.stdout.readline())  # type: ignore[union-attr]
-
-    def close(self) -> None:
-        self.proc.stdin.close()  # type: ignore[union-attr]
-        self.proc.wait(10)
+# -- the endpoint, in its own process: the uploader benchmark's (test/benchmark_uploader.py) ------------
+ServerProcess = uploader_bench.ServerProcess
 
 
 # -- helpers --------------------------------------------------------------------------------------------
@@ -332,6 +304,4 @@ def main(argv: List[str]) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--server":
-        sys.exit(server_main())
     sys.exit(main(sys.argv[1:]))
