@@ -22,6 +22,7 @@ import math
 from typing import Any, Callable, Dict, Optional, Set
 
 from mparticle.models.base import Model, colliding_keys, collision_message, safe_text
+from mparticle.models.batch import Batch
 
 __all__ = ["MAX_DEPTH", "check_keys", "dumps", "encode_batch", "join_batches", "to_jsonable"]
 
@@ -208,8 +209,6 @@ def encode_batch(batch: Any, max_bytes: int, label: str = "batch") -> bytes:
 
 
 def _check_batch_type(batch: Any, label: str) -> None:
-    from mparticle.models.batch import Batch
-
     if isinstance(batch, Batch) or (isinstance(batch, dict) and not isinstance(batch, Model)):
         return
     hint = " (wrap events in a Batch: Batch(events=[...]))" if isinstance(batch, Model) else ""
