@@ -1,7 +1,9 @@
 """Shared fixtures: a real local Events API endpoint on 127.0.0.1 and clients pointed at it."""
 from __future__ import annotations
 
-from typing import Iterator
+import threading
+import time
+from typing import Callable, Iterator
 
 import pytest
 
@@ -10,6 +12,18 @@ from mparticle.retry import RetryPolicy
 from mparticle.testing import LocalEventsServer
 
 KEY, SECRET = "test-key", "test-secret"
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll ``condition`` every 10 ms until it holds (True) or ``timeout`` passes (False): for
+    state that has no event to wait on, such as another process's files."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        pause.wait(0.01)
+    return True
 #: Retries fast enough for tests: waits of at most a few milliseconds.
 FAST_RETRIES = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.004, total_timeout=5.0)
 

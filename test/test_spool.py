@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator, List
 
 import pytest
-from conftest import KEY, SECRET
+from conftest import KEY, SECRET, wait_until
 
 from mparticle import AppEvent, Batch, BatchUploader, Configuration
 from mparticle.retry import RetryPolicy
@@ -348,7 +348,7 @@ def test_flush_waits_for_requeued_parts_whatever_their_order(config: Configurati
     try:
         server.script(*([503] * 4))  # batch 0 alone: out of retries, requeued
         uploader.enqueue(make(0))
-        assert _until(lambda: uploader.stats().requeued >= 1)
+        assert wait_until(lambda: uploader.stats().requeued >= 1)
         server.script(400, *([503] * 8))  # the next request is split, then both halves requeued
         for n in range(1, 10):
             uploader.enqueue(make(n))
@@ -371,7 +371,7 @@ def test_an_adopted_file_is_retired_once_read_even_at_a_multiple_of_the_read_siz
     try:
         assert server.wait_for(400, timeout=15)
         own = os.path.basename(str(second.spool_path))[: -len(SUFFIX)]
-        assert _until(lambda: all(name.startswith(own) for name in spool_files(tmp_path)))
+        assert wait_until(lambda: all(name.startswith(own) for name in spool_files(tmp_path)))
     finally:
         second.shutdown(timeout=5)
 
@@ -384,7 +384,7 @@ def test_a_request_on_the_wire_at_shutdown_is_kept_and_its_late_outcome_ignored(
     server.hang(1.0)  # the request is answered (202) after shutdown's deadline
     uploader.enqueue_many(make(n) for n in range(20))
     uploader.flush(timeout=0)
-    assert _until(lambda: uploader.stats().in_flight == 20)
+    assert wait_until(lambda: uploader.stats().in_flight == 20)
     summary = uploader.shutdown(timeout=0.2)
     assert summary.kept == 20 and summary.in_flight == 0 and summary.delivered == 0 and accounted(summary)
     for thread in threading.enumerate():
@@ -430,14 +430,3 @@ def test_enqueue_async_waits_for_the_commit_with_interval_zero(tmp_path: Path, c
     finally:
         uploader.shutdown(timeout=2)
 
-
-def _until(condition: Any, timeout: float = 10.0) -> bool:
-    import time
-
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        pause.wait(0.01)
-    return True

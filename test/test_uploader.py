@@ -15,7 +15,7 @@ import uuid
 from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
-from conftest import KEY, SECRET
+from conftest import KEY, SECRET, wait_until
 
 import mparticle
 from mparticle import AppEvent, Batch, BatchUploader, Configuration, EventsApi
@@ -858,7 +858,7 @@ def test_a_batch_waiting_between_retries_is_reported_before_shutdown_returns(
     server.script(503)
     uploader.enqueue(make(1))
     uploader.flush(timeout=0)
-    assert server.wait_for(0) and _wait_until(lambda: server.request_count == 1)
+    assert server.wait_for(0) and wait_until(lambda: server.request_count == 1)
     summary = uploader.shutdown(timeout=0.3)  # the sender now waits up to 30 s before retrying
     assert summary.dropped == {SHUTDOWN_TIMEOUT: 1} and summary.in_flight == 0 and summary.pending == 0
     assert seen.dropped(SHUTDOWN_TIMEOUT) == [1]  # on_drop ran before shutdown() returned
@@ -910,15 +910,6 @@ def test_a_sender_survives_an_unexpected_error(make_uploader: Callable[..., Batc
     assert mpids(server) == [2] and all(t.is_alive() for t in uploader_threads())
 
 
-def _wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    event = threading.Event()
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        event.wait(0.01)
-    return True
-
 
 @pytest.mark.parametrize("retry_after", ["inf", "1e400", "1000000000", "-5", "soon", "Fri, 31 Dec 9999 23:59:59 GMT"])
 def test_a_hostile_retry_after_neither_kills_nor_stalls_the_senders(
@@ -941,8 +932,8 @@ def test_the_default_policy_caps_the_pause_a_server_can_impose(make_uploader: Ca
         server.script(Fault(429, retry_after="1000000000"))
         uploader.enqueue(make(1))
         uploader.flush(timeout=0)
-        assert _wait_until(lambda: server.request_count == 1)
-        assert _wait_until(lambda: uploader._rest.gate.remaining() > 0)
+        assert wait_until(lambda: server.request_count == 1)
+        assert wait_until(lambda: uploader._rest.gate.remaining() > 0)
         assert uploader._rest.gate.remaining() <= BACKGROUND_RETRIES.total_timeout
     finally:
         summary = uploader.shutdown(timeout=0.5)
