@@ -503,10 +503,6 @@ print(json.dumps({"started": started, "failed": False}), flush=True)
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="the orphan-lock cleanup at the end of Spool._scan races with "
-                   "SpoolFile.create and with shutdowns: it flocks a starting uploader's fresh lock file "
-                   "(SpoolError 'cannot lock') or opens one that was just unlinked (FileNotFoundError out of "
-                   "the constructor, which scans in Spool.start)")
 def test_workers_started_and_stopped_side_by_side_always_start(
     tmp_path: Path, server: LocalEventsServer, config: Configuration
 ) -> None:

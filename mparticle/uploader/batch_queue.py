@@ -342,8 +342,8 @@ class BatchQueue:
                 if self._spill_lo > self._spill_hi:
                     self._spilled_count = self._spilled_bytes = 0
             now = time.monotonic()
-            for item in items:
-                item.queued_at = min(item.queued_at or now, now)
+            for item in items:  # read back from disk: due now, not after another interval
+                item.queued_at = min(item.queued_at or now, now - self.interval)
                 self._append(item)
                 self._bytes += len(item.data)
             self._ready.notify_all()

@@ -193,6 +193,8 @@ class BatchUploader:
         self._max_batch_bytes = min(config.max_batch_bytes, config.max_request_bytes - 2)
         self._abort = threading.Event()
         self._requeue_streak = 0
+        self._last_requeue = 0.0
+        self._requeue_lock = threading.Lock()
         self._rest = RESTClientObject(
             pools_size=1,
             config=config,
@@ -433,8 +435,13 @@ class BatchUploader:
     def _requeue(self, queue: BatchQueue, request: List[QueuedBatch], outcome: Outcome) -> None:
         """The retry policy gave up on a transient failure: keep the batches and try again after
         a pause that doubles with each consecutive requeue (up to REQUEUE_MAX_DELAY)."""
-        self._requeue_streak += 1
-        delay = min(REQUEUE_MAX_DELAY, 0.5 * 2 ** min(self._requeue_streak, 10))
+        with self._requeue_lock:  # one streak for all senders: 4 requeues at once are one step
+            now = time.monotonic()
+            if now - self._last_requeue >= 0.5:
+                self._requeue_streak += 1
+            self._last_requeue = now
+            streak = self._requeue_streak
+        delay = min(REQUEUE_MAX_DELAY, 0.5 * 2 ** min(streak, 10))
         now = time.monotonic()
         if now - self._last_requeue_warning >= 5.0:
             self._last_requeue_warning = now

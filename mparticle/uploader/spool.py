@@ -114,11 +114,14 @@ class SpoolFile:
     @classmethod
     def create(cls, directory: str, fingerprint: str, fsync: bool) -> "SpoolFile":
         """A new, empty spool file of this process in ``directory``."""
-        name = PREFIX + uuid.uuid4().hex[:16]
-        lock_path = os.path.join(directory, name + ".lock")
-        lock_fd = _lock(lock_path, create=True)
-        if lock_fd is None:  # a fresh random name cannot be locked by anyone else
-            raise SpoolError(f"cannot lock {lock_path}")
+        for _ in range(10):  # a scan elsewhere may hold a fresh lock file for a moment: new name
+            name = PREFIX + uuid.uuid4().hex[:16]
+            lock_path = os.path.join(directory, name + ".lock")
+            lock_fd = _lock(lock_path, create=True)
+            if lock_fd is not None:
+                break
+        else:
+            raise SpoolError(f"cannot lock a new spool file in {directory!r}")
         path = os.path.join(directory, name + SUFFIX)
         try:
             conn = _connect(path, create=True, fsync=fsync)
@@ -141,7 +144,10 @@ class SpoolFile:
         batches for another destination. A file that is definitely not a usable spool is
         quarantined (renamed while still locked) and SpoolError raised; any other error (too
         many open files, a locked or full disk) raises ``SpoolBusy``: try again later."""
-        lock_fd = _lock(path[: -len(SUFFIX)] + ".lock", create=True)
+        try:  # never create it: a lock file exists as long as its database does
+            lock_fd = _lock(path[: -len(SUFFIX)] + ".lock", create=False)
+        except FileNotFoundError:
+            return None  # its owner is removing both
         if lock_fd is None:
             return None  # its owner is alive
         if not os.path.exists(path):
@@ -549,14 +555,25 @@ class Spool:
             with self._lock:
                 self._adopted.append(spool)
             self._on_adopted(count, size)
-        for lock_path in glob.glob(pattern + ".lock"):  # left by a creator that died before its file
-            db_path = lock_path[: -len(".lock")] + SUFFIX
+        for lock_path in glob.glob(pattern + ".lock"):
+            self._remove_orphan_lock(lock_path)
+
+    @staticmethod
+    def _remove_orphan_lock(lock_path: str) -> None:
+        """A lock file without its database, left by a creator that died in between. A live
+        creator holds its lock while it creates the database; one that has not locked it yet
+        loses it here and simply picks another name (``SpoolFile.create``)."""
+        db_path = lock_path[: -len(".lock")] + SUFFIX
+        try:
+            if os.path.exists(db_path):
+                return
+            fd = _lock(lock_path, create=False)
+        except OSError:  # removed meanwhile
+            return
+        if fd is not None:
             if not os.path.exists(db_path):
-                fd = _lock(lock_path, create=False) if os.path.exists(lock_path) else None
-                if fd is not None:
-                    if not os.path.exists(db_path):
-                        _unlink(lock_path)
-                    os.close(fd)
+                _unlink(lock_path)
+            os.close(fd)
 
     # -- closing ---------------------------------------------------------------------------------
     def close(self) -> List[QueuedBatch]:
