@@ -144,15 +144,14 @@ class SpoolFile:
         batches for another destination. A file that is definitely not a usable spool is
         quarantined (renamed while still locked) and SpoolError raised; any other error (too
         many open files, a locked or full disk) raises ``SpoolBusy``: try again later."""
-        try:  # never create it: a lock file exists as long as its database does
-            lock_fd = _lock(path[: -len(SUFFIX)] + ".lock", create=False)
-        except FileNotFoundError:
-            return None  # its owner is removing both
+        lock_path = path[: -len(SUFFIX)] + ".lock"  # created if missing (files restored by hand)
+        lock_fd = _lock(lock_path, create=True)
         if lock_fd is None:
             return None  # its owner is alive
-        if not os.path.exists(path):
+        if not os.path.exists(path):  # removed by its owner or another adopter meanwhile
+            _unlink(lock_path)  # (we may have re-created it: it is ours, and locked)
             os.close(lock_fd)
-            return None  # removed by its owner or another adopter meanwhile
+            return None
         conn: Optional[sqlite3.Connection] = None
         try:
             conn = _connect(path, create=False, fsync=fsync)
