@@ -6,7 +6,7 @@ uploader, paired in one run (a script, not a pytest test)::
 
 Three uploaders are compared: memory-only, spool with the default ``spool_commit_interval``
 (0.1 s), and spool with ``spool_commit_interval=0`` (enqueue returns after the commit). The
-batch is the realistic one of ``test/benchmark.py`` (10 events, identities, device info, user
+batch is the realistic one of ``benchmarks/benchmark.py`` (10 events, identities, device info, user
 attributes; ~3 KB serialized). The endpoint is ``mparticle.testing.LocalEventsServer`` in a
 process of its own (loaded by file path), so that it does not share the client's GIL.
 
@@ -43,10 +43,9 @@ from urllib.parse import quote
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 THIS = os.path.abspath(__file__)
-sys.path.insert(0, os.path.join(REPO, "test"))
 sys.path.insert(0, REPO)
 
-import benchmark as base  # noqa: E402 - test/benchmark.py: the realistic batch and helpers
+import benchmark as base  # noqa: E402 - benchmarks/benchmark.py: the realistic batch and helpers
 import benchmark_uploader as uploader_bench  # noqa: E402 - its endpoint process
 
 POOL = 200  # distinct batches, cycled (each enqueue serializes and stamps its batch anew)
@@ -55,7 +54,7 @@ LABELS = {"memory": "memory only", "spool": "spool, commit 0.1 s", "spool0": "sp
 RATE = 4000.0  # calls/s in the latency samples
 
 
-# -- the endpoint, in its own process: the uploader benchmark's (test/benchmark_uploader.py) ------------
+# -- the endpoint, in its own process: the uploader benchmark's (benchmark_uploader.py) ------------
 ServerProcess = uploader_bench.ServerProcess
 
 

@@ -3,9 +3,9 @@
 
 Not a pytest test: run it as a script from the repository root::
 
-    /work/venv/bin/python test/benchmark.py            # full run (about a minute)
-    /work/venv/bin/python test/benchmark.py --quick    # smoke run (a few seconds)
-    /work/venv/bin/python test/benchmark.py --json results.json
+    /work/venv/bin/python benchmarks/benchmark.py            # full run (about a minute)
+    /work/venv/bin/python benchmarks/benchmark.py --quick    # smoke run (a few seconds)
+    /work/venv/bin/python benchmarks/benchmark.py --json results.json
 
 Method. Machine speed drifts by up to ~1.7x from one second to the next, so the two
 sides are never timed in separate phases. Each side runs in its own long-lived worker

@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Benchmark the BatchUploader on the realistic batch (a script, not a pytest test)::
 
-    /work/venv/bin/python test/benchmark_uploader.py [--orig-python PATH] [--quick]
+    /work/venv/bin/python benchmarks/benchmark_uploader.py [--orig-python PATH] [--quick]
 
-The realistic batch and the helpers come from ``test/benchmark.py`` (issue 2's benchmark):
+The realistic batch and the helpers come from ``benchmarks/benchmark.py`` (issue 2's benchmark):
 10 events (6 custom events with 8 attributes, a purchase with 3 products, session start and
 end, a screen view), identities, device info and 10 user attributes.
 
