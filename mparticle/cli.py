@@ -13,6 +13,7 @@ import sys
 from typing import Any, List, Optional, TextIO
 
 from mparticle.cli_send import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL
+from mparticle.limits import LIMITS
 
 __all__ = ["build_parser", "main"]
 
@@ -115,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, help="seed for the random faults")
     serve.add_argument("--max-batches", type=int, default=100, metavar="N", help="batches per request (default 100)")
     serve.add_argument(
-        "--max-request-bytes", type=int, default=256 * 1024, metavar="N", help="request size limit (default 256 KB)"
+        "--max-request-bytes", type=int, default=LIMITS.max_request_bytes, metavar="N",
+        help="request size limit (default 256 KB)",
     )
     serve.add_argument("--requests-only", action="store_true", help="one line per request, no line per batch")
 

@@ -14,6 +14,7 @@ import sys
 from typing import Any, Dict, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
+from mparticle.limits import LIMITS
 from mparticle.retry import RetryPolicy, seconds_setting
 from mparticle.version import __version__
 
@@ -96,9 +97,9 @@ class Configuration:
         self._connect_timeout = 3.0
         self._read_timeout = 5.0
         self._retries = RetryPolicy()
-        self.max_batches_per_request: int = 100
-        self.max_request_bytes: int = 256 * 1024
-        self.max_batch_bytes: int = 128 * 1024
+        self.max_batches_per_request: int = LIMITS.max_batches_per_request
+        self.max_request_bytes: int = LIMITS.max_request_bytes
+        self.max_batch_bytes: int = LIMITS.max_batch_bytes
         for name, value in settings.items():
             if name.startswith("_") or not hasattr(self, name):
                 raise TypeError(f"Configuration() got an unexpected keyword argument {name!r}")

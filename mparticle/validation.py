@@ -41,6 +41,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Type
 
+from mparticle.limits import LIMITS
 from mparticle.models import (
     ApplicationInformation,
     AttributionInfo,
@@ -93,9 +94,9 @@ __all__ = [
 
 # -- limits (schema.md section 8; KB = 1024 bytes, lengths are characters) ---------------------
 
-MAX_BATCH_BYTES = 128 * 1024
-MAX_REQUEST_BYTES = 256 * 1024
-MAX_BATCHES_PER_REQUEST = 100
+MAX_BATCH_BYTES = LIMITS.max_batch_bytes
+MAX_REQUEST_BYTES = LIMITS.max_request_bytes
+MAX_BATCHES_PER_REQUEST = LIMITS.max_batches_per_request
 MAX_USER_ATTRIBUTES = 100
 MAX_ATTRIBUTE_NAME_LENGTH = 256  # user and event attribute names
 MAX_ATTRIBUTE_VALUE_LENGTH = 4096  # user and event attribute values

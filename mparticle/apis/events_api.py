@@ -9,6 +9,7 @@ from typing import Any, Callable, List
 
 from mparticle.api_client import ApiClient
 from mparticle.configuration import Configuration
+from mparticle.limits import BULK_PATH, EVENTS_PATH, HISTORICAL_PATH
 from mparticle.models.base import Model
 from mparticle.serialization import check_keys, encode_batch, join_batches
 
@@ -33,19 +34,19 @@ class EventsApi:
 
     def upload_events(self, body: Any, **kwargs: Any) -> Any:
         """POST one batch to ``/events``."""
-        return self._post("/events", body, "upload_events", kwargs, self._encode_one)
+        return self._post(EVENTS_PATH, body, "upload_events", kwargs, self._encode_one)
 
     def upload_events_with_http_info(self, body: Any, **kwargs: Any) -> Any:
         """Same as :meth:`upload_events`."""
-        return self._post("/events", body, "upload_events", kwargs, self._encode_one)
+        return self._post(EVENTS_PATH, body, "upload_events", kwargs, self._encode_one)
 
     def bulk_upload_events(self, body: Any, **kwargs: Any) -> Any:
         """POST a list of batches (at most ``max_batches_per_request``) to ``/bulkevents``."""
-        return self._post("/bulkevents", body, "bulk_upload_events", kwargs, self._encode_bulk)
+        return self._post(BULK_PATH, body, "bulk_upload_events", kwargs, self._encode_bulk)
 
     def bulk_upload_events_with_http_info(self, body: Any, **kwargs: Any) -> Any:
         """Same as :meth:`bulk_upload_events`."""
-        return self._post("/bulkevents", body, "bulk_upload_events", kwargs, self._encode_bulk)
+        return self._post(BULK_PATH, body, "bulk_upload_events", kwargs, self._encode_bulk)
 
     def bulk_upload_events_historical(self, body: Any, **kwargs: Any) -> Any:
         """POST batches older than 30 days to ``/bulkevents/historical``.
@@ -53,7 +54,7 @@ class EventsApi:
         Refuses batches without events, events without ``timestamp_unixtime_ms`` and events
         younger than 72 hours, which that endpoint would silently skip."""
         return self._post(
-            "/bulkevents/historical",
+            HISTORICAL_PATH,
             body,
             "bulk_upload_events_historical",
             kwargs,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Callable, List, Optional
 
 from mparticle.api_client import ApiClient
+from mparticle.limits import BULK_PATH, HISTORICAL_PATH
 from mparticle.rest import ApiException
 from mparticle.uploader.packing import QueuedBatch, body
 from mparticle.uploader.stats import (
@@ -19,8 +20,6 @@ from mparticle.uploader.stats import (
 
 __all__ = ["BULK_PATH", "HISTORICAL_PATH", "Abandoned", "Sender", "drop_reason"]
 
-BULK_PATH = "/bulkevents"  #: the default path: batches for real-time processing
-HISTORICAL_PATH = "/bulkevents/historical"  #: backfills of data older than 30 days
 #: Statuses that may be caused by one batch of a request: split it and send the halves.
 SPLIT_STATUSES = frozenset({400, 413})
 _HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}

@@ -1,0 +1,31 @@
+"""The Events API's service limits and endpoint paths, in one place.
+
+Everything that needs them reads them here: ``Configuration`` (its defaults), validation, the
+uploader, the CLI and the embedded endpoint. Source: schema.md section 8 (KB = 1024 bytes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["BULK_PATH", "EVENTS_PATH", "HISTORICAL_PATH", "LIMITS", "API_PREFIX", "Limits"]
+
+#: Paths relative to the versioned base URL (``https://s2s.mparticle.com/v2``).
+EVENTS_PATH = "/events"  #: one batch
+BULK_PATH = "/bulkevents"  #: up to ``max_batches_per_request`` batches, real-time processing
+HISTORICAL_PATH = "/bulkevents/historical"  #: bulk backfills of data older than 30 days
+#: The version prefix of the base URL (the embedded endpoint serves the full paths).
+API_PREFIX = "/v2"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Size and count limits of one Events API request."""
+
+    max_batch_bytes: int = 128 * 1024  #: one serialized batch
+    max_request_bytes: int = 256 * 1024  #: one request body
+    max_batches_per_request: int = 100  #: batches in one bulk request
+
+
+#: The limits mParticle enforces.
+LIMITS = Limits()
