@@ -1,24 +1,16 @@
-"""Configuration, logging hygiene, pods, TLS and proxy behaviour (real sockets on 127.0.0.1)."""
+"""Configuration: defaults, credentials, pods, logging hygiene, retry and timeout settings."""
 
 from __future__ import annotations
 
-import http.server
 import logging
-import pickle
 import socket
-import ssl
-import subprocess
-import threading
 from pathlib import Path
-from typing import Iterator, List, Tuple
 
 import pytest
-from conftest import KEY, SECRET
 
 import mparticle
 from mparticle.configuration import DEFAULT_HOST, PODS
-from mparticle.rest import ApiException, RESTClientObject
-from mparticle.retry import RetryPolicy, parse_retry_after
+from mparticle.retry import RetryPolicy
 from mparticle.testing import LocalEventsServer
 
 
@@ -131,162 +123,6 @@ def test_retries_and_timeouts_settings() -> None:
     assert (c.connect_timeout, c.read_timeout) == (2.0, 2.0)
     c.timeout = (1.0, 4.0)
     assert c.timeout == (1.0, 4.0)
-
-
-def test_backoff_is_full_jitter_and_capped() -> None:
-    policy = RetryPolicy(backoff_base=0.5, backoff_max=4.0)
-    assert [policy.backoff(n, lambda: 1.0) for n in range(1, 7)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
-    assert policy.backoff(3, lambda: 0.0) == 0.0
-    import random
-
-    rng = random.Random(7)
-    samples = [policy.backoff(2, rng.random) for _ in range(2000)]
-    assert 0 <= min(samples) < 0.05 and 0.95 < max(samples) <= 1.0
-    assert 0.45 < sum(samples) / len(samples) < 0.55
-
-
-def test_parse_retry_after() -> None:
-    from email.utils import formatdate
-
-    assert parse_retry_after("7") == 7.0
-    assert parse_retry_after(" 1.5 ") == 1.5
-    assert parse_retry_after("-3") == 0.0
-    assert parse_retry_after(None) is None and parse_retry_after("") is None
-    assert parse_retry_after("soon") is None and parse_retry_after("nan") is None
-    assert 9 <= parse_retry_after(formatdate(1000.0 + 10, usegmt=True), now=1000.0) <= 10  # type: ignore[operator]
-    assert parse_retry_after(formatdate(0, usegmt=True)) == 0.0
-
-
-def test_api_exception_pickles_and_formats() -> None:
-    error = ApiException(503, "Service Unavailable", body='{"errors":[]}', headers={"Retry-After": "2"})
-    clone = pickle.loads(pickle.dumps(error))
-    assert (clone.status, clone.reason, clone.body, clone.retry_after) == (
-        503,
-        "Service Unavailable",
-        '{"errors":[]}',
-        2.0,
-    )
-    assert str(ApiException(0, "boom")) == "(0)\nReason: boom\n"
-
-
-def test_host_changes_and_pool_settings_take_effect(server: LocalEventsServer) -> None:
-    config = mparticle.Configuration(api_key=KEY, api_secret=SECRET, host="http://127.0.0.1:9/v2", retries=None)
-    api = mparticle.EventsApi(config)
-    config.host = server.url
-    assert api.upload_events({"environment": "development"})[1] == 202
-    first_pool = api.api_client.rest_client.pool_manager
-    config.connection_pool_size = 4
-    assert api.upload_events({"environment": "development"})[1] == 202
-    assert api.api_client.rest_client.pool_manager is not first_pool
-
-
-def test_rest_client_without_config_and_bad_method() -> None:
-    client = RESTClientObject()
-    assert client.config.host == DEFAULT_HOST
-    with pytest.raises(ValueError, match="http method must be"):
-        client.request("TRACE", "http://127.0.0.1:9/")
-    with pytest.raises(ValueError, match="body parameter cannot be used with post_params parameter."):
-        client.request("POST", "http://127.0.0.1:9/", body={"a": 1}, post_params={"b": 2})
-
-
-# -- a proxy and TLS, with real sockets ---------------------------------------------------------
-
-
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    seen: List[Tuple[str, str]] = []
-
-    def do_POST(self) -> None:  # noqa: N802
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        _Recorder.seen.append((self.requestline, self.headers.get("Proxy-Authorization", "")))
-        self.send_response(202)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def recorder() -> Iterator[http.server.ThreadingHTTPServer]:
-    _Recorder.seen = []
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def test_proxy_receives_absolute_uri_and_proxy_headers(recorder: http.server.ThreadingHTTPServer) -> None:
-    config = mparticle.Configuration(api_key=KEY, api_secret=SECRET, host="http://events.example.test/v2")
-    config.proxy = "http://127.0.0.1:{0}".format(recorder.server_address[1])
-    config.proxy_headers = {"Proxy-Authorization": "Basic cHJveHk6cHc="}
-    assert mparticle.EventsApi(config).upload_events({"environment": "development"})[1] == 202
-    assert _Recorder.seen == [("POST http://events.example.test/v2/events HTTP/1.1", "Basic cHJveHk6cHc=")]
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Tuple[str, str]:
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            key,
-            "-out",
-            cert,
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
-
-
-@pytest.fixture
-def tls_server(tls_files: Tuple[str, str]) -> Iterator[int]:
-    _Recorder.seen = []
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*tls_files)
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd.server_address[1]
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def test_tls_is_verified_by_default_and_not_retried(tls_server: int) -> None:
-    config = mparticle.Configuration(api_key=KEY, api_secret=SECRET, host="https://127.0.0.1:{0}/v2".format(tls_server))
-    with pytest.raises(ApiException) as info:
-        mparticle.EventsApi(config).upload_events({"environment": "development"})
-    assert info.value.status == 0 and "SSLError" in info.value.reason
-    assert _Recorder.seen == []
-
-
-def test_tls_with_custom_ca_bundle(tls_server: int, tls_files: Tuple[str, str]) -> None:
-    config = mparticle.Configuration(api_key=KEY, api_secret=SECRET, host="https://127.0.0.1:{0}/v2".format(tls_server))
-    config.ssl_ca_cert = tls_files[0]
-    assert mparticle.EventsApi(config).upload_events({"environment": "development"})[1] == 202
-    assert _Recorder.seen[0][0] == "POST /v2/events HTTP/1.1"
-
-
-def test_tls_verification_can_be_disabled(tls_server: int) -> None:
-    config = mparticle.Configuration(host="https://127.0.0.1:{0}/v2".format(tls_server), verify_ssl=False)
-    assert mparticle.EventsApi(config).upload_events({"environment": "development"})[1] == 202
 
 
 def test_socket_is_loopback_only() -> None:
