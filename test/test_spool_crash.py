@@ -211,21 +211,33 @@ def rng() -> random.Random:
 
 
 # -- what is on disk, what arrived --------------------------------------------------------------------
+def _select_rows(path: str, mode: str) -> Optional[List[Tuple[str, bytes]]]:
+    conn = sqlite3.connect(f"file:{quote(path)}?mode={mode}", uri=True)
+    try:
+        return conn.execute("SELECT source_request_id, data FROM batches").fetchall()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return None
+        raise
+    finally:
+        conn.close()
+
+
 def spool_rows(path: str) -> Dict[int, str]:
     """mpid -> source_request_id of every row in a spool file (read-only; an empty or unborn
     file has none)."""
     if os.path.getsize(path) == 0:
         return {}
-    conn = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True)
     try:
-        try:
-            rows = conn.execute("SELECT source_request_id, data FROM batches").fetchall()
-        except sqlite3.OperationalError as error:
-            if "no such table" in str(error):
-                return {}  # its creator died before writing the schema
+        rows = _select_rows(path, "ro")
+    except sqlite3.OperationalError as error:
+        if "readonly" not in str(error):
             raise
-    finally:
-        conn.close()
+        # a WAL file left by a killed writer may need its index rebuilt, which a read-only
+        # connection cannot do; its owner is dead, so a normal connection is safe
+        rows = _select_rows(path, "rw")
+    if rows is None:
+        return {}  # its creator died before writing the schema
     return {json.loads(data)["mpid"]: request_id for request_id, data in rows}
 
 
