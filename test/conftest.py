@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator, List
 
 import pytest
 
@@ -12,6 +12,26 @@ from mparticle.retry import RetryPolicy
 from mparticle.testing import LocalEventsServer
 
 KEY, SECRET = "test-key", "test-secret"
+
+
+def run_in_threads(target: Callable[..., Any], arguments: Iterable[Any]) -> None:
+    """Run ``target(argument)`` on one thread per argument, wait for all, and re-raise the first
+    exception any of them raised (a failed assert on a thread must fail the test)."""
+    errors: List[BaseException] = []
+
+    def guarded(argument: Any) -> None:
+        try:
+            target(argument)
+        except BaseException as error:  # noqa: BLE001 - handed to the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=(argument,)) for argument in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:

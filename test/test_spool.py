@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator, List
 
 import pytest
-from conftest import KEY, SECRET, wait_until
+from conftest import KEY, SECRET, run_in_threads, wait_until
 
 from mparticle import AppEvent, Batch, BatchUploader, Configuration
 from mparticle.retry import RetryPolicy
@@ -88,6 +88,15 @@ def test_commit_interval_zero_commits_before_enqueue_returns(
     for n in range(1, 6):
         uploader.enqueue(make(n))
         assert rows(str(uploader.spool_path)) == n  # read by another connection: on disk
+
+
+def test_enqueue_many_with_commit_interval_zero_returns_after_all_are_committed(
+    tmp_path: Path, config: Configuration, created: List[BatchUploader]
+) -> None:
+    uploader = BatchUploader(config, spool_dir=tmp_path, spool_commit_interval=0, upload_interval=3600)
+    created.append(uploader)
+    assert uploader.enqueue_many(make(n) for n in range(50)) == 50
+    assert rows(str(uploader.spool_path)) == 50
 
 
 def test_batches_are_committed_within_the_commit_interval(
@@ -334,11 +343,7 @@ def test_busy_producers_with_commit_interval_zero_lose_nothing(tmp_path: Path, s
             for n in range(first, len(batches), 8):
                 assert uploader.enqueue(batches[n])
 
-        producers = [threading.Thread(target=produce, args=(k,)) for k in range(8)]
-        for producer in producers:
-            producer.start()
-        for producer in producers:
-            producer.join()
+        run_in_threads(produce, range(8))
         assert uploader.flush(timeout=30)
         stats = uploader.shutdown(timeout=5)
         assert accounted(stats) and stats.delivered == 1200

@@ -15,7 +15,7 @@ import uuid
 from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
-from conftest import KEY, SECRET, wait_until
+from conftest import KEY, SECRET, run_in_threads, wait_until
 
 import mparticle
 from mparticle import AppEvent, Batch, BatchUploader, Configuration, EventsApi
@@ -762,11 +762,7 @@ def test_soak_every_batch_delivered_or_reported_under_faults() -> None:
                 uploader.enqueue(Batch(environment="development", mpid=n,
                                        events=[AppEvent(event_name="soak", custom_event_type="other")]))
 
-        producers = [threading.Thread(target=produce, args=(i * per_producer,)) for i in range(SOAK_PRODUCERS)]
-        for producer in producers:
-            producer.start()
-        for producer in producers:
-            producer.join()
+        run_in_threads(produce, (i * per_producer for i in range(SOAK_PRODUCERS)))
         assert uploader.flush(timeout=45)
         summary = uploader.shutdown(timeout=5)
         elapsed = time.monotonic() - started
@@ -828,11 +824,7 @@ def test_default_settings_survive_a_burst_under_faults() -> None:
                 if n % 500 == 0:
                     peak[0] = max(peak[0], uploader.stats().queued_bytes)
 
-        producers = [threading.Thread(target=produce, args=(i * per_producer,)) for i in range(BURST_PRODUCERS)]
-        for producer in producers:
-            producer.start()
-        for producer in producers:
-            producer.join()
+        run_in_threads(produce, (i * per_producer for i in range(BURST_PRODUCERS)))
         assert uploader.flush(timeout=50)
         summary = uploader.shutdown(timeout=5)
         copies = collections.Counter(b["mpid"] for b in server.batches)

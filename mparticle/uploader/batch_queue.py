@@ -316,8 +316,7 @@ class BatchQueue:
         with self._lock:
             self._loading = False
             if self._abandoning:  # shutdown counted these as kept; they are still on disk
-                if self._flushers or self._abandoning:
-                    self._settled.notify_all()
+                self._settled.notify_all()  # wait_quiet waits for the read to end
                 return
             if load.adopted:
                 if items is None:

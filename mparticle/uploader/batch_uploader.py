@@ -281,7 +281,10 @@ class BatchUploader:
             return len(items)
         if self.sync_mode:
             return self._send_inline(items)
-        return sum(self._admit(item) for item in items)
+        accepted = [item for item in items if self._admit(item, wait_for_disk=False)]
+        if accepted:  # commits are in order: waiting for the last one waits for them all
+            self._wait_for_disk(accepted[-1], True)
+        return len(accepted)
 
     async def enqueue_async(self, batch: Any) -> bool:
         """Awaitable ``enqueue``: serializes on the loop (microseconds) and runs anything that
@@ -308,7 +311,7 @@ class BatchUploader:
             self._queue.note_rejected()
             raise
 
-    def _admit(self, item: QueuedBatch) -> bool:
+    def _admit(self, item: QueuedBatch, wait_for_disk: bool = True) -> bool:
         """Queue ``item`` (starting the senders on first use); report what the policy dropped."""
         if not self._threads:
             self._start()
@@ -316,14 +319,16 @@ class BatchUploader:
         if admission is WOULD_BLOCK:  # overflow="block", queue full: wait, but never on an event loop
             admission = self._queue.refuse(item) if _on_event_loop() else self._queue.put(item)
         accepted = self._accepted(admission)
-        self._wait_for_disk(item, accepted)
+        if wait_for_disk:
+            self._wait_for_disk(item, accepted)
         return accepted
 
     def _wait_for_disk(self, item: QueuedBatch, accepted: bool) -> None:
         """With ``spool_commit_interval=0`` (or a writer that fell behind): wait for the commit
-        of ``item``, at most SYNC_COMMIT_TIMEOUT seconds (a failing disk never blocks)."""
+        of ``item`` (and of every batch appended before it), at most SYNC_COMMIT_TIMEOUT seconds
+        (a failing disk never blocks). ``item.row`` is set once it was appended to the spool."""
         spool = self._spool
-        if accepted and spool is not None and item.spool is not None and (
+        if accepted and spool is not None and item.row and (
             self.spool_commit_interval == 0 or spool.behind
         ):
             spool.wait_committed(item.seq, SYNC_COMMIT_TIMEOUT)

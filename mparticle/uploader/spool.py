@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from urllib.parse import quote
 
 from mparticle.uploader.packing import QueuedBatch
 
@@ -62,7 +63,6 @@ DELETE_ROWS = 900
 MAX_BUFFER_BYTES = 8 * 1024 * 1024
 _MAX_ID = 2**63 - 1
 _SELECT = "SELECT id, source_request_id, data, enqueued_at FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?"
-_READ_ROWS = _SELECT
 _PLAN = (
     "SELECT group_concat(id), group_concat(size) FROM "
     "(SELECT id, length(data) AS size FROM batches WHERE id > ? AND id <= ? ORDER BY id LIMIT ?)"
@@ -204,16 +204,15 @@ class SpoolFile:
         ids, sizes = self.conn.execute(_PLAN, plan).fetchone()
         if not ids:
             return [], False
-        id_list = sorted(int(i) for i in ids.split(","))
-        by_id = dict(zip((int(i) for i in ids.split(",")), (int(n) for n in sizes.split(","))))
+        planned = sorted(zip(map(int, ids.split(",")), map(int, sizes.split(","))))  # (id, size)
         take, total = 0, 0
-        for row_id in id_list[:count]:
-            total += by_id[row_id]
+        for _, size in planned[:count]:
+            total += size
             if take and total > max_bytes:
                 break
             take += 1
-        rows = self._read_rows(after, id_list[take - 1], take)
-        return rows, len(id_list) > take
+        rows = self._read_rows(after, planned[take - 1][0], take)
+        return rows, len(planned) > take
 
     def _read_rows(self, after: int, through: int, count: int) -> List[Row]:
         """Up to ``count`` rows with ``after < id <= through``, in order, in one result row for
@@ -227,20 +226,10 @@ class SpoolFile:
         id_parts = bytes(request_ids).split(b"\x1f")
         data_parts = bytes(data).split(b"\x1e")
         if not len(id_list) == len(id_parts) == len(data_parts) == total:  # a separator inside a value
-            return [(r[0], r[1], bytes(r[2]), r[3]) for r in self.conn.execute(_READ_ROWS, bounds).fetchall()]
+            return [(r[0], r[1], bytes(r[2]), r[3]) for r in self.conn.execute(_SELECT, bounds).fetchall()]
         rows = [(i, rid.decode("utf-8"), part, 0.0) for i, rid, part in zip(id_list, id_parts, data_parts)]
         rows.sort(key=lambda row: row[0])  # the aggregates see the rows in one order, not necessarily by id
         return rows
-
-    def file_bytes(self) -> int:
-        """Bytes the file and its WAL take on disk."""
-        total = 0
-        for suffix in ("", "-wal", "-shm"):
-            try:
-                total += os.path.getsize(self.path + suffix)
-            except OSError:
-                pass
-        return total
 
     def close(self, remove_if_empty: bool) -> bool:
         """Close the file and release its lock; delete it when empty (and asked to). Returns
@@ -458,7 +447,7 @@ class Spool:
                     self._wake.wait(1.0)
 
     def _has_finished_files(self) -> bool:
-        return any(s.exhausted and s.outstanding == 0 and not s.deletes for s in self._adopted)
+        return any(map(_finished, self._adopted))
 
     def _write_pending(self) -> None:
         with self._commit_lock:
@@ -480,21 +469,18 @@ class Spool:
                 with spool.lock:
                     spool.write(inserts if spool is self.own else (), deletes)
             except sqlite3.Error as error:
-                if spool is not self.own:  # an adopted file's deletes: retried, ours still fine
-                    logger.warning("deleting delivered batches from %s failed: %s (retrying)", spool.path, error)
-                    with self._lock:
-                        spool.deletes[:0] = deletes
-                        self._dirty = True
-                    continue
-                failed = error
                 with self._lock:  # keep what failed for the next attempt
                     spool.deletes[:0] = deletes
+                    self._dirty = True
                     if spool is self.own:
                         for row in inserts:
                             if row[0] not in self._inserts:
                                 self._inserts[row[0]] = row
                                 self._buffered += len(row[2])
-                    self._dirty = True
+                if spool is not self.own:  # an adopted file's deletes: retried, ours still fine
+                    logger.warning("deleting delivered batches from %s failed: %s (retrying)", spool.path, error)
+                    continue
+                failed = error
         with self._lock:
             if failed is None:
                 self._committed_through = max(self._committed_through, through)
@@ -512,7 +498,7 @@ class Spool:
 
     def _retire_finished(self) -> None:
         with self._lock:
-            done = [s for s in self._adopted if s.exhausted and s.outstanding == 0 and not s.deletes]
+            done = [s for s in self._adopted if _finished(s)]
             self._adopted = [s for s in self._adopted if s not in done]
         for spool in done:
             spool.close(remove_if_empty=True)
@@ -611,6 +597,11 @@ class Spool:
 _INHERITED: List[sqlite3.Connection] = []
 
 
+def _finished(spool: SpoolFile) -> bool:
+    """An adopted file read to its end whose batches have all been settled and deleted."""
+    return spool.exhausted and spool.outstanding == 0 and not spool.deletes
+
+
 def _chunks(items: Sequence, size: int) -> List[Sequence]:  # type: ignore[type-arg]
     return [items[i : i + size] for i in range(0, len(items), size)]
 
@@ -672,19 +663,13 @@ def _lock(path: str, create: bool) -> Optional[int]:
 
 def _connect(path: str, create: bool, fsync: bool) -> sqlite3.Connection:
     mode = "rwc" if create else "rw"
-    uri = "file:" + _uri_path(path) + f"?mode={mode}"
+    uri = f"file:{quote(path)}?mode={mode}"
     conn = sqlite3.connect(uri, uri=True, isolation_level="DEFERRED", check_same_thread=False, timeout=5.0)
     if create:
         os.chmod(path, 0o600)  # batches hold personal data
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute(f"PRAGMA synchronous = {'FULL' if fsync else 'NORMAL'}")
     return conn
-
-
-def _uri_path(path: str) -> str:
-    from urllib.parse import quote
-
-    return quote(path)
 
 
 def _check_format(conn: sqlite3.Connection) -> None:
