@@ -488,7 +488,7 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 128
 
-    def __init__(self, owner: LocalEventsServer) -> None:
+    def __init__(self, owner: LocalEventsServer, port: int = 0) -> None:
         self.owner = owner
         self.stopping = threading.Event()
         self._conn_lock = threading.Lock()
@@ -496,7 +496,7 @@ class _Server(ThreadingHTTPServer):
         self._date: Tuple[int, str] = (0, "")
         self._wake_r, self._wake_w = socket.socketpair()
         try:
-            super().__init__((_HOST, 0), _Handler)
+            super().__init__((_HOST, port), _Handler)
         except BaseException:
             self._wake_r.close()
             self._wake_w.close()
@@ -582,8 +582,10 @@ def _shutdown_socket(conn: socket.socket) -> None:
 
 
 class LocalEventsServer:
-    """A local mParticle Events API endpoint on ``127.0.0.1`` (ephemeral port).
+    """A local mParticle Events API endpoint on ``127.0.0.1``.
 
+    ``port``: the port to bind on ``127.0.0.1``; ``0`` (the default) picks a free ephemeral
+    port at each ``start()``.
     ``max_request_bytes`` limits the body on the wire and, for gzip bodies, also
     after decompression (413). ``max_batches`` limits bulk requests (400).
     With ``record=False`` requests are still recorded, but without bodies and
@@ -598,7 +600,10 @@ class LocalEventsServer:
         max_request_bytes: int = 256 * 1024,
         max_batches: int = 100,
         record: bool = True,
+        port: int = 0,
     ) -> None:
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be within 0..65535, got {port}")
         self.api_key = api_key
         self.api_secret = api_secret
         self.max_request_bytes = max_request_bytes
@@ -609,6 +614,7 @@ class LocalEventsServer:
         self._lifecycle = threading.Lock()
         self._server: Optional[_Server] = None
         self._thread: Optional[threading.Thread] = None
+        self._bind_port = port
         self._port = 0
         self._lock = threading.Lock()
         self._accepted = threading.Condition(self._lock)
@@ -626,10 +632,10 @@ class LocalEventsServer:
     # -- lifecycle ------------------------------------------------------------
 
     def start(self) -> LocalEventsServer:
-        """Bind to ``127.0.0.1`` on a fresh ephemeral port and serve in a daemon thread."""
+        """Bind to ``127.0.0.1`` (``port``, or a fresh ephemeral one) and serve in a daemon thread."""
         with self._lifecycle:
             if self._server is None:
-                server = _Server(self)
+                server = _Server(self, self._bind_port)
                 thread = threading.Thread(
                     target=server.serve,
                     name=f"mparticle-local:{server.server_port}",

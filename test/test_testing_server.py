@@ -4,6 +4,7 @@ import base64
 import gzip
 import http.client
 import json
+import socket
 import threading
 import time
 import urllib.error
@@ -395,3 +396,32 @@ def test_restart_gets_new_port():
         assert request(srv, "/v2/events", batch())[0] == 202
     assert srv.accepted_count == 2
     assert first > 0
+
+
+def free_port():
+    """A port that was free on 127.0.0.1 a moment ago (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_port_binds_the_given_port_on_loopback():
+    port = free_port()
+    srv = LocalEventsServer(port=port)
+    with srv:
+        assert srv.port == port
+        assert srv.url == f"http://127.0.0.1:{port}/v2"
+        assert request(srv, "/v2/events", batch())[0] == 202
+    with srv:  # a restart binds the same port again
+        assert srv.port == port
+        assert request(srv, "/v2/events", batch())[0] == 202
+    assert srv.accepted_count == 2
+
+
+def test_port_in_use_raises_and_bad_port_is_refused():
+    with LocalEventsServer() as first:
+        with pytest.raises(OSError):
+            LocalEventsServer(port=first.port).start()
+    for bad in (-1, 65536):
+        with pytest.raises(ValueError, match="port"):
+            LocalEventsServer(port=bad)
