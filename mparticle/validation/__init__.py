@@ -1,0 +1,70 @@
+"""Check a batch against the Events API rules before it costs a request.
+
+:func:`validate` checks one batch (a :class:`~mparticle.models.Batch` or its JSON dict) and
+:func:`validate_request` checks a bulk request (a list of batches). Both return a list of
+:class:`Problem` (``path``, ``rule``, ``message``), empty when everything is valid.
+
+The rules are *data*: each table below (``BATCH``, ``EVENT_DATA``, ``DEVICE_INFO``, ...) is an
+object's model (its declared keys, types and enums, read by :func:`_spec_from_model`) plus what
+the schema adds: required keys, UUID and IP formats, length and count limits, closed or open
+objects, enum values that differ, keys the model lacks. A handful of spec classes
+(:class:`Obj`, :class:`ListOf`, :class:`MapOf`, ...) interpret them. The reference is
+``shared/spec/schema.md`` (sections 2-6 for fields, 8 for limits and the historical rules),
+itself based on the live Events API JSON Schema ("SCHEMA-2026").
+
+Conventions:
+
+* Models and dicts are checked identically: both are serialized with
+  :func:`mparticle.serialization.dumps` (the bytes that would be sent, also measured for the
+  byte limits) and read back as plain JSON before the tables are applied.
+* ``null`` counts as absent: an optional key set to ``null`` is accepted, a required one is
+  reported as ``required``.
+* Enum lists come from the models where the model's list is the schema's; the models'
+  legacy ``unknown`` placeholder (from the old Swagger spec) is not a schema value and is
+  removed (:func:`_schema_values`).
+* Paths use JSON keys: ``events[3].data.event_name``, ``user_attributes["$age"]``; a problem
+  about a whole batch has the path ``""`` (in a request, ``[i]``).
+
+Rule ids (stable, see :data:`RULES`): ``required``, ``required_any``, ``type``, ``enum``,
+``event_type``, ``environment``, ``identity_key``, ``unknown_key``, ``uuid``, ``format``,
+``max_length``, ``max_items``, ``max_bytes``, ``json``, ``historical_no_events``,
+``historical_timestamp``, ``historical_too_recent``.
+"""
+
+from __future__ import annotations
+
+from mparticle.validation.api import validate, validate_request
+from mparticle.validation.engine import Problem
+from mparticle.validation.historical import HISTORICAL_MIN_AGE_MS, historical_problems
+from mparticle.validation.rules import (
+    MAX_ACTION_IDENTIFIER_LENGTH,
+    MAX_ATTRIBUTE_LIST_ENTRY_LENGTH,
+    MAX_ATTRIBUTE_LIST_ITEMS,
+    MAX_ATTRIBUTE_NAME_LENGTH,
+    MAX_ATTRIBUTE_VALUE_LENGTH,
+    MAX_BATCH_BYTES,
+    MAX_BATCHES_PER_REQUEST,
+    MAX_EVENT_NAME_LENGTH,
+    MAX_REQUEST_BYTES,
+    MAX_USER_ATTRIBUTES,
+    RULES,
+)
+
+__all__ = [
+    "MAX_ACTION_IDENTIFIER_LENGTH",
+    "MAX_ATTRIBUTE_LIST_ENTRY_LENGTH",
+    "MAX_ATTRIBUTE_LIST_ITEMS",
+    "MAX_ATTRIBUTE_NAME_LENGTH",
+    "MAX_ATTRIBUTE_VALUE_LENGTH",
+    "MAX_BATCHES_PER_REQUEST",
+    "MAX_BATCH_BYTES",
+    "MAX_EVENT_NAME_LENGTH",
+    "MAX_REQUEST_BYTES",
+    "MAX_USER_ATTRIBUTES",
+    "HISTORICAL_MIN_AGE_MS",
+    "RULES",
+    "Problem",
+    "historical_problems",
+    "validate",
+    "validate_request",
+]

@@ -1,0 +1,99 @@
+"""The entry points: :func:`validate` (one batch) and :func:`validate_request` (a bulk request)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, List, Optional
+
+from mparticle.models.base import Model
+from mparticle.serialization import dumps, join_batches
+from mparticle.validation.engine import Problem, _json_type
+from mparticle.validation.historical import _historical
+from mparticle.validation.rules import BATCH, MAX_BATCH_BYTES, MAX_BATCHES_PER_REQUEST, MAX_REQUEST_BYTES
+
+
+@dataclass
+class _Checked:
+    problems: List[Problem] = field(default_factory=list)
+    data: Optional[bytes] = None  # the serialized batch, when it serializes
+
+
+def _check_batch(batch: Any, historical: bool, now_ms: Optional[int]) -> _Checked:
+    """Serialize (the wire bytes, as sent), read back as plain JSON, then apply the tables.
+
+    Going through the bytes makes models and dicts identical and is faster than a Python walk.
+    """
+    result = _Checked()
+    try:
+        raw = dumps(batch)
+    except (TypeError, ValueError, RecursionError) as error:
+        result.problems.append(Problem("", "json", f"the batch is not valid JSON: {error}"))
+        return result
+    data = json.loads(raw)
+    if not isinstance(data, dict):
+        result.problems.append(Problem("", "type", f"a batch must be a JSON object, got {_json_type(data)}"))
+        return result
+    result.data = raw
+    BATCH.check(data, None, result.problems)
+    if historical:
+        _historical(data, now_ms if now_ms is not None else int(time.time() * 1000), result.problems)
+    if len(raw) > MAX_BATCH_BYTES:
+        result.problems.append(
+            Problem(
+                "",
+                "max_bytes",
+                f"the batch is {len(raw):,} bytes serialized; the limit is {MAX_BATCH_BYTES:,} (128 KB)",
+            )
+        )
+    return result
+
+
+def validate(batch_or_dict: Any, *, historical: bool = False, now_ms: Optional[int] = None) -> List[Problem]:
+    """Check one batch (a ``Batch`` model or its JSON dict) against the Events API rules.
+
+    ``historical=True`` adds the ``/bulkevents/historical`` rules, judged against ``now_ms``
+    (epoch milliseconds, default: now). Returns the problems found, ``[]`` when valid.
+    """
+    return _check_batch(batch_or_dict, historical, now_ms).problems
+
+
+def validate_request(batches: Any, *, historical: bool = False, now_ms: Optional[int] = None) -> List[Problem]:
+    """Check a bulk request: at most 100 batches, at most 256 KB serialized, each batch valid.
+
+    Batch problems are prefixed with the batch index: ``[2].events[0].data.event_name``.
+    """
+    if isinstance(batches, tuple):
+        batches = list(batches)
+    if not isinstance(batches, list):
+        kind = "a model" if isinstance(batches, Model) else _json_type(batches)
+        return [Problem("", "type", f"a bulk request must be an array of batches, got {kind}")]
+    problems: List[Problem] = []
+    if len(batches) > MAX_BATCHES_PER_REQUEST:
+        problems.append(
+            Problem(
+                "",
+                "max_items",
+                f"the request has {len(batches)} batches; the limit is {MAX_BATCHES_PER_REQUEST}",
+            )
+        )
+    parts: List[bytes] = []
+    for index, batch in enumerate(batches):
+        checked = _check_batch(batch, historical, now_ms)
+        prefix = f"[{index}]"
+        for p in checked.problems:
+            path = prefix + ("" if not p.path else p.path if p.path.startswith("[") else "." + p.path)
+            problems.append(Problem(path, p.rule, p.message))
+        if checked.data is not None:
+            parts.append(checked.data)
+    size = len(join_batches(parts))
+    if size > MAX_REQUEST_BYTES:
+        problems.append(
+            Problem(
+                "",
+                "max_bytes",
+                f"the request is {size:,} bytes serialized; the limit is {MAX_REQUEST_BYTES:,} (256 KB)",
+            )
+        )
+    return problems
