@@ -14,8 +14,9 @@ from urllib.parse import quote
 
 from mparticle.configuration import Configuration, check_base_url
 from mparticle.models.base import bag_values_valid, registry
-from mparticle.rest import ApiException, RESTClientObject, RESTResponse
 from mparticle.serialization import dumps, to_jsonable
+from mparticle.transport.client import RESTClientObject
+from mparticle.transport.errors import ApiException, RESTResponse
 from mparticle.version import __version__
 
 if TYPE_CHECKING:

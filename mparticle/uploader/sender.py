@@ -8,7 +8,7 @@ from typing import Callable, List, Optional
 
 from mparticle.api_client import ApiClient
 from mparticle.limits import BULK_PATH, HISTORICAL_PATH
-from mparticle.rest import ApiException
+from mparticle.transport.errors import ApiException
 from mparticle.uploader.packing import QueuedBatch, body
 from mparticle.uploader.stats import (
     REJECTED,

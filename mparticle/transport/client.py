@@ -1,0 +1,188 @@
+"""RESTClientObject: the generated client's transport, composed of the pool, one attempt and
+the retry loop.
+
+:meth:`RESTClientObject.request` is the whole send pipeline read top to bottom: encode the
+body, then :func:`~mparticle.transport.retry.send_with_retries` sends attempts
+(:func:`~mparticle.transport.send.send_once`) through the :class:`~mparticle.transport.pool.Pool`
+until the :class:`~mparticle.transport.policy.RetryPolicy` says stop.
+
+No server can hold a caller longer than its limits, or make it hold much memory:
+
+* every attempt has a wall-clock deadline (``connect_timeout + read_timeout`` after it
+  started, or the end of the retry budget if sooner). Per-read socket timeouts bound each
+  read; a shared watchdog thread shuts the socket down at the deadline, so a status line,
+  headers or body trickled byte by byte cannot keep it busy longer;
+* a response body is read in chunks up to :data:`MAX_RESPONSE_BYTES`, on the wire and
+  after decompression (gzip/deflate is decoded here, with a bounded output size); the rest
+  is not read, the connection is closed and ``RESTResponse.truncated`` is set;
+* ``ApiException.body`` and ``str(error)`` keep at most :data:`MAX_ERROR_BODY_CHARS`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple
+from urllib.parse import urlencode
+
+from mparticle.transport.errors import MAX_RESPONSE_BYTES, RESTResponse
+from mparticle.transport.policy import RateLimitGate, RetryPolicy
+from mparticle.transport.pool import Pool
+from mparticle.transport.retry import OnRetry, send_with_retries
+from mparticle.transport.send import Timeout, attempt_timeout, send_once, timeouts
+
+if TYPE_CHECKING:
+    import urllib3
+
+__all__ = ["RESTClientObject"]
+
+_METHODS = ("GET", "HEAD", "DELETE", "POST", "PUT", "PATCH", "OPTIONS")
+
+
+class RESTClientObject:
+    """Sends requests for one ApiClient over its own keep-alive urllib3 pool.
+
+    TLS, pool and proxy settings are read from the Configuration; a change to them is picked
+    up at the next request (the pool is rebuilt). Optional hooks for owners such as the
+    BatchUploader: ``retries`` overrides ``config.retries``; ``sleep`` performs every wait
+    (backoff and Retry-After, each at most the policy's budget; it may raise to give up);
+    ``on_retry(error, retry_number, delay)`` is told about each retry before its wait;
+    ``clock`` (seconds, monotonic) measures the retry budget and the 429 gate.
+    ``max_response_bytes`` (default :data:`MAX_RESPONSE_BYTES`) caps each response body.
+    """
+
+    def __init__(
+        self,
+        pools_size: int = 4,
+        config: Any = None,
+        maxsize: Optional[int] = None,
+        *,
+        retries: Optional[RetryPolicy] = None,
+        sleep: Optional[Callable[[float], Any]] = None,
+        on_retry: Optional[OnRetry] = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if config is None:
+            from mparticle.configuration import Configuration
+
+            config = Configuration()
+        self.config = config
+        self.pools_size = pools_size
+        self.maxsize = maxsize
+        self.clock = clock
+        self.gate = RateLimitGate(clock)
+        self.retries = retries
+        self.sleep = sleep
+        self.on_retry = on_retry
+        self.max_response_bytes = MAX_RESPONSE_BYTES
+        self._pool = Pool(config, pools_size, maxsize)
+
+    @property
+    def pool_manager(self) -> urllib3.PoolManager:
+        """The urllib3 PoolManager in use (replaced when pool settings change)."""
+        return self._pool.manager
+
+    def close(self) -> None:
+        """Close the pool's connections (new ones open on the next request)."""
+        self._pool.close()
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        query_params: Optional[Any] = None,
+        headers: Optional[Dict[str, str]] = None,
+        body: Any = None,
+        post_params: Optional[Any] = None,
+        _preload_content: bool = True,
+        _request_timeout: Timeout = None,
+    ) -> RESTResponse:
+        """Send a request with retries; return the 2xx response or raise ApiException.
+
+        ``_request_timeout``: seconds, or a ``(connect, read)`` tuple, for each attempt
+        (None: the Configuration's; ``float('inf')``/None inside a tuple: no limit)."""
+        method = method.upper()
+        if method not in _METHODS:
+            raise ValueError("http method must be `GET`, `HEAD`, `POST`, `PATCH`, `PUT` or `DELETE`.")
+        if post_params and body:
+            raise ValueError("body parameter cannot be used with post_params parameter.")
+        connect, read = timeouts(_request_timeout, self.config)
+        headers = dict(headers or {})
+        headers.setdefault("Content-Type", "application/json")
+        if query_params:
+            url += "?" + urlencode(query_params)
+        payload, fields = _encode_body(method, body, post_params, headers)
+        pool, limit = self._pool, self.max_response_bytes
+
+        def attempt(budget_left: float) -> RESTResponse:
+            started = time.monotonic()
+            left = min(budget_left, connect + read)
+            return send_once(
+                pool, method, url, headers, payload, fields, attempt_timeout(connect, read, left), started + left, limit
+            )
+
+        return send_with_retries(
+            attempt,
+            self.retries if self.retries is not None else self.config.retries,
+            self.gate,
+            method=method,
+            url=url,
+            clock=self.clock,
+            sleep=self.sleep or time.sleep,
+            on_retry=self.on_retry,
+        )
+
+    # -- the generated client's per-method names: GET, HEAD, OPTIONS, DELETE, POST, PUT, PATCH --
+    GET: "_Verb"
+    HEAD: "_Verb"
+    OPTIONS: "_Verb"
+    DELETE: "_Verb"
+    POST: "_Verb"
+    PUT: "_Verb"
+    PATCH: "_Verb"
+
+
+_Verb = Callable[..., RESTResponse]
+
+
+def _verb(method: str) -> Callable[..., RESTResponse]:
+    def call(
+        self: RESTClientObject,
+        url: str,
+        headers: Any = None,
+        query_params: Any = None,
+        post_params: Any = None,
+        body: Any = None,
+        _preload_content: bool = True,
+        _request_timeout: Timeout = None,
+    ) -> RESTResponse:
+        return self.request(method, url, query_params, headers, body, post_params, _request_timeout=_request_timeout)
+
+    call.__name__ = call.__qualname__ = method
+    call.__doc__ = f"Send a {method} request (see :meth:`RESTClientObject.request`)."
+    return call
+
+
+for _method in _METHODS:
+    setattr(RESTClientObject, _method, _verb(_method))
+
+
+def _encode_body(method: str, body: Any, post_params: Any, headers: Dict[str, str]) -> Tuple[Optional[bytes], Any]:
+    """Request bytes (or form fields) for ``body``: bytes pass through (the ApiClient always
+    sends bytes); data handed to the transport directly is JSON-encoded."""
+    if method in ("GET", "HEAD"):
+        return None, None
+    content_type = headers["Content-Type"].lower()
+    if post_params:
+        if "multipart/form-data" in content_type:
+            del headers["Content-Type"]
+        return None, post_params
+    if body is None or body == b"":
+        return None, None
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body), None
+    if isinstance(body, str):
+        return body.encode("utf-8"), None
+    from mparticle.serialization import dumps
+
+    return (dumps(body) if "json" in content_type else json.dumps(body).encode("utf-8")), None

@@ -1,0 +1,106 @@
+"""What a request ends with: the received :class:`RESTResponse`, or an :class:`ApiException`
+(HTTP status, 0 for network/TLS failures and attempts out of time)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Mapping, Optional
+
+from mparticle.transport.policy import parse_retry_after
+
+__all__ = ["ApiException", "MAX_ERROR_BODY_CHARS", "MAX_RESPONSE_BYTES", "RESTResponse"]
+
+#: Most bytes of a response body read, both on the wire and after decompression.
+MAX_RESPONSE_BYTES = 1024 * 1024
+#: Most characters of a response body kept in ``ApiException.body`` and ``str(error)``.
+MAX_ERROR_BODY_CHARS = 8 * 1024
+
+
+class RESTResponse(io.IOBase):
+    """A received response: ``status``, ``reason``, ``data`` (str) and headers.
+
+    ``data`` holds at most :data:`MAX_RESPONSE_BYTES` of the (decoded) body; ``truncated``
+    is True when the body was longer, or could not be read or decoded completely.
+    """
+
+    def __init__(self, resp: Any, data: Optional[bytes] = None, truncated: bool = False) -> None:
+        self.urllib3_response = resp
+        self.status: int = resp.status
+        self.reason: str = resp.reason or ""
+        raw = (resp.data or b"") if data is None else data
+        self.data: str = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        self.truncated = truncated
+        self.retry_after_header_value: Optional[str] = None
+
+    def getheaders(self) -> Any:
+        """The response headers (a case-insensitive mapping)."""
+        return self.urllib3_response.headers
+
+    def getheader(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """One response header, case-insensitively."""
+        return self.urllib3_response.headers.get(name, default)  # type: ignore[no-any-return]
+
+
+class ApiException(Exception):
+    """An Events API request that failed: HTTP status (0 for network/TLS failures and
+    attempts that ran out of time), reason, response body (str, at most
+    :data:`MAX_ERROR_BODY_CHARS` characters plus a note of what was cut) and headers.
+    ``retry_after`` is the server's requested wait in seconds (finite, see
+    :func:`~mparticle.transport.policy.parse_retry_after`)."""
+
+    def __init__(
+        self,
+        status: Optional[int] = None,
+        reason: Optional[str] = None,
+        http_resp: Optional[RESTResponse] = None,
+        *,
+        body: Optional[str] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        cut_at_read = False
+        if http_resp is not None:
+            status, reason = http_resp.status, http_resp.reason
+            body, headers = http_resp.data, http_resp.getheaders()
+            cut_at_read = bool(getattr(http_resp, "truncated", False))
+        super().__init__(status, reason)
+        self.status = status
+        self.reason = reason
+        self.body = _clip(body, cut_at_read)
+        self.headers = headers
+        self.retry_after = parse_retry_after(headers.get("Retry-After")) if headers else None
+
+    def __str__(self) -> str:
+        text = f"({self.status})\nReason: {_clip(self.reason)}\n"
+        if self.headers:
+            text += f"HTTP response headers: {_clip(str(self.headers))}\n"
+        if self.body:
+            text += f"HTTP response body: {self.body}\n"
+        return text
+
+    def __repr__(self) -> str:
+        return f"ApiException(status={self.status!r}, reason={_clip(self.reason)!r})"
+
+    def __reduce__(self) -> Any:
+        return (
+            _rebuild_exception,
+            (self.status, self.reason, self.body, dict(self.headers or {}) or None),
+        )
+
+
+def _rebuild_exception(status: Any, reason: Any, body: Any, headers: Any) -> ApiException:
+    error = ApiException(status, reason, headers=headers)
+    error.body = body  # already clipped
+    return error
+
+
+def _clip(text: Any, cut_at_read: bool = False) -> Any:
+    """``text`` cut to MAX_ERROR_BODY_CHARS, saying how much was left out."""
+    if not isinstance(text, str):
+        return text
+    if len(text) <= MAX_ERROR_BODY_CHARS and not cut_at_read:
+        return text
+    kept = text[:MAX_ERROR_BODY_CHARS]
+    left_out = len(text) - len(kept)
+    if cut_at_read:
+        return kept + f"... ({left_out} more characters, then the response was cut at {MAX_RESPONSE_BYTES} bytes)"
+    return kept + f"... ({left_out} characters truncated)"
