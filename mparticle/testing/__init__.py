@@ -1,0 +1,26 @@
+"""An embedded local mParticle Events API endpoint for tests, demos and benchmarks.
+
+:class:`LocalEventsServer` is a real HTTP/1.1 server bound to ``127.0.0.1`` on an
+ephemeral port. It accepts ``POST /v2/events``, ``/v2/bulkevents`` and
+``/v2/bulkevents/historical`` with HTTP Basic auth, validates the payloads the way
+the Events API does (in outline), records what it accepted, and can be scripted to
+answer with faults (throttling, outages, dropped connections, slow answers)::
+
+    with LocalEventsServer() as server:
+        configuration.host = server.url
+        ...
+        assert server.wait_for(1)
+        assert server.batches[0]["events"][0]["event_type"] == "custom_event"
+
+Only the standard library is used.
+"""
+
+from __future__ import annotations
+
+from mparticle.testing.faults import Fault, error_body
+from mparticle.testing.handler import _ENDPOINTS  # noqa: F401 - test_limits compares it
+from mparticle.testing.listener import _HOST, _Server  # noqa: F401 - mparticle.cli_serve binds --port with them
+from mparticle.testing.records import Headers, RecordedRequest
+from mparticle.testing.server import LocalEventsServer
+
+__all__ = ["Fault", "Headers", "LocalEventsServer", "RecordedRequest", "error_body"]

@@ -1,0 +1,119 @@
+"""The local endpoint's socket server: accept loop, connection tracking, interruptible stop."""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import socketserver
+import sys
+import threading
+import time
+from email.utils import formatdate
+from http.server import ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple
+
+from mparticle.testing.handler import _Handler
+
+if TYPE_CHECKING:
+    from mparticle.testing.server import LocalEventsServer
+
+_HOST = "127.0.0.1"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    block_on_close = False
+    request_queue_size = 128
+
+    def __init__(self, owner: LocalEventsServer, port: int = 0) -> None:
+        self.owner = owner
+        self.stopping = threading.Event()
+        self._conn_lock = threading.Lock()
+        self._connections: Dict[socket.socket, threading.Thread] = {}
+        self._date: Tuple[int, str] = (0, "")
+        self._wake_r, self._wake_w = socket.socketpair()
+        try:
+            super().__init__((_HOST, port), _Handler)
+        except BaseException:
+            self._wake_r.close()
+            self._wake_w.close()
+            raise
+
+    def serve(self) -> None:
+        """Accept connections until :meth:`wake` is called after ``stopping`` was set."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.socket, selectors.EVENT_READ)
+            selector.register(self._wake_r, selectors.EVENT_READ)
+            while not self.stopping.is_set():
+                for key, _ in selector.select():
+                    if key.fileobj is self.socket and not self.stopping.is_set():
+                        self._accept()
+
+    def _accept(self) -> None:
+        try:
+            request, client_address = self.get_request()
+        except OSError:
+            return
+        try:
+            self.process_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+            self.shutdown_request(request)
+
+    def wake(self) -> None:
+        """Interrupt :meth:`serve` (call after setting ``stopping``)."""
+        try:
+            self._wake_w.send(b"x")
+        except OSError:
+            pass
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def server_bind(self) -> None:
+        """Bind without the (possibly slow) reverse DNS lookup of HTTPServer."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = _HOST
+        self.server_port = self.socket.getsockname()[1]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Keep handler errors off stderr; unexpected ones are kept in ``owner.errors``."""
+        exc = sys.exc_info()[1]
+        if exc is not None and not isinstance(exc, OSError):
+            self.owner._add_error(exc)
+
+    def http_date(self) -> str:
+        now = int(time.time())
+        cached = self._date
+        if cached[0] != now:
+            cached = (now, formatdate(now, usegmt=True))
+            self._date = cached
+        return cached[1]
+
+    def register(self, conn: socket.socket) -> None:
+        with self._conn_lock:
+            if not self.stopping.is_set():
+                self._connections[conn] = threading.current_thread()
+                return
+        _shutdown_socket(conn)
+
+    def unregister(self, conn: socket.socket) -> None:
+        with self._conn_lock:
+            self._connections.pop(conn, None)
+
+    def close_connections(self) -> List[threading.Thread]:
+        with self._conn_lock:
+            items = list(self._connections.items())
+        for conn, _ in items:
+            _shutdown_socket(conn)
+        return [t for _, t in items]
+
+
+def _shutdown_socket(conn: socket.socket) -> None:
+    try:
+        conn.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
