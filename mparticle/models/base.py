@@ -104,7 +104,10 @@ def uuid_check(name: str) -> Validator:
     return _with_fast_path(check, "{v}.__class__ is str and {ns}({v})", _CANONICAL_UUID)
 
 
-_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z").match
+#: The 8-4-4-4-12 hex form of a UUID: the Events API schema's ``Uuid`` pattern (no braces, no
+#: ``urn:``, hyphens required). The one definition: the setters' fast path and validation use it.
+UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_CANONICAL_UUID = UUID_PATTERN.match
 
 
 def validate_uuid(value: Any) -> Optional[ValueError]:

@@ -2,8 +2,8 @@
 
 A spec (:class:`Kind`, :class:`Obj`, :class:`ListOf`, :class:`MapOf`, ...) checks one JSON
 value and appends a :class:`Problem` per violation; paths are built lazily and rendered only
-for a problem. Nothing here knows mParticle: the rule tables are in
-:mod:`mparticle.validation.rules`.
+for a problem. Nothing here knows the Events API's rules (only its UUID pattern, which the
+models define): the rule tables are in :mod:`mparticle.validation.rules`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, List, Mapping, Optional, Tuple
+
+from mparticle.models.base import UUID_PATTERN
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,9 @@ def _is_ip(text: str) -> bool:
     return True
 
 
-#: SCHEMA ``Uuid`` pattern (stricter than ``uuid.UUID``: no braces, no ``urn:``, hyphens required).
-_UUID_PATTERN = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+#: SCHEMA ``Uuid`` (:data:`~mparticle.models.base.UUID_PATTERN`; stricter than ``uuid.UUID``).
 UUID = Format(
-    "uuid", "a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hex digits)", lambda s: bool(_UUID_PATTERN.match(s))
+    "uuid", "a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, hex digits)", lambda s: bool(UUID_PATTERN.match(s))
 )
 IP = Format("format", "an IPv4 or IPv6 address", _is_ip)
 
