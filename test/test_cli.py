@@ -19,8 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mparticle.cli import main
-from mparticle.cli_input import RecordReader
-from mparticle.cli_send import Counters, DoneSet, Progress, Tracker, source_request_id
+from mparticle.cli.checkpoint import DoneSet
+from mparticle.cli.input import RecordReader
+from mparticle.cli.progress import Counters, Progress
+from mparticle.cli.send import source_request_id
+from mparticle.cli.tracker import Tracker
 from mparticle.testing import Fault, LocalEventsServer
 from mparticle.uploader import UploaderStats
 

@@ -22,7 +22,7 @@ import pytest
 from test_cli import KEY, ROOT, SECRET, batch, conn, rejects_of, run_cli, write_lines
 
 from mparticle.cli import main
-from mparticle.cli_send import checkpoint_checksum
+from mparticle.cli.checkpoint import checkpoint_checksum
 from mparticle.testing import Fault, LocalEventsServer
 
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))

@@ -1,4 +1,4 @@
-"""The ``mparticle`` command line (also ``python -m mparticle``).
+"""The ``mparticle`` command line (also ``python -m mparticle``): the parser and the dispatch.
 
 Commands: ``send`` (validate and upload batch files, with checkpoint and resume),
 ``validate`` (report problems by file, line and path), ``serve`` (a local Events API
@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, List, Optional, TextIO
+from typing import List, Optional
 
-from mparticle.cli_send import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL
+from mparticle.cli.exit_codes import EXIT_FAILURE
 from mparticle.limits import LIMITS
 
 __all__ = ["build_parser", "main"]
@@ -148,83 +148,19 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         return demo.run(args.api_key, args.api_secret, args.host, args.pod)
     if args.command == "send":
-        from mparticle.cli_send import run_send
+        from mparticle.cli.send import run_send
 
         return run_send(args)
     if args.command == "validate":
+        from mparticle.cli.validate import run_validate
+
         return run_validate(args)
     if args.command == "serve":
-        from mparticle.cli_serve import run_serve
+        from mparticle.cli.serve import run_serve
 
         return run_serve(args)
     parser.print_help(sys.stderr)
     return EXIT_FAILURE
-
-
-# -- validate ---------------------------------------------------------------------------------
-
-
-def run_validate(
-    args: argparse.Namespace, stdin: Optional[Any] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None
-) -> int:
-    """``mparticle validate``: one line per problem; 0 all valid, 1 some invalid, 2 unreadable input.
-
-    Every record is reported, whatever it holds (broken JSON, numbers too long to convert,
-    invalid UTF-8, nesting too deep): never a traceback."""
-    from mparticle.cli_input import RecordReader
-    from mparticle.cli_send import check_batch
-
-    out = out or sys.stdout
-    err = err or sys.stderr
-    stdin = stdin if stdin is not None else sys.stdin.buffer
-    batches = invalid = problems = 0
-    unreadable = False
-    for name in args.files:
-        display = "<stdin>" if name == "-" else name
-        try:
-            handle = stdin if name == "-" else open(name, "rb")
-        except OSError as exc:
-            print(f"mparticle validate: error: cannot read {name}: {exc.strerror or exc}", file=err)
-            unreadable = True
-            continue
-        try:
-            for record in RecordReader(handle):
-                batches += 1
-                prefix = "" if record.array_index is None else f"[{record.array_index}]"
-                if record.error is not None:
-                    found = [(prefix or "<batch>", record.error, "json")]
-                else:
-                    found = [
-                        (_join_path(prefix, p.path), p.message, p.rule)
-                        for p in check_batch(record.value, args.historical)
-                    ]
-                if found:
-                    invalid += 1
-                    problems += len(found)
-                    if not args.quiet:
-                        for path, message, rule in found:
-                            print(f"{display}:{record.line}: {path}: {message} [{rule}]", file=out)
-        except OSError as exc:
-            print(f"mparticle validate: error reading {name}: {exc}", file=err)
-            unreadable = True
-        finally:
-            if handle is not stdin:
-                handle.close()
-    print(
-        f"validate: {batches:,} batches, {batches - invalid:,} valid, {invalid:,} invalid ({problems:,} problems)",
-        file=err,
-    )
-    if unreadable:
-        return EXIT_FAILURE
-    return EXIT_PARTIAL if invalid else EXIT_OK
-
-
-def _join_path(prefix: str, path: str) -> str:
-    if not path:
-        return prefix or "<batch>"
-    if not prefix or path.startswith("["):
-        return prefix + path
-    return f"{prefix}.{path}"
 
 
 # -- argument types ---------------------------------------------------------------------------

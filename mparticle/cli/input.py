@@ -299,7 +299,7 @@ class ContentHash:
     """SHA-256 of the first :attr:`length` bytes of one input, extended as it is read.
 
     A checkpoint records :meth:`state`; a resumed run recomputes the digest of that many bytes
-    of a file before it reads on (see ``mparticle.cli_send``). Standard input cannot be read
+    of a file before it reads on (see ``mparticle.cli.sources``). Standard input cannot be read
     twice, so for it ``expect=(length, hexdigest)`` is checked on the way: once the stream has
     reached ``length`` bytes their digest must match, or :meth:`update` raises InputChanged.
     Thread-safe (the reader updates it while a checkpoint takes its state).

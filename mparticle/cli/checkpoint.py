@@ -1,0 +1,245 @@
+"""The checkpoint: which records are done (:class:`DoneSet`), and the file that records it
+(written atomically, checked before a resume trusts it)."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import hmac
+import json
+import os
+import stat
+import tempfile
+from typing import Any, Dict, List, Optional, Sequence
+
+from mparticle.cli.errors import UsageError
+from mparticle.cli.paths import PRIVATE_MODE
+
+#: Version 2: record start offsets in the ids, array positions, the content hash, a checksum.
+CHECKPOINT_VERSION = 2
+CHECKPOINT_TOOL = "mparticle send"
+
+
+# -- which records are done ------------------------------------------------------------------
+
+
+class DoneSet:
+    """Disjoint intervals of done record ordinals, each with the position after its last record.
+
+    An interval is ``[first, last, end_offset, end_line, in_array, array_index]`` (the last
+    three: whether the position is inside a top-level array, and the array position of the
+    element that follows); out-of-order completions merge as they arrive, so the list stays
+    short (gaps only where a batch failed or is pending).
+    """
+
+    def __init__(self, intervals: Optional[Sequence[Sequence[Any]]] = None) -> None:
+        self.intervals: List[List[Any]] = sorted([list(i) for i in intervals or []], key=lambda i: i[0])
+        self._starts = [i[0] for i in self.intervals]
+
+    def add(self, ordinal: int, end_offset: int, end_line: int, in_array: bool, array_index: int = 0) -> None:
+        """Mark one record done."""
+        ivs, starts = self.intervals, self._starts
+        i = bisect.bisect_right(starts, ordinal) - 1
+        if i >= 0 and ivs[i][1] >= ordinal:
+            return
+        merge_prev = i >= 0 and ivs[i][1] == ordinal - 1
+        merge_next = i + 1 < len(ivs) and ivs[i + 1][0] == ordinal + 1
+        if merge_prev and merge_next:
+            ivs[i][1:] = ivs[i + 1][1:]
+            del ivs[i + 1], starts[i + 1]
+        elif merge_prev:
+            ivs[i][1:] = [ordinal, end_offset, end_line, in_array, array_index]
+        elif merge_next:
+            ivs[i + 1][0] = starts[i + 1] = ordinal
+        else:
+            ivs.insert(i + 1, [ordinal, ordinal, end_offset, end_line, in_array, array_index])
+            starts.insert(i + 1, ordinal)
+
+    def __contains__(self, ordinal: object) -> bool:
+        if not isinstance(ordinal, int):
+            return False
+        i = bisect.bisect_right(self._starts, ordinal) - 1
+        return i >= 0 and self.intervals[i][1] >= ordinal
+
+    def prefix(self) -> Optional[List[Any]]:
+        """The interval starting at record 1 (the contiguous done prefix), if any."""
+        return self.intervals[0] if self.intervals and self.intervals[0][0] == 1 else None
+
+    def count(self) -> int:
+        """Number of done records."""
+        return sum(i[1] - i[0] + 1 for i in self.intervals)
+
+
+# -- the checkpoint file ----------------------------------------------------------------------
+
+
+def checkpoint_checksum(doc: Dict[str, Any]) -> str:
+    """SHA-256 of the checkpoint ``doc`` without its ``checksum`` (canonical JSON)."""
+    body = {k: v for k, v in doc.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode("ascii")).hexdigest()
+
+
+def write_json_atomic(path: str, doc: Any) -> None:
+    """Write ``doc`` to ``path`` through a new temporary file, fsync and a rename (never
+    half-written). A new file is ``0600``; an existing one's mode is kept, minus any group
+    or other permission (never widened)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode) & PRIVATE_MODE
+    except FileNotFoundError:
+        mode = PRIVATE_MODE
+    fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=directory)  # 0600, O_EXCL
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(_format_checkpoint(doc) if isinstance(doc, dict) and "files" in doc else json.dumps(doc))
+            handle.write("\n")
+            handle.flush()
+            if mode != PRIVATE_MODE:
+                os.fchmod(handle.fileno(), mode)
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    """Make a rename in ``directory`` durable (where the platform allows it)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _format_checkpoint(doc: Dict[str, Any]) -> str:
+    """Readable JSON: one line per setting and one line per input file."""
+    lines = []
+    for k, v in doc.items():
+        if k == "files":
+            files = [f"  {json.dumps(name)}: {json.dumps(entry)}" for name, entry in v.items()]
+            lines.append(' "files": {\n' + ",\n".join(files) + "\n }")
+        else:
+            lines.append(f" {json.dumps(k)}: {json.dumps(v)}")
+    return "{\n" + ",\n".join(lines) + "\n}"
+
+
+def load_checkpoint(path: str) -> Optional[Dict[str, Any]]:
+    """The checkpoint at ``path``, None when there is none; UsageError naming the problem when
+    it is unreadable, of another version, modified (checksum) or malformed."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"cannot read the checkpoint {path}: {exc.strerror or exc}") from None
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise UsageError(f"the checkpoint {path} is not valid JSON ({str(exc)[:200]}); {_FRESH}") from None
+    if not isinstance(doc, dict) or doc.get("tool") != CHECKPOINT_TOOL:
+        raise UsageError(f"{path} is not a checkpoint of mparticle send; {_FRESH}")
+    if doc.get("version") != CHECKPOINT_VERSION:
+        raise UsageError(
+            f"the checkpoint {path} has version {json.dumps(doc.get('version'))[:20]}; this mparticle send "
+            f"reads version {CHECKPOINT_VERSION} only; {_FRESH}"
+        )
+    checksum = doc.get("checksum")
+    if not isinstance(checksum, str) or not hmac.compare_digest(checksum, checkpoint_checksum(doc)):
+        raise UsageError(
+            f"the checkpoint {path} was modified after mparticle send wrote it (checksum mismatch); {_FRESH}"
+        )
+    problem = _checkpoint_problem(doc)
+    if problem is not None:
+        raise UsageError(f"the checkpoint {path} is malformed: {problem}; {_FRESH}")
+    return doc
+
+
+_FRESH = "start a fresh run (without --resume) or give another --checkpoint"
+
+
+def _is_int(value: Any, low: int = 0) -> bool:
+    return type(value) is int and value >= low
+
+
+def _checkpoint_problem(doc: Dict[str, Any]) -> Optional[str]:
+    """What is wrong with the structure of a checkpoint document, or None."""
+    if type(doc.get("historical")) is not bool:
+        return "`historical` must be true or false"
+    if not isinstance(doc.get("updated"), str):
+        return "`updated` must be a string"
+    files = doc.get("files")
+    if not isinstance(files, dict):
+        return "`files` must be an object"
+    for key, entry in files.items():
+        problem = _entry_problem(entry)
+        if problem is not None:
+            return f"files[{json.dumps(key)}]: {problem}"
+    return None
+
+
+def _entry_problem(entry: Any) -> Optional[str]:
+    """What is wrong with one input's checkpoint entry, or None."""
+    if not isinstance(entry, dict):
+        return "must be an object"
+    if not isinstance(entry.get("name"), str):
+        return "`name` must be a string"
+    if entry.get("size") is not None and not _is_int(entry.get("size")):
+        return "`size` must be a non-negative integer or null"
+    hashed = entry.get("hashed_bytes")
+    if not isinstance(hashed, int) or not _is_int(hashed):
+        return "`hashed_bytes` must be a non-negative integer"
+    digest = entry.get("sha256")
+    if not (isinstance(digest, str) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+        return "`sha256` must be 64 lowercase hex digits"
+    if type(entry.get("complete")) is not bool:
+        return "`complete` must be true or false"
+    done = entry.get("done")
+    if not isinstance(done, list):
+        return "`done` must be an array"
+    previous: Optional[List[Any]] = None
+    for n, interval in enumerate(done):
+        problem = _interval_problem(interval, previous, hashed)
+        if problem is not None:
+            return f"done[{n}]: {problem}"
+        previous = interval
+    prefix = done[0] if done and done[0][0] == 1 else None
+    expected = {"records_done": 1, "offset": 2, "done_through_line": 3}
+    for name, index in expected.items():
+        value = entry.get(name)
+        if not _is_int(value):
+            return f"`{name}` must be a non-negative integer"
+        if value != (prefix[index] if prefix else 0):
+            return f"`{name}` ({value}) does not match `done`"
+    return None
+
+
+def _interval_problem(interval: Any, previous: Optional[List[Any]], hashed: int) -> Optional[str]:
+    """What is wrong with one done interval (given the one before it), or None."""
+    if not isinstance(interval, list) or len(interval) != 6:
+        return "must be [first, last, end_offset, end_line, in_array, array_index]"
+    first, last, end_offset, end_line, in_array, array_index = interval
+    if not (_is_int(first, 1) and _is_int(last, 1) and first <= last):
+        return "first and last must be record numbers (1, 2, ...) with first <= last"
+    if not (_is_int(end_offset, 1) and _is_int(end_line, 1)):
+        return "end_offset and end_line must be positive integers"
+    if type(in_array) is not bool or not _is_int(array_index):
+        return "in_array must be true or false and array_index a non-negative integer"
+    if end_offset > hashed:
+        return f"end_offset {end_offset} is past the {hashed} bytes the checkpoint covers"
+    if previous is not None:
+        if first <= previous[1]:
+            return "overlaps or is out of order with the interval before it"
+        if end_offset <= previous[2] or end_line < previous[3]:
+            return "its end is not after the end of the interval before it"
+    return None

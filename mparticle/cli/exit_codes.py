@@ -1,0 +1,6 @@
+"""The exit codes of the ``mparticle`` commands."""
+
+EXIT_OK = 0  #: everything read was valid and accepted
+EXIT_PARTIAL = 1  #: some records were rejected, or some batches could not be delivered
+EXIT_FAILURE = 2  #: usage, input or authentication error, or no valid batch could be delivered
+EXIT_INTERRUPTED = 130  #: stopped by Ctrl-C (128 + SIGINT; 143 for SIGTERM)

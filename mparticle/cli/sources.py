@@ -1,0 +1,133 @@
+"""The input files of a send: opened and checked, matched against a checkpoint, and read
+from where the checkpoint left off."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import stat
+from dataclasses import dataclass, field
+from typing import IO, Any, Dict, List, Optional, Tuple
+
+from mparticle.cli.checkpoint import DoneSet
+from mparticle.cli.errors import UsageError
+from mparticle.cli.input import ContentHash, HashingStream, RecordReader
+from mparticle.cli.signals import Interrupt, _InterruptibleStream
+
+_HASH_CHUNK = 1024 * 1024
+
+
+@dataclass
+class InputFile:
+    """One input of a send: where it is, what the checkpoint knew, and its counters."""
+
+    name: str  #: as given on the command line ("-" for stdin)
+    key: str  #: the checkpoint key and source id name: real path, or "<stdin>"
+    size: Optional[int]  #: bytes, for regular files
+    identity: Optional[Tuple[int, int]] = None  #: (st_dev, st_ino), for regular files
+    content: ContentHash = field(default_factory=lambda: ContentHash("input"))  #: what was read
+    done: DoneSet = field(default_factory=DoneSet)  #: live (guarded by the Tracker's lock)
+    skip: DoneSet = field(default_factory=DoneSet)  #: what the checkpoint had done (read-only)
+    finished: bool = False  #: read to the end
+    records: int = 0  #: the highest record ordinal seen
+
+    @property
+    def display(self) -> str:
+        return "<stdin>" if self.name == "-" else self.name
+
+
+def _open_inputs(names: List[str]) -> List[InputFile]:
+    if names.count("-") > 1:
+        raise UsageError("stdin (-) can be given only once")
+    files: List[InputFile] = []
+    for name in names:
+        if name == "-":
+            files.append(InputFile(name="-", key="<stdin>", size=None, content=ContentHash("<stdin>")))
+            continue
+        try:
+            st = os.stat(name)
+            if not stat.S_ISREG(st.st_mode):  # (before opening it: a FIFO would block)
+                raise UsageError(f"{name} is not a regular file")
+            os.close(os.open(name, os.O_RDONLY))
+        except OSError as exc:
+            raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
+        files.append(
+            InputFile(
+                name=name,
+                key=os.path.realpath(name),
+                size=st.st_size,
+                identity=(st.st_dev, st.st_ino),
+                content=ContentHash(name),
+            )
+        )
+    keys = [f.key for f in files]
+    identities = [f.identity for f in files if f.identity is not None]
+    if len(set(keys)) != len(keys) or len(set(identities)) != len(identities):
+        raise UsageError("the same input file is given twice")
+    return files
+
+
+def _reader_for(f: InputFile, interrupt: Interrupt, stdin: Any) -> Tuple[RecordReader, Optional[IO[bytes]]]:
+    """A reader positioned after the contiguous done prefix of ``f`` (stdin: at its start)."""
+    if f.name == "-":
+        return RecordReader(HashingStream(_InterruptibleStream(stdin, interrupt), 0, f.content)), None  # type: ignore[arg-type]
+    handle = open(f.name, "rb")
+    prefix = f.skip.prefix()
+    if prefix is None:
+        return RecordReader(HashingStream(handle, 0, f.content)), handle  # type: ignore[arg-type]
+    _, last, offset, line, in_array, array_index = prefix
+    handle.seek(offset)
+    reader = RecordReader(
+        HashingStream(handle, offset, f.content),  # type: ignore[arg-type]
+        start_offset=offset,
+        start_line=line,
+        start_ordinal=last,
+        in_array=in_array,
+        array_index=array_index,
+    )
+    return reader, handle
+
+
+def _apply_checkpoint(files: List[InputFile], doc: Dict[str, Any], historical: bool) -> None:
+    """Load what the checkpoint ``doc`` has done into ``files``; UsageError if it does not fit."""
+    if doc["historical"] != historical:
+        raise UsageError(
+            "the checkpoint was written by a send {0} --historical; resume with the same flag".format(
+                "with" if doc["historical"] else "without"
+            )
+        )
+    for f in files:
+        entry = doc["files"].get(f.key)
+        if entry is None:
+            continue
+        hashed, digest = entry["hashed_bytes"], entry["sha256"]
+        if f.name == "-":
+            f.content = ContentHash(f.display, expect=(hashed, digest))
+        else:
+            f.content = _verified_content(f, hashed, digest)
+        f.done = DoneSet(entry["done"])
+        f.skip = DoneSet(entry["done"])
+
+
+def _verified_content(f: InputFile, hashed: int, digest: str) -> ContentHash:
+    """The content hash of the first ``hashed`` bytes of ``f``, which must equal ``digest``."""
+    changed = f"{f.name} changed since the checkpoint was written"
+    fresh = "start a fresh run (without --resume)"
+    if f.size is not None and f.size < hashed:
+        raise UsageError(f"{changed}: it has {f.size:,} bytes, the checkpoint covers its first {hashed:,}; {fresh}")
+    hasher = hashlib.sha256()
+    left = hashed
+    try:
+        with open(f.name, "rb") as handle:
+            while left:
+                chunk = handle.read(min(left, _HASH_CHUNK))
+                if not chunk:
+                    break
+                hasher.update(chunk)
+                left -= len(chunk)
+    except OSError as exc:
+        raise UsageError(f"cannot read {f.name}: {exc.strerror or exc}") from None
+    if left or not hmac.compare_digest(hasher.hexdigest(), digest):
+        raise UsageError(f"{changed}: its first {hashed:,} bytes are not those the checkpoint covers; {fresh}")
+    return ContentHash(f.display, hasher, hashed)
