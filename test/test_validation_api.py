@@ -24,6 +24,8 @@ from validation_data import (
     sized,
 )
 
+from mparticle import Configuration
+from mparticle.limits import Limits
 from mparticle.models import (
     AppEvent,
     ApplicationInformation,
@@ -213,3 +215,41 @@ def test_model_historical_rules() -> None:
     model = _with(events=[AppEvent("Play", timestamp_unixtime_ms=NOW - HOUR)])
     assert rules(validate(model, historical=True, now_ms=NOW)) == ["historical_too_recent"]
     assert rules(validate(_with(events=[]), historical=True, now_ms=NOW)) == ["historical_no_events"]
+
+
+# --------------------------------------------------------------------------------------------
+# The limits of a Configuration (config=), by default mparticle.limits.LIMITS
+# --------------------------------------------------------------------------------------------
+
+
+def test_validate_takes_the_batch_limit_of_the_configuration() -> None:
+    config = Configuration()
+    assert validate(sized(MAX_BATCH_BYTES), config=config) == []
+    config.max_batch_bytes = 1000
+    problems = validate(sized(1001), config=config)
+    assert [(p.path, p.rule, p.message) for p in problems] == [
+        ("", "max_bytes", "the batch is 1,001 bytes serialized; the limit is 1,000")
+    ]
+    assert validate(sized(1000), config=config) == []
+    assert validate(sized(1001)) == []  # the default: LIMITS
+    assert validate(sized(4097), config=Limits(max_batch_bytes=4096))[0].message.endswith("limit is 4,096 (4 KB)")
+
+
+def test_default_limit_messages() -> None:
+    assert validate(sized(MAX_BATCH_BYTES + 1))[0].message == (
+        f"the batch is {MAX_BATCH_BYTES + 1:,} bytes serialized; the limit is 131,072 (128 KB)"
+    )
+    over = [sized(100_000), sized(100_000), sized(MAX_REQUEST_BYTES - 200_003)]
+    assert validate_request(over)[0].message == (
+        f"the request is {MAX_REQUEST_BYTES + 1:,} bytes serialized; the limit is 262,144 (256 KB)"
+    )
+
+
+def test_validate_request_takes_every_limit_of_the_configuration() -> None:
+    config = Configuration()
+    config.max_batches_per_request, config.max_request_bytes, config.max_batch_bytes = 2, 3000, 1000
+    assert validate_request([sized(1000), sized(1000)], config=config) == []
+    problems = validate_request([sized(1001), sized(1000), sized(1000)], config=config)
+    assert [(p.path, p.rule) for p in problems] == [("", "max_items"), ("[0]", "max_bytes"), ("", "max_bytes")]
+    assert problems[0].message == "the request has 3 batches; the limit is 2"
+    assert problems[2].message == "the request is 3,005 bytes serialized; the limit is 3,000"

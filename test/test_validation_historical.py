@@ -6,12 +6,15 @@ limits), not derived from the rule tables in the module, so a wrong table fails 
 
 from __future__ import annotations
 
-from typing import Any, List
+import json
+from decimal import Decimal
+from typing import Any, List, Optional
 
 import pytest
 from validation_data import (
     HISTORICAL_FAILING,
     HISTORICAL_PASSING,
+    HOUR,
     NOW,
     OLD,
     batch,
@@ -19,9 +22,9 @@ from validation_data import (
     rules,
 )
 
-from mparticle.validation import (
-    validate,
-)
+from mparticle.models import AppEvent, Batch, SessionStartEvent
+from mparticle.serialization import dumps
+from mparticle.validation import check_historical, historical_problems, validate
 
 
 @pytest.mark.parametrize("description, data, expected", HISTORICAL_PASSING, ids=[c[0] for c in HISTORICAL_PASSING])
@@ -54,3 +57,72 @@ def test_historical_defaults_to_the_clock() -> None:
     assert validate(batch(custom(timestamp_unixtime_ms=OLD)), historical=True) == []  # 2023 is old now
     recent = batch(custom(timestamp_unixtime_ms=10**14))  # the year 5138
     assert rules(validate(recent, historical=True)) == ["historical_too_recent"]
+
+
+# --------------------------------------------------------------------------------------------
+# check_historical: the EventsApi wording, on models or dicts as given
+# --------------------------------------------------------------------------------------------
+
+
+def _raised(batches: Any, now_ms: float = NOW) -> Optional[str]:
+    try:
+        check_historical(batches, now_ms)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def test_check_historical_messages() -> None:
+    old = batch(custom(timestamp_unixtime_ms=OLD))
+    assert _raised([old, old]) is None
+    no_events = "the historical endpoint needs at least one event"
+    assert _raised([old, Batch(environment="production")]) == f"batch 1: {no_events}"
+    assert _raised([old, batch(events=[])]) == f"batch 1: {no_events}"
+    assert _raised(["not a batch"]) == f"batch 0: {no_events}"
+    assert _raised([batch(custom(timestamp_unixtime_ms=OLD), custom())]) == (
+        "batch 0 events[1].data.timestamp_unixtime_ms is required for historical data"
+    )
+    assert _raised([batch(custom(timestamp_unixtime_ms=NOW - HOUR))], NOW + 0.5) == (
+        "batch 0 events[0].data.timestamp_unixtime_ms is less than 72 hours old; send recent data to bulk_upload_events"
+    )
+    # the first problem of the first batch that has one
+    assert _raised([old, batch(custom(), custom(timestamp_unixtime_ms=NOW))]) == (
+        "batch 1 events[0].data.timestamp_unixtime_ms is required for historical data"
+    )
+
+
+MODEL_BATCHES = [
+    Batch(environment="production"),
+    Batch(events=[]),
+    Batch(events=[SessionStartEvent(timestamp_unixtime_ms=OLD)]),
+    Batch(events=[SessionStartEvent(timestamp_unixtime_ms=OLD), AppEvent("Play")]),
+    Batch(events=[AppEvent("Play", timestamp_unixtime_ms=NOW - HOUR)]),
+    Batch(events=[{"event_type": "custom_event", "data": {"timestamp_unixtime_ms": OLD}}]),
+    Batch(events=[{"event_type": "custom_event", "data": {"timestamp_unixtime_ms": Decimal(NOW)}}]),
+    Batch(events=[AppEvent("Play", timestamp_unixtime_ms=True)]),
+    {"events": (custom(timestamp_unixtime_ms=OLD),)},
+    {"events": ()},
+    {"events": [AppEvent("not wrapped", timestamp_unixtime_ms=NOW)]},
+    {"events": "x"},
+]
+CASES = [data for _, data, _ in HISTORICAL_PASSING + HISTORICAL_FAILING] + MODEL_BATCHES
+
+
+@pytest.mark.parametrize("data", CASES, ids=[str(i) for i in range(len(CASES))])
+def test_models_and_dicts_are_judged_as_their_json(data: Any) -> None:
+    wire = json.loads(dumps(data))
+    assert historical_problems(data, NOW) == historical_problems(wire, NOW)
+    assert _raised([data]) == _raised([wire])
+
+
+def test_check_historical_words_the_problems_as_events_api_did() -> None:
+    """Equivalent to EventsApi's own check on the JSON of what it sent."""
+    from mparticle.apis import events_api
+
+    for data in CASES:
+        try:
+            events_api.check_historical(json.loads(dumps([data])), NOW)
+            expected = None
+        except ValueError as error:
+            expected = str(error)
+        assert _raised([data]) == expected

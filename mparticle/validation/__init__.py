@@ -2,15 +2,24 @@
 
 :func:`validate` checks one batch (a :class:`~mparticle.models.Batch` or its JSON dict) and
 :func:`validate_request` checks a bulk request (a list of batches). Both return a list of
-:class:`Problem` (``path``, ``rule``, ``message``), empty when everything is valid.
+:class:`Problem` (``path``, ``rule``, ``message``), empty when everything is valid; both take
+the size limits of ``config=`` (a ``Configuration``), by default :data:`mparticle.limits.LIMITS`.
+:func:`check_historical` raises EventsApi's ValueError for the historical endpoint's rules.
 
-The rules are *data*: each table below (``BATCH``, ``EVENT_DATA``, ``DEVICE_INFO``, ...) is an
-object's model (its declared keys, types and enums, read by :func:`_spec_from_model`) plus what
-the schema adds: required keys, UUID and IP formats, length and count limits, closed or open
-objects, enum values that differ, keys the model lacks. A handful of spec classes
-(:class:`Obj`, :class:`ListOf`, :class:`MapOf`, ...) interpret them. The reference is
-``shared/spec/schema.md`` (sections 2-6 for fields, 8 for limits and the historical rules),
-itself based on the live Events API JSON Schema ("SCHEMA-2026").
+The package, bottom up:
+
+* :mod:`~mparticle.validation.engine`: the :class:`Problem` type and a handful of spec classes
+  (``Obj``, ``ListOf``, ``MapOf``, ...) that check a JSON value; nothing mParticle-specific.
+* :mod:`~mparticle.validation.derive`: a model's declarations (keys, types, enums) as an ``Obj``.
+* :mod:`~mparticle.validation.rules`: the rules as *data*: each table (``BATCH``,
+  ``EVENT_DATA``, ``DEVICE_INFO``, ...) is an object's model plus what the schema adds:
+  required keys, UUID and IP formats, length and count limits, closed or open objects, enum
+  values that differ, keys the model lacks.
+* :mod:`~mparticle.validation.historical`: the ``/bulkevents/historical`` rules.
+* :mod:`~mparticle.validation.api`: the entry points.
+
+The reference is ``shared/spec/schema.md`` (sections 2-6 for fields, 8 for limits and the
+historical rules), itself based on the live Events API JSON Schema ("SCHEMA-2026").
 
 Conventions:
 
@@ -21,7 +30,7 @@ Conventions:
   reported as ``required``.
 * Enum lists come from the models where the model's list is the schema's; the models'
   legacy ``unknown`` placeholder (from the old Swagger spec) is not a schema value and is
-  removed (:func:`_schema_values`).
+  removed (``derive._schema_values``).
 * Paths use JSON keys: ``events[3].data.event_name``, ``user_attributes["$age"]``; a problem
   about a whole batch has the path ``""`` (in a request, ``[i]``).
 
@@ -35,7 +44,7 @@ from __future__ import annotations
 
 from mparticle.validation.api import validate, validate_request
 from mparticle.validation.engine import Problem
-from mparticle.validation.historical import HISTORICAL_MIN_AGE_MS, historical_problems
+from mparticle.validation.historical import HISTORICAL_MIN_AGE_MS, check_historical, historical_problems
 from mparticle.validation.rules import (
     MAX_ACTION_IDENTIFIER_LENGTH,
     MAX_ATTRIBUTE_LIST_ENTRY_LENGTH,
@@ -64,6 +73,7 @@ __all__ = [
     "HISTORICAL_MIN_AGE_MS",
     "RULES",
     "Problem",
+    "check_historical",
     "historical_problems",
     "validate",
     "validate_request",

@@ -1,17 +1,41 @@
-"""The entry points: :func:`validate` (one batch) and :func:`validate_request` (a bulk request)."""
+"""The entry points: :func:`validate` (one batch) and :func:`validate_request` (a bulk request).
+
+The size and count limits are those of ``config=`` (a ``Configuration``, or any object with
+``max_batch_bytes``, ``max_request_bytes`` and ``max_batches_per_request``, such as
+:class:`mparticle.limits.Limits`), by default :data:`mparticle.limits.LIMITS`.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Protocol
 
+from mparticle.limits import LIMITS
 from mparticle.models.base import Model
 from mparticle.serialization import dumps, join_batches
 from mparticle.validation.engine import Problem, _json_type
 from mparticle.validation.historical import _historical
-from mparticle.validation.rules import BATCH, MAX_BATCH_BYTES, MAX_BATCHES_PER_REQUEST, MAX_REQUEST_BYTES
+from mparticle.validation.rules import BATCH
+
+
+class SizeLimits(Protocol):
+    """What validation reads of a ``Configuration`` (or :class:`mparticle.limits.Limits`)."""
+
+    @property
+    def max_batch_bytes(self) -> int: ...
+
+    @property
+    def max_request_bytes(self) -> int: ...
+
+    @property
+    def max_batches_per_request(self) -> int: ...
+
+
+def _kb(size: int) -> str:
+    """`` (128 KB)`` for a whole number of KB (1024 bytes), else nothing."""
+    return f" ({size // 1024} KB)" if size % 1024 == 0 else ""
 
 
 @dataclass
@@ -20,7 +44,7 @@ class _Checked:
     data: Optional[bytes] = None  # the serialized batch, when it serializes
 
 
-def _check_batch(batch: Any, historical: bool, now_ms: Optional[int]) -> _Checked:
+def _check_batch(batch: Any, historical: bool, now_ms: Optional[int], max_bytes: int) -> _Checked:
     """Serialize (the wire bytes, as sent), read back as plain JSON, then apply the tables.
 
     Going through the bytes makes models and dicts identical and is faster than a Python walk.
@@ -39,48 +63,62 @@ def _check_batch(batch: Any, historical: bool, now_ms: Optional[int]) -> _Checke
     BATCH.check(data, None, result.problems)
     if historical:
         _historical(data, now_ms if now_ms is not None else int(time.time() * 1000), result.problems)
-    if len(raw) > MAX_BATCH_BYTES:
+    if len(raw) > max_bytes:
         result.problems.append(
             Problem(
                 "",
                 "max_bytes",
-                f"the batch is {len(raw):,} bytes serialized; the limit is {MAX_BATCH_BYTES:,} (128 KB)",
+                f"the batch is {len(raw):,} bytes serialized; the limit is {max_bytes:,}{_kb(max_bytes)}",
             )
         )
     return result
 
 
-def validate(batch_or_dict: Any, *, historical: bool = False, now_ms: Optional[int] = None) -> List[Problem]:
+def validate(
+    batch_or_dict: Any,
+    *,
+    historical: bool = False,
+    now_ms: Optional[int] = None,
+    config: Optional[SizeLimits] = None,
+) -> List[Problem]:
     """Check one batch (a ``Batch`` model or its JSON dict) against the Events API rules.
 
     ``historical=True`` adds the ``/bulkevents/historical`` rules, judged against ``now_ms``
-    (epoch milliseconds, default: now). Returns the problems found, ``[]`` when valid.
+    (epoch milliseconds, default: now). The serialized batch may have at most
+    ``config.max_batch_bytes`` bytes: pass the ``Configuration`` in use (or a
+    :class:`~mparticle.limits.Limits`) when it changes the limit; default
+    :data:`mparticle.limits.LIMITS` (128 KB). Returns the problems found, ``[]`` when valid.
     """
-    return _check_batch(batch_or_dict, historical, now_ms).problems
+    limits = LIMITS if config is None else config
+    return _check_batch(batch_or_dict, historical, now_ms, limits.max_batch_bytes).problems
 
 
-def validate_request(batches: Any, *, historical: bool = False, now_ms: Optional[int] = None) -> List[Problem]:
+def validate_request(
+    batches: Any,
+    *,
+    historical: bool = False,
+    now_ms: Optional[int] = None,
+    config: Optional[SizeLimits] = None,
+) -> List[Problem]:
     """Check a bulk request: at most 100 batches, at most 256 KB serialized, each batch valid.
 
-    Batch problems are prefixed with the batch index: ``[2].events[0].data.event_name``.
+    Batch problems are prefixed with the batch index: ``[2].events[0].data.event_name``. The
+    limits (batches per request, request and batch bytes) are ``config``'s, as for
+    :func:`validate`; default :data:`mparticle.limits.LIMITS`.
     """
+    limits = LIMITS if config is None else config
+    max_batches, max_bytes = limits.max_batches_per_request, limits.max_request_bytes
     if isinstance(batches, tuple):
         batches = list(batches)
     if not isinstance(batches, list):
         kind = "a model" if isinstance(batches, Model) else _json_type(batches)
         return [Problem("", "type", f"a bulk request must be an array of batches, got {kind}")]
     problems: List[Problem] = []
-    if len(batches) > MAX_BATCHES_PER_REQUEST:
-        problems.append(
-            Problem(
-                "",
-                "max_items",
-                f"the request has {len(batches)} batches; the limit is {MAX_BATCHES_PER_REQUEST}",
-            )
-        )
+    if len(batches) > max_batches:
+        problems.append(Problem("", "max_items", f"the request has {len(batches)} batches; the limit is {max_batches}"))
     parts: List[bytes] = []
     for index, batch in enumerate(batches):
-        checked = _check_batch(batch, historical, now_ms)
+        checked = _check_batch(batch, historical, now_ms, limits.max_batch_bytes)
         prefix = f"[{index}]"
         for p in checked.problems:
             path = prefix + ("" if not p.path else p.path if p.path.startswith("[") else "." + p.path)
@@ -88,12 +126,10 @@ def validate_request(batches: Any, *, historical: bool = False, now_ms: Optional
         if checked.data is not None:
             parts.append(checked.data)
     size = len(join_batches(parts))
-    if size > MAX_REQUEST_BYTES:
+    if size > max_bytes:
         problems.append(
             Problem(
-                "",
-                "max_bytes",
-                f"the request is {size:,} bytes serialized; the limit is {MAX_REQUEST_BYTES:,} (256 KB)",
+                "", "max_bytes", f"the request is {size:,} bytes serialized; the limit is {max_bytes:,}{_kb(max_bytes)}"
             )
         )
     return problems

@@ -1,21 +1,44 @@
-"""The ``/bulkevents/historical`` rules (schema.md 8): events, each timestamped, at least 72 hours old."""
+"""The ``/bulkevents/historical`` rules (schema.md 8): events, each timestamped, at least 72 hours old.
+
+The one home of these rules: :func:`mparticle.validate` reports them as :class:`Problem`
+objects (``historical=True``), :func:`historical_problems` for one batch, and
+:func:`check_historical` raises the ValueError ``EventsApi.bulk_upload_events_historical``
+raises, with its wording (:data:`EVENTS_API_MESSAGES`).
+
+A batch is read as its JSON object: a ``Batch`` model *is* that object (a dict by JSON key,
+events wrapped), so models, their JSON form and plain dicts are judged alike, without
+serializing them first.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, List, Mapping, Sequence
 
 from mparticle.validation.engine import Out, Problem, _is_int
 
+__all__ = ["EVENTS_API_MESSAGES", "HISTORICAL_MIN_AGE_MS", "check_historical", "historical_problems"]
+
 HISTORICAL_MIN_AGE_MS = 72 * 3600 * 1000  # /bulkevents/historical drops younger events
 
+#: How EventsApi words each historical rule (after ``batch {i}`` and the path).
+EVENTS_API_MESSAGES = {
+    "historical_no_events": "the historical endpoint needs at least one event",
+    "historical_timestamp": "is required for historical data",
+    "historical_too_recent": "is less than 72 hours old; send recent data to bulk_upload_events",
+}
 
-def _historical(batch: Dict[str, Any], now_ms: int, out: Out) -> None:
-    """The /bulkevents/historical rules (schema.md 8): events, each timestamped, >= 72 h old."""
+
+def _historical(batch: Mapping[str, Any], now_ms: int, out: Out) -> None:
+    """The /bulkevents/historical rules (schema.md 8): events, each timestamped, >= 72 h old.
+
+    ``batch`` is a JSON object, or a model or dict that serializes to one (a tuple of events
+    counts as the array it is sent as).
+    """
     events = batch.get("events")
-    if events is None or events == []:
+    if events is None or (isinstance(events, (list, tuple)) and not events):
         out.append(Problem("events", "historical_no_events", "a historical batch must contain at least one event"))
         return
-    if not isinstance(events, list):
+    if not isinstance(events, (list, tuple)):
         return  # reported as a type problem
     newest_allowed = now_ms - HISTORICAL_MIN_AGE_MS
     for index, event in enumerate(events):
@@ -37,8 +60,26 @@ def _historical(batch: Dict[str, Any], now_ms: int, out: Out) -> None:
             )
 
 
-def historical_problems(batch: Dict[str, Any], now_ms: int) -> List[Problem]:
-    """Only the historical endpoint's rules, for one batch in wire (dict) form."""
+def historical_problems(batch: Mapping[str, Any], now_ms: int) -> List[Problem]:
+    """Only the historical endpoint's rules, for one batch (its dict form, or a ``Batch`` model)."""
     out: Out = []
     _historical(batch, now_ms, out)
     return out
+
+
+def check_historical(batches: Sequence[Any], now_ms: float) -> None:
+    """Raise ValueError for the first batch the historical endpoint would skip, as EventsApi words it.
+
+    ``batches``: ``Batch`` models or dicts, as given to ``bulk_upload_events_historical`` (or
+    their JSON form); anything else counts as a batch without events. ``now_ms``: epoch
+    milliseconds. Messages: ``batch 0: the historical endpoint needs at least one event``,
+    ``batch 1 events[2].data.timestamp_unixtime_ms is required for historical data``, ...
+    """
+    now = int(now_ms)
+    for index, batch in enumerate(batches):
+        out: Out = []
+        _historical(batch if isinstance(batch, dict) else {}, now, out)
+        if out:
+            problem = out[0]
+            where = ":" if problem.rule == "historical_no_events" else " " + problem.path
+            raise ValueError(f"batch {index}{where} {EVENTS_API_MESSAGES[problem.rule]}")
