@@ -1,13 +1,16 @@
-"""Scripted answers of the local endpoint: :class:`Fault` and mParticle's JSON error body."""
+"""Scripted answers of the local endpoint: :class:`Fault`, :class:`FaultPlan` and mParticle's error body."""
 
 from __future__ import annotations
 
+import collections
 import json
+import random
+import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from typing import Dict, Optional
+from typing import Deque, Dict, Iterable, Optional, Tuple
 
-__all__ = ["Fault", "error_body"]
+__all__ = ["Fault", "FaultPlan", "error_body", "error_headers"]
 
 _ERROR_CODES: Dict[int, str] = {
     400: "BAD_REQUEST",
@@ -39,7 +42,7 @@ def error_body(status: int, message: Optional[str] = None) -> bytes:
     return json.dumps({"errors": [{"code": code, "message": message}]}).encode()
 
 
-def _error_headers(status: int) -> Dict[str, str]:
+def error_headers(status: int) -> Dict[str, str]:
     return {"X-mp-rate-limit-exceeded": "app"} if status == 429 else {}
 
 
@@ -81,10 +84,88 @@ class Fault:
 
     def response_headers(self) -> Dict[str, str]:
         """Headers this fault adds to its answer."""
-        headers = {} if self.passthrough else _error_headers(self.status)
+        headers = {} if self.passthrough else error_headers(self.status)
         if self.retry_after is not None:
             headers["Retry-After"] = self.retry_after
         if self.headers:
             headers.update(self.headers)
         return headers
 
+
+class FaultPlan:
+    """Which answer the next POST gets: scripted faults first, in order, then random ones.
+
+    Also holds ``hang``, the wait before every answer. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._script: Deque[Fault] = collections.deque()
+        self._rates: Optional[Tuple[float, float, float]] = None
+        self._retry_after: Optional[str] = None
+        self._rng = random.Random()
+        self._hang = 0.0
+
+    def script(self, faults: Iterable[Fault]) -> None:
+        """Queue ``faults`` after those already queued."""
+        queued = list(faults)
+        with self._lock:
+            self._script.extend(queued)
+
+    @property
+    def remaining(self) -> int:
+        """Number of scripted faults not used yet."""
+        with self._lock:
+            return len(self._script)
+
+    def set_rates(
+        self, throttle: float, throttle_retry_after: Optional[str], unavailable: float, drop: float, seed: Optional[int]
+    ) -> None:
+        """Draw 429 / 503 / drop faults at these rates (all zeros: none); see ``LocalEventsServer``."""
+        rates = (throttle, unavailable, drop)
+        if any(not 0.0 <= r <= 1.0 for r in rates) or sum(rates) > 1.0 + 1e-9:
+            raise ValueError("fault rates must be within [0, 1] and sum to at most 1")
+        with self._lock:
+            self._rates = rates if any(rates) else None
+            self._retry_after = throttle_retry_after
+            self._rng = random.Random(seed)
+
+    @property
+    def hang(self) -> float:
+        """Seconds every request waits before it is answered."""
+        return self._hang
+
+    def set_hang(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        self._hang = float(seconds)
+
+    def clear(self) -> None:
+        """Drop scripted faults, random rates and ``hang`` (the random generator is kept)."""
+        with self._lock:
+            self._script.clear()
+            self._rates = None
+            self._retry_after = None
+            self._hang = 0.0
+
+    def next(self) -> Optional[Fault]:
+        """The fault for the next POST, or None to answer it normally."""
+        with self._lock:
+            if self._script:
+                return self._script.popleft()
+            if self._rates is None:
+                return None
+            return self._draw(*self._rates)
+
+    def _draw(self, throttle: float, unavailable: float, drop: float) -> Optional[Fault]:
+        r = self._rng.random()
+        if r < throttle:
+            retry_after = self._retry_after
+            if retry_after == "mixed":
+                retry_after = "0" if self._rng.random() < 0.5 else None
+            return Fault(status=429, retry_after=retry_after)
+        if r < throttle + unavailable:
+            return Fault(status=503)
+        if r < throttle + unavailable + drop:
+            return Fault(drop=True)
+        return None

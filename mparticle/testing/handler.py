@@ -1,59 +1,75 @@
-"""The local endpoint's HTTP request handler: framing, auth, decoding and batch checks."""
+"""The local endpoint's HTTP request handler, and :class:`Endpoint`: all it uses of its owner."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 import json
 import time
-import zlib
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
-from mparticle.testing.faults import _error_headers, error_body
-from mparticle.testing.records import Headers, RecordedRequest
+from mparticle.testing.faults import Fault, FaultPlan, error_body, error_headers
+from mparticle.testing.framing import CHUNK, ClientGone, Reject, gunzip, read_body
+from mparticle.testing.records import Headers, RecordedRequest, Recorder
 
 if TYPE_CHECKING:
     from mparticle.testing.listener import _Server
+
+__all__ = ["Endpoint", "Settings", "check_auth"]
 
 _EVENTS = "/v2/events"
 _BULK = "/v2/bulkevents"
 _HISTORICAL = "/v2/bulkevents/historical"
 _ENDPOINTS = frozenset((_EVENTS, _BULK, _HISTORICAL))
-#: Oversized bodies up to this size are read and discarded to keep the connection usable.
-_MAX_DISCARD = 64 * 1024 * 1024
-_CHUNK = 64 * 1024
 
 
-class _ClientGone(Exception):
-    """The client closed the connection in the middle of a request."""
+@dataclass(frozen=True)
+class Settings:
+    """How the endpoint judges requests: the credentials it accepts and its limits."""
+
+    api_key: str
+    api_secret: str
+    max_request_bytes: int
+    max_batches: int
+    expected_auth: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        token = base64.b64encode(f"{self.api_key}:{self.api_secret}".encode()).decode("ascii")
+        object.__setattr__(self, "expected_auth", f"Basic {token}")
 
 
-class _Reject(Exception):
-    def __init__(self, status: int, message: str, close: bool = False) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.close = close
+@dataclass(frozen=True)
+class Endpoint:
+    """Everything the handler uses of the server that owns it."""
+
+    settings: Settings
+    faults: FaultPlan
+    recorder: Recorder
 
 
-def _gunzip(data: bytes, limit: int) -> bytes:
-    """Decompress (possibly multi-member) gzip ``data``; 413 past ``limit`` bytes."""
-    out: List[bytes] = []
-    total = 0
-    while True:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            chunk = d.decompress(data, limit + 1 - total)
-        except zlib.error as exc:
-            raise _Reject(400, f"invalid gzip body: {exc}") from None
-        total += len(chunk)
-        if total > limit:
-            raise _Reject(413, f"decompressed request body exceeds {limit} bytes")
-        out.append(chunk)
-        if not d.eof:
-            raise _Reject(400, "invalid gzip body: truncated")
-        data = d.unused_data
-        if not data.strip(b"\x00"):
-            return b"".join(out)
+def check_auth(auth: Optional[str], settings: Settings) -> None:
+    """Raise :class:`Reject` (401 missing or malformed, 403 wrong) unless ``auth`` is valid Basic auth."""
+    if auth == settings.expected_auth:
+        return
+    if not auth:
+        raise Reject(401, "missing Authorization header")
+    scheme, _, credentials = auth.strip().partition(" ")
+    if scheme.lower() != "basic" or not credentials.strip():
+        raise Reject(401, "malformed Authorization header (expected HTTP Basic)")
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise Reject(401, "malformed Authorization header (bad base64)") from None
+    key, sep, secret = decoded.partition(":")
+    if not sep:
+        raise Reject(401, "malformed Authorization header (expected key:secret)")
+    key_ok = hmac.compare_digest(key.encode(), settings.api_key.encode())
+    secret_ok = hmac.compare_digest(secret.encode(), settings.api_secret.encode())
+    if not (key_ok and secret_ok):
+        raise Reject(403, "invalid API key or secret")
 
 
 def _validate(batches: List[Any], historical: bool, single: bool) -> Optional[str]:
@@ -91,9 +107,13 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "mparticle-local"
     sys_version = ""
-    rbufsize = _CHUNK
+    rbufsize = CHUNK
     disable_nagle_algorithm = True
     server: _Server
+    # Set per request by _dispatch, for _record.
+    _received_at: float
+    _raw_headers: List[Tuple[str, str]]
+    _wire_size: int
 
     # -- plumbing -------------------------------------------------------------
 
@@ -139,174 +159,112 @@ class _Handler(BaseHTTPRequestHandler):
             body = b""
         self.wfile.write(head + body)
 
+    def _record(
+        self, status: int, batches: List[Dict[str, Any]], error: Optional[str], faulted: bool, payload: bytes
+    ) -> None:
+        recorder = self.server.endpoint.recorder
+        keep = recorder.keep_payloads
+        request = RecordedRequest(
+            method=self.command,
+            path=self.path,
+            headers=Headers(self._raw_headers),
+            raw_headers=self._raw_headers,
+            body=payload if keep else b"",
+            status=status,
+            batches=batches if keep else [],
+            received_at=self._received_at,
+            error=error,
+            faulted=faulted,
+            wire_size=self._wire_size,
+        )
+        recorder.add(request, batches)
+
     # -- request handling -----------------------------------------------------
 
-    def _read_body(self, limit: int) -> Tuple[bytes, int, Optional[_Reject]]:
-        """Read the whole body; returns (body, wire size, framing problem)."""
-        te = self.headers.get("Transfer-Encoding")
-        if te and te.strip().lower() != "identity":
-            if te.strip().lower() != "chunked":
-                return b"", 0, _Reject(400, f"unsupported Transfer-Encoding {te!r}", close=True)
-            return self._read_chunked(limit)
-        cl = self.headers.get("Content-Length")
-        if cl is None:
-            return b"", 0, None
-        try:
-            n = int(cl)
-        except ValueError:
-            n = -1
-        if n < 0:
-            return b"", 0, _Reject(400, "invalid Content-Length", close=True)
-        if n > limit:
-            too_large = _Reject(413, f"request body exceeds {limit} bytes")
-            if n > _MAX_DISCARD:
-                too_large.close = True
-                return b"", n, too_large
-            left = n
-            while left:
-                got = self.rfile.read(min(left, _CHUNK))
-                if not got:
-                    raise _ClientGone
-                left -= len(got)
-            return b"", n, too_large
-        body = self.rfile.read(n) if n else b""
-        if len(body) < n:
-            raise _ClientGone
-        return body, n, None
-
-    def _read_chunked(self, limit: int) -> Tuple[bytes, int, Optional[_Reject]]:
-        parts: List[bytes] = []
-        total = 0
-        while True:
-            line = self.rfile.readline(_CHUNK + 1)
-            if not line:
-                raise _ClientGone
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                return b"", total, _Reject(400, "invalid chunked body", close=True)
-            if size == 0:
-                while True:
-                    trailer = self.rfile.readline(_CHUNK + 1)
-                    if not trailer:
-                        raise _ClientGone
-                    if trailer in (b"\r\n", b"\n"):
-                        return b"".join(parts), total, None
-            total += size
-            if total > limit:
-                return b"", total, _Reject(413, f"request body exceeds {limit} bytes", close=True)
-            chunk = self.rfile.read(size)
-            if len(chunk) < size:
-                raise _ClientGone
-            parts.append(chunk)
-            self.rfile.readline(_CHUNK + 1)
-
     def _dispatch(self) -> None:
-        server = self.server
-        owner = server.owner
-        received_at = time.monotonic()
-        raw_headers = [(str(k), str(v)) for k, v in self.headers.items()]
+        endpoint = self.server.endpoint
+        self._received_at = time.monotonic()
+        self._raw_headers = [(str(k), str(v)) for k, v in self.headers.items()]
         try:
-            body, wire_size, framing = self._read_body(owner.max_request_bytes)
-        except (_ClientGone, OSError):
-            self.close_connection = True
-            return
-
-        fault = owner._next_fault() if self.command == "POST" else None
-        delay = owner._hang + (fault.delay if fault is not None else 0.0)
-        if delay > 0 and server.stopping.wait(delay):
-            self.close_connection = True
-            return
-
-        def record(
-            status: int, batches: List[Dict[str, Any]], error: Optional[str], faulted: bool, payload: bytes
-        ) -> None:
-            owner._record(
-                RecordedRequest(
-                    method=self.command,
-                    path=self.path,
-                    headers=Headers(raw_headers),
-                    raw_headers=raw_headers,
-                    body=payload if owner.record else b"",
-                    status=status,
-                    batches=batches if owner.record else [],
-                    received_at=received_at,
-                    error=error,
-                    faulted=faulted,
-                    wire_size=wire_size,
-                ),
-                batches,
+            body, self._wire_size, framing = read_body(
+                self.rfile,
+                self.headers.get("Transfer-Encoding"),
+                self.headers.get("Content-Length"),
+                endpoint.settings.max_request_bytes,
             )
-
-        if fault is not None and not fault.passthrough:
-            if fault.drop:
-                self.close_connection = True
-                record(0, [], None, True, body)
-                return
-            answer = fault.body
-            if answer is None and fault.status >= 400:
-                answer = error_body(fault.status)
-            record(fault.status, [], None, True, body)
-            self._respond(fault.status, answer or b"", fault.response_headers())
+        except (ClientGone, OSError):
+            self.close_connection = True
             return
+        fault = endpoint.faults.next() if self.command == "POST" else None
+        delay = endpoint.faults.hang + (fault.delay if fault is not None else 0.0)
+        if delay > 0 and self.server.stopping.wait(delay):
+            self.close_connection = True
+            return
+        if fault is not None and not fault.passthrough:
+            self._answer_fault(fault, body)
+        else:
+            self._answer(body, framing, fault)
 
+    def _answer_fault(self, fault: Fault, body: bytes) -> None:
+        """Answer as ``fault`` says, without looking at the request."""
+        if fault.drop:
+            self.close_connection = True
+            self._record(0, [], None, True, body)
+            return
+        answer = fault.body
+        if answer is None and fault.status >= 400:
+            answer = error_body(fault.status)
+        self._record(fault.status, [], None, True, body)
+        self._respond(fault.status, answer or b"", fault.response_headers())
+
+    def _answer(self, body: bytes, framing: Optional[Reject], fault: Optional[Fault]) -> None:
+        """Process the request and answer 202 or the error it deserves (``fault``: a pass-through)."""
         extra = fault.response_headers() if fault is not None else {}
         try:
             batches, payload = self._process(body, framing)
-        except _Reject as rej:
+        except Reject as rej:
             if rej.close:
                 self.close_connection = True
-            headers = dict(_error_headers(rej.status))
+            headers = dict(error_headers(rej.status))
             if rej.status == 405:
                 headers["Allow"] = "POST"
             headers.update(extra)
-            record(rej.status, [], rej.message, fault is not None, body)
+            self._record(rej.status, [], rej.message, fault is not None, body)
             self._respond(rej.status, error_body(rej.status, rej.message), headers)
             return
-        record(202, batches, None, fault is not None, payload)
+        self._record(202, batches, None, fault is not None, payload)
         self._respond(202, b"", extra)
 
-    def _process(self, body: bytes, framing: Optional[_Reject]) -> Tuple[List[Dict[str, Any]], bytes]:
-        owner = self.server.owner
-        auth = self.headers.get("Authorization")
-        if auth != owner._expected_auth:
-            owner._check_auth(auth)
+    def _process(self, body: bytes, framing: Optional[Reject]) -> Tuple[List[Dict[str, Any]], bytes]:
+        """The accepted batches and the decoded body; raises :class:`Reject` for an error answer."""
+        settings = self.server.endpoint.settings
+        check_auth(self.headers.get("Authorization"), settings)
         path = self.path.split("?", 1)[0]
         if len(path) > 1:
             path = path.rstrip("/")
         if path not in _ENDPOINTS:
-            raise _Reject(404, f"no such endpoint: {path}")
+            raise Reject(404, f"no such endpoint: {path}")
         if self.command != "POST":
-            raise _Reject(405, f"method {self.command} not allowed; use POST")
+            raise Reject(405, f"method {self.command} not allowed; use POST")
         if framing is not None:
             raise framing
-        ctype = self.headers.get("Content-Type") or ""
-        if "application/json" not in ctype.lower():
-            raise _Reject(400, f"Content-Type must be application/json, got {ctype!r}")
-        encoding = (self.headers.get("Content-Encoding") or "identity").strip().lower()
-        if encoding in ("gzip", "x-gzip"):
-            body = _gunzip(body, owner.max_request_bytes)
-        elif encoding != "identity":
-            raise _Reject(400, f"unsupported Content-Encoding {encoding!r}")
+        body = self._decode(body, settings.max_request_bytes)
         try:
             doc = json.loads(body)
         except ValueError as exc:
-            raise _Reject(400, f"invalid JSON: {exc}") from None
-        single = path == _EVENTS
-        if single:
-            if not isinstance(doc, dict):
-                raise _Reject(400, "request body must be a JSON object (one batch)")
-            batches = [doc]
-        else:
-            if not isinstance(doc, list):
-                raise _Reject(400, "request body must be a JSON array of batches")
-            if len(doc) > owner.max_batches:
-                raise _Reject(400, f"too many batches: {len(doc)} > {owner.max_batches}")
-            batches = doc
-        problem = _validate(batches, path == _HISTORICAL, single)
-        if problem is not None:
-            raise _Reject(400, problem)
-        return batches, body
+            raise Reject(400, f"invalid JSON: {exc}") from None
+        return _batches_of(doc, path, settings), body
+
+    def _decode(self, body: bytes, limit: int) -> bytes:
+        ctype = self.headers.get("Content-Type") or ""
+        if "application/json" not in ctype.lower():
+            raise Reject(400, f"Content-Type must be application/json, got {ctype!r}")
+        encoding = (self.headers.get("Content-Encoding") or "identity").strip().lower()
+        if encoding in ("gzip", "x-gzip"):
+            return gunzip(body, limit)
+        if encoding != "identity":
+            raise Reject(400, f"unsupported Content-Encoding {encoding!r}")
+        return body
 
     do_POST = _dispatch  # noqa: N815
     do_GET = _dispatch  # noqa: N815
@@ -315,3 +273,22 @@ class _Handler(BaseHTTPRequestHandler):
     do_DELETE = _dispatch  # noqa: N815
     do_HEAD = _dispatch  # noqa: N815
     do_OPTIONS = _dispatch  # noqa: N815
+
+
+def _batches_of(doc: Any, path: str, settings: Settings) -> List[Dict[str, Any]]:
+    """The batches of a request body (one for /events, an array otherwise), checked."""
+    single = path == _EVENTS
+    if single:
+        if not isinstance(doc, dict):
+            raise Reject(400, "request body must be a JSON object (one batch)")
+        batches = [doc]
+    else:
+        if not isinstance(doc, list):
+            raise Reject(400, "request body must be a JSON array of batches")
+        if len(doc) > settings.max_batches:
+            raise Reject(400, f"too many batches: {len(doc)} > {settings.max_batches}")
+        batches = doc
+    problem = _validate(batches, path == _HISTORICAL, single)
+    if problem is not None:
+        raise Reject(400, problem)
+    return batches

@@ -10,24 +10,23 @@ import threading
 import time
 from email.utils import formatdate
 from http.server import ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
-from mparticle.testing.handler import _Handler
-
-if TYPE_CHECKING:
-    from mparticle.testing.server import LocalEventsServer
+from mparticle.testing.handler import Endpoint, _Handler
 
 _HOST = "127.0.0.1"
 
 
 class _Server(ThreadingHTTPServer):
+    """The HTTP server on ``127.0.0.1:port`` serving ``endpoint``; :meth:`serve` runs the accept loop."""
+
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False
     request_queue_size = 128
 
-    def __init__(self, owner: LocalEventsServer, port: int = 0) -> None:
-        self.owner = owner
+    def __init__(self, endpoint: Endpoint, port: int = 0) -> None:
+        self.endpoint = endpoint
         self.stopping = threading.Event()
         self._conn_lock = threading.Lock()
         self._connections: Dict[socket.socket, threading.Thread] = {}
@@ -80,10 +79,10 @@ class _Server(ThreadingHTTPServer):
         self.server_port = self.socket.getsockname()[1]
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """Keep handler errors off stderr; unexpected ones are kept in ``owner.errors``."""
+        """Keep handler errors off stderr; unexpected ones are kept by the endpoint's recorder."""
         exc = sys.exc_info()[1]
         if exc is not None and not isinstance(exc, OSError):
-            self.owner._add_error(exc)
+            self.endpoint.recorder.add_error(exc)
 
     def http_date(self) -> str:
         now = int(time.time())

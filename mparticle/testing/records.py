@@ -1,12 +1,13 @@
-"""What the local endpoint received: :class:`RecordedRequest` and its :class:`Headers`."""
+"""What the local endpoint received: :class:`RecordedRequest`, its :class:`Headers`, the :class:`Recorder`."""
 
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
-__all__ = ["Headers", "RecordedRequest"]
+__all__ = ["Headers", "RecordedRequest", "Recorder"]
 
 class Headers(Mapping[str, str]):
     """Read-only, case-insensitive view of request headers (the first value wins)."""
@@ -67,3 +68,79 @@ class RecordedRequest:
     def json(self) -> Any:
         """The body parsed as JSON."""
         return json.loads(self.body)
+
+
+class Recorder:
+    """Thread-safe store of the requests received, the batches accepted and the counters.
+
+    ``keep_payloads=False`` keeps the requests without bodies and batches (counters are kept).
+    """
+
+    def __init__(self, keep_payloads: bool = True) -> None:
+        self.keep_payloads = keep_payloads
+        self._lock = threading.Lock()
+        self._accepted = threading.Condition(self._lock)
+        self._requests: List[RecordedRequest] = []
+        self._batches: List[Dict[str, Any]] = []
+        self._accepted_count = 0
+        self._status_counts: Dict[int, int] = {}
+        self._errors: List[BaseException] = []
+
+    def add(self, request: RecordedRequest, batches: List[Dict[str, Any]]) -> None:
+        """Record ``request``; ``batches`` count as accepted when it was answered 202."""
+        with self._accepted:
+            self._status_counts[request.status] = self._status_counts.get(request.status, 0) + 1
+            self._requests.append(request)
+            if request.status == 202 and batches:
+                if self.keep_payloads:
+                    self._batches.extend(batches)
+                self._accepted_count += len(batches)
+                self._accepted.notify_all()
+
+    def add_error(self, exc: BaseException) -> None:
+        """Keep an unexpected exception raised while handling a request."""
+        with self._lock:
+            self._errors.append(exc)
+
+    @property
+    def requests(self) -> List[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def batches(self) -> List[Dict[str, Any]]:
+        with self._lock:
+            return list(self._batches)
+
+    @property
+    def accepted_count(self) -> int:
+        return self._accepted_count
+
+    @property
+    def status_counts(self) -> Dict[int, int]:
+        with self._lock:
+            return dict(self._status_counts)
+
+    @property
+    def request_count(self) -> int:
+        with self._lock:
+            return sum(self._status_counts.values())
+
+    @property
+    def errors(self) -> List[BaseException]:
+        with self._lock:
+            return list(self._errors)
+
+    def wait_for(self, n_batches: int, timeout: float) -> bool:
+        """Block until at least ``n_batches`` batches were accepted; False on timeout."""
+        with self._accepted:
+            return self._accepted.wait_for(lambda: self._accepted_count >= n_batches, timeout)
+
+    def clear(self) -> None:
+        """Forget requests, batches, counters and errors."""
+        with self._lock:
+            self._requests.clear()
+            self._batches.clear()
+            self._accepted_count = 0
+            self._status_counts.clear()
+            self._errors.clear()

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import collections
-import hmac
-import random
 import threading
 import time
 from types import TracebackType
-from typing import Any, Deque, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
-from mparticle.testing.faults import Fault
-from mparticle.testing.handler import _Reject
+from mparticle.testing.faults import Fault, FaultPlan
+from mparticle.testing.handler import Endpoint, Settings
 from mparticle.testing.listener import _HOST, _Server
-from mparticle.testing.records import RecordedRequest
+from mparticle.testing.records import RecordedRequest, Recorder
 
 __all__ = ["LocalEventsServer"]
+
 
 class LocalEventsServer:
     """A local mParticle Events API endpoint on ``127.0.0.1``.
@@ -42,30 +38,40 @@ class LocalEventsServer:
     ) -> None:
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be within 0..65535, got {port}")
-        self.api_key = api_key
-        self.api_secret = api_secret
-        self.max_request_bytes = max_request_bytes
-        self.max_batches = max_batches
-        self.record = record
-        token = base64.b64encode(f"{api_key}:{api_secret}".encode()).decode("ascii")
-        self._expected_auth = f"Basic {token}"
+        self._settings = Settings(api_key, api_secret, max_request_bytes, max_batches)
+        self._faults = FaultPlan()
+        self._recorder = Recorder(keep_payloads=record)
+        self._endpoint = Endpoint(self._settings, self._faults, self._recorder)
         self._lifecycle = threading.Lock()
         self._server: Optional[_Server] = None
         self._thread: Optional[threading.Thread] = None
         self._bind_port = port
         self._port = 0
-        self._lock = threading.Lock()
-        self._accepted = threading.Condition(self._lock)
-        self._requests: List[RecordedRequest] = []
-        self._batches: List[Dict[str, Any]] = []
-        self._accepted_count = 0
-        self._status_counts: Dict[int, int] = {}
-        self._errors: List[BaseException] = []
-        self._script: Deque[Fault] = collections.deque()
-        self._rates: Optional[Tuple[float, float, float]] = None
-        self._retry_after: Optional[str] = None
-        self._rng = random.Random()
-        self._hang = 0.0
+
+    @property
+    def api_key(self) -> str:
+        """The API key accepted."""
+        return self._settings.api_key
+
+    @property
+    def api_secret(self) -> str:
+        """The API secret accepted."""
+        return self._settings.api_secret
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The body size limit (413 past it)."""
+        return self._settings.max_request_bytes
+
+    @property
+    def max_batches(self) -> int:
+        """The most batches a bulk request may hold (400 past it)."""
+        return self._settings.max_batches
+
+    @property
+    def record(self) -> bool:
+        """Whether request bodies and accepted batches are kept."""
+        return self._recorder.keep_payloads
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -73,7 +79,7 @@ class LocalEventsServer:
         """Bind to ``127.0.0.1`` (``port``, or a fresh ephemeral one) and serve in a daemon thread."""
         with self._lifecycle:
             if self._server is None:
-                server = _Server(self, self._bind_port)
+                server = _Server(self._endpoint, self._bind_port)
                 thread = threading.Thread(
                     target=server.serve,
                     name=f"mparticle-local:{server.server_port}",
@@ -141,55 +147,41 @@ class LocalEventsServer:
     @property
     def requests(self) -> List[RecordedRequest]:
         """Snapshot of all received requests, in arrival order."""
-        with self._lock:
-            return list(self._requests)
+        return self._recorder.requests
 
     @property
     def batches(self) -> List[Dict[str, Any]]:
         """Snapshot of all batches of accepted requests, in arrival order."""
-        with self._lock:
-            return list(self._batches)
+        return self._recorder.batches
 
     @property
     def accepted_count(self) -> int:
         """Number of batches accepted (kept even with ``record=False``)."""
-        return self._accepted_count
+        return self._recorder.accepted_count
 
     @property
     def status_counts(self) -> Dict[int, int]:
         """How many requests were answered with each status (0: dropped)."""
-        with self._lock:
-            return dict(self._status_counts)
+        return self._recorder.status_counts
 
     @property
     def request_count(self) -> int:
         """Number of requests answered or dropped."""
-        with self._lock:
-            return sum(self._status_counts.values())
+        return self._recorder.request_count
 
     @property
     def errors(self) -> List[BaseException]:
         """Unexpected exceptions raised in request handlers (should stay empty)."""
-        with self._lock:
-            return list(self._errors)
+        return self._recorder.errors
 
     def wait_for(self, n_batches: int, timeout: float = 5.0) -> bool:
         """Block until at least ``n_batches`` batches were accepted; False on timeout."""
-        with self._accepted:
-            return self._accepted.wait_for(lambda: self._accepted_count >= n_batches, timeout)
+        return self._recorder.wait_for(n_batches, timeout)
 
     def reset(self) -> None:
         """Clear records, counters, scripted faults, fault rates and ``hang``."""
-        with self._lock:
-            self._requests.clear()
-            self._batches.clear()
-            self._accepted_count = 0
-            self._status_counts.clear()
-            self._errors.clear()
-            self._script.clear()
-            self._rates = None
-            self._retry_after = None
-            self._hang = 0.0
+        self._recorder.clear()
+        self._faults.clear()
 
     # -- faults ---------------------------------------------------------------
 
@@ -199,15 +191,12 @@ class LocalEventsServer:
         Appends to what is already queued; when the queue is empty, normal behaviour
         (or the random fault rates) resumes.
         """
-        queued = [Fault(status=f) if isinstance(f, int) else f for f in faults]
-        with self._lock:
-            self._script.extend(queued)
+        self._faults.script(Fault(status=f) if isinstance(f, int) else f for f in faults)
 
     @property
     def scripted_remaining(self) -> int:
         """Number of scripted answers not used yet."""
-        with self._lock:
-            return len(self._script)
+        return self._faults.remaining
 
     def set_fault_rates(
         self,
@@ -225,72 +214,11 @@ class LocalEventsServer:
         ``unavailable``: 503, ``drop``: connection closed without answer. All zeros
         turn random faults off. ``seed`` seeds the random generator.
         """
-        rates = (throttle, unavailable, drop)
-        if any(not 0.0 <= r <= 1.0 for r in rates) or sum(rates) > 1.0 + 1e-9:
-            raise ValueError("fault rates must be within [0, 1] and sum to at most 1")
-        with self._lock:
-            self._rates = rates if any(rates) else None
-            self._retry_after = throttle_retry_after
-            self._rng = random.Random(seed)
+        self._faults.set_rates(throttle, throttle_retry_after, unavailable, drop, seed)
 
     def hang(self, seconds: float) -> None:
         """Make every request wait ``seconds`` before it is answered (0 to stop).
 
         ``stop()`` interrupts the wait and closes the connection.
         """
-        if seconds < 0:
-            raise ValueError("seconds must not be negative")
-        self._hang = float(seconds)
-
-    # -- internals used by the handler ----------------------------------------
-
-    def _next_fault(self) -> Optional[Fault]:
-        with self._lock:
-            if self._script:
-                return self._script.popleft()
-            if self._rates is None:
-                return None
-            throttle, unavailable, drop = self._rates
-            r = self._rng.random()
-            if r < throttle:
-                retry_after = self._retry_after
-                if retry_after == "mixed":
-                    retry_after = "0" if self._rng.random() < 0.5 else None
-                return Fault(status=429, retry_after=retry_after)
-            if r < throttle + unavailable:
-                return Fault(status=503)
-            if r < throttle + unavailable + drop:
-                return Fault(drop=True)
-            return None
-
-    def _check_auth(self, auth: Optional[str]) -> None:
-        if not auth:
-            raise _Reject(401, "missing Authorization header")
-        scheme, _, credentials = auth.strip().partition(" ")
-        if scheme.lower() != "basic" or not credentials.strip():
-            raise _Reject(401, "malformed Authorization header (expected HTTP Basic)")
-        try:
-            decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            raise _Reject(401, "malformed Authorization header (bad base64)") from None
-        key, sep, secret = decoded.partition(":")
-        if not sep:
-            raise _Reject(401, "malformed Authorization header (expected key:secret)")
-        key_ok = hmac.compare_digest(key.encode(), self.api_key.encode())
-        secret_ok = hmac.compare_digest(secret.encode(), self.api_secret.encode())
-        if not (key_ok and secret_ok):
-            raise _Reject(403, "invalid API key or secret")
-
-    def _record(self, request: RecordedRequest, batches: List[Dict[str, Any]]) -> None:
-        with self._accepted:
-            self._status_counts[request.status] = self._status_counts.get(request.status, 0) + 1
-            self._requests.append(request)
-            if request.status == 202 and batches:
-                if self.record:
-                    self._batches.extend(batches)
-                self._accepted_count += len(batches)
-                self._accepted.notify_all()
-
-    def _add_error(self, exc: BaseException) -> None:
-        with self._lock:
-            self._errors.append(exc)
+        self._faults.set_hang(seconds)
