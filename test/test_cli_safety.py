@@ -28,13 +28,6 @@ from mparticle.testing import Fault, LocalEventsServer
 ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
 
-@pytest.fixture
-def server() -> Iterator[LocalEventsServer]:
-    with LocalEventsServer(KEY, SECRET) as local:
-        yield local
-    assert not local.errors
-
-
 def send_child(
     args: List[str], stdin: Optional[Path] = None, stderr: Any = subprocess.PIPE
 ) -> "subprocess.Popen[bytes]":
