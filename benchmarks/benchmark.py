@@ -34,10 +34,11 @@ beforehand, same server: transport + server time only); 3c/4c the original vs th
 i.e. the best ratio any SDK could reach against this server; 5b the share of the memory
 that is the caller's own attribute dicts.
 
-The loopback server is the same implementation on both sides: ``mparticle/testing.py``
-of this checkout (standard library only) loaded by file path, so the original's worker
-does not import our package; if it cannot be loaded a minimal ``http.server`` endpoint
-defined here is used for both.
+The loopback server is the same one for both sides: by default this checkout's
+``mparticle.testing.LocalEventsServer`` in a process of its own, started from this
+interpreter (so the original's worker never imports our package, and the server does not
+compete for a client's GIL); ``--server minimal`` runs a minimal ``http.server`` endpoint
+defined here inside each worker instead.
 """
 
 from __future__ import annotations
@@ -220,20 +221,6 @@ def _start_server_process(meta: Dict[str, Any]) -> str:
     return url
 
 
-def _load_local_server(path: str) -> Any:
-    """Load ``LocalEventsServer`` from a file path without importing the package."""
-    import importlib.util
-
-    name = "_mparticle_bench_local_server"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module.LocalEventsServer
-
-
 class MinimalServer:
     """Fallback loopback endpoint: HTTP/1.1 keep-alive, basic auth, parse JSON, answer 202."""
 
@@ -366,15 +353,10 @@ class Worker:
     def cmd_dump(self) -> Any:
         return json.loads(json.dumps(self.plain(self.build())))
 
-    def cmd_server(self, kind: str, path: str = "") -> Any:
+    def cmd_server(self, kind: str) -> Any:
         if self.server is None:
             if kind.startswith("http://"):  # a server in its own process, shared by both sides
                 self.server = _RemoteServer(kind)
-            elif kind == "local":
-                cls = _load_local_server(path)
-                self.server = cls(API_KEY, API_SECRET, record=False,
-                                  max_request_bytes=SERVER_MAX_BYTES,
-                                  max_batches=MAX_BATCHES).start()
             else:
                 self.server = MinimalServer(API_KEY, API_SECRET)
             config = self.m.Configuration()
@@ -724,17 +706,9 @@ class Bench:
                 worker.call("server", url)
             self._servers = True
             return
-        path = os.path.join(REPO, "mparticle", "testing.py")
-        if kind == "local":
-            try:
-                _load_local_server(path)
-            except Exception as exc:
-                print(f"warning: cannot load LocalEventsServer ({exc}); using the minimal server",
-                      file=sys.stderr)
-                kind = "minimal"
         self.meta["server"] = kind
         for worker in (self.ours, self.orig):
-            worker.call("server", kind, path)
+            worker.call("server", kind)
         self._servers = True
 
     def case_upload(self) -> None:
@@ -868,11 +842,11 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument("--mem-count", type=int, help="batches held for the memory case")
     p.add_argument("--mem-reps", type=int)
     p.add_argument("--cases", default=",".join(CASES), help="e.g. 1,2,5")
-    p.add_argument("--server", choices=("process", "local", "minimal"), default="process",
+    p.add_argument("--server", choices=("process", "minimal"), default="process",
                    help="loopback server for cases 3-4, the same one for both sides: 'process' runs "
                         "LocalEventsServer in a process of its own (like a real remote endpoint, it "
-                        "does not compete for the client's GIL); 'local'/'minimal' run one inside "
-                        "each worker")
+                        "does not compete for the client's GIL); 'minimal' runs a minimal endpoint "
+                        "inside each worker")
     p.add_argument("--cpu", type=int, help="pin both workers to this CPU")
     p.add_argument("--json", metavar="PATH", help="write the results as JSON here")
     p.add_argument("--profile", metavar="CASE",

@@ -8,7 +8,7 @@ The realistic batch and the helpers come from ``benchmarks/benchmark.py`` (issue
 end, a screen view), identities, device info and 10 user attributes.
 
 The endpoint is ``mparticle.testing.LocalEventsServer(record=False)`` on 127.0.0.1, run in its
-own process (loaded by file path) so that it does not share the client's GIL; every side
+own process (this checkout, started from this interpreter) so that it does not share the client's GIL; every side
 talks to the same server and the accepted-batch count it reports is checked.
 
 1. Caller-side ``enqueue``: p50/p99 of single calls in microseconds while the senders
@@ -54,9 +54,11 @@ POOL = 200  # distinct batches, cycled (each enqueue serializes and stamps its b
 # -- the endpoint, in its own process ---------------------------------------------------------------
 def server_main() -> int:
     """``--server``: serve until stdin closes; answer ``count`` with the accepted batches."""
-    local_server = base._load_local_server(os.path.join(REPO, "mparticle", "testing.py"))
-    server = local_server(base.API_KEY, base.API_SECRET, record=False,
-                          max_request_bytes=base.SERVER_MAX_BYTES, max_batches=base.MAX_BATCHES).start()
+    sys.path.insert(0, REPO)
+    from mparticle.testing import LocalEventsServer
+
+    server = LocalEventsServer(base.API_KEY, base.API_SECRET, record=False,
+                               max_request_bytes=base.SERVER_MAX_BYTES, max_batches=base.MAX_BATCHES).start()
     print(server.url, flush=True)
     for line in sys.stdin:
         if line.strip() == "count":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import urllib.request
 
 import pytest
 
@@ -28,11 +30,19 @@ def test_validation_and_the_uploader_use_the_same_limits_and_paths() -> None:
 
 
 def test_the_embedded_endpoint_serves_the_same_paths_and_limits() -> None:
-    # mparticle.testing stays loadable on its own (the benchmarks run it in a bare process), so
-    # it keeps its own copies: this test is what keeps them equal.
-    assert testing._ENDPOINTS == {API_PREFIX + p for p in (EVENTS_PATH, BULK_PATH, HISTORICAL_PATH)}
-    assert testing.LocalEventsServer().max_request_bytes == LIMITS.max_request_bytes
-    assert testing.LocalEventsServer().max_batches == LIMITS.max_batches_per_request
+    server = testing.LocalEventsServer()
+    assert (server.max_request_bytes, server.max_batches) == (LIMITS.max_request_bytes, LIMITS.max_batches_per_request)
+    config = Configuration(api_key=server.api_key, api_secret=server.api_secret)
+    batch = {"events": [{"event_type": "session_start", "data": {"timestamp_unixtime_ms": 1_600_000_000_000}}]}
+    with server:
+        for path, body in ((EVENTS_PATH, batch), (BULK_PATH, [batch]), (HISTORICAL_PATH, [batch])):
+            request = urllib.request.Request(
+                server.url + path, data=json.dumps(body).encode(), headers={
+                    "Authorization": config.get_basic_auth_token(), "Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 202
+    assert server.url.endswith(API_PREFIX)
+    assert [r.path for r in server.requests] == [API_PREFIX + p for p in (EVENTS_PATH, BULK_PATH, HISTORICAL_PATH)]
 
 
 def test_limits_are_frozen() -> None:

@@ -18,7 +18,6 @@ Only the standard library is used.
 from __future__ import annotations
 
 from mparticle.testing.faults import Fault, error_body
-from mparticle.testing.handler import _ENDPOINTS  # noqa: F401 - test_limits compares it
 from mparticle.testing.listener import _HOST, _Server  # noqa: F401 - mparticle.cli_serve binds --port with them
 from mparticle.testing.records import Headers, RecordedRequest
 from mparticle.testing.server import LocalEventsServer

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
+from mparticle.limits import API_PREFIX, BULK_PATH, EVENTS_PATH, HISTORICAL_PATH
 from mparticle.testing.faults import Fault, FaultPlan, error_body, error_headers
 from mparticle.testing.framing import CHUNK, ClientGone, Reject, gunzip, read_body
 from mparticle.testing.records import Headers, RecordedRequest, Recorder
@@ -20,10 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Endpoint", "Settings", "check_auth"]
 
-_EVENTS = "/v2/events"
-_BULK = "/v2/bulkevents"
-_HISTORICAL = "/v2/bulkevents/historical"
-_ENDPOINTS = frozenset((_EVENTS, _BULK, _HISTORICAL))
+_EVENTS = API_PREFIX + EVENTS_PATH
+_HISTORICAL = API_PREFIX + HISTORICAL_PATH
+_ENDPOINTS = frozenset((_EVENTS, API_PREFIX + BULK_PATH, _HISTORICAL))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import time
 from types import TracebackType
 from typing import Any, Dict, List, Optional
 
+from mparticle.limits import LIMITS
 from mparticle.testing.faults import Fault, FaultPlan
 from mparticle.testing.handler import Endpoint, Settings
 from mparticle.testing.listener import _HOST, _Server
@@ -21,7 +22,8 @@ class LocalEventsServer:
     ``port``: the port to bind on ``127.0.0.1``; ``0`` (the default) picks a free ephemeral
     port at each ``start()``.
     ``max_request_bytes`` limits the body on the wire and, for gzip bodies, also
-    after decompression (413). ``max_batches`` limits bulk requests (400).
+    after decompression (413). ``max_batches`` limits bulk requests (400). Both default
+    to the service's limits (:data:`mparticle.limits.LIMITS`).
     With ``record=False`` requests are still recorded, but without bodies and
     batches (for benchmarks); counters are kept either way.
     """
@@ -31,8 +33,8 @@ class LocalEventsServer:
         api_key: str = "test-key",
         api_secret: str = "test-secret",
         *,
-        max_request_bytes: int = 256 * 1024,
-        max_batches: int = 100,
+        max_request_bytes: int = LIMITS.max_request_bytes,
+        max_batches: int = LIMITS.max_batches_per_request,
         record: bool = True,
         port: int = 0,
     ) -> None:
