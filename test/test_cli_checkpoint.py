@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 import pytest
 
-from mparticle.cli.checkpoint import DoneSet, checkpoint_checksum, load_checkpoint, write_json_atomic
+from mparticle.cli.checkpoint import DoneSet, Interval, checkpoint_checksum, load_checkpoint, write_json_atomic
 from mparticle.cli.errors import UsageError
 from mparticle.cli.sources import InputFile
 from mparticle.cli.tracker import Item, Tracker
@@ -44,20 +44,20 @@ def test_done_set_merges_out_of_order_completions() -> None:
     done = DoneSet()
     for n in [3, 1, 5, 2, 4, 9, 7]:
         done.add(n, n * 10, n, True, n)
-    assert done.intervals == [[1, 5, 50, 5, True, 5], [7, 7, 70, 7, True, 7], [9, 9, 90, 9, True, 9]]
-    assert done.prefix() == [1, 5, 50, 5, True, 5] and done.count() == 7
+    assert done.as_lists() == [[1, 5, 50, 5, True, 5], [7, 7, 70, 7, True, 7], [9, 9, 90, 9, True, 9]]
+    assert done.prefix() == Interval(1, 5, 50, 5, True, 5) and done.count() == 7
     done.add(8, 80, 8, True, 8)
-    assert done.intervals[-1] == [7, 9, 90, 9, True, 9]
+    assert done.intervals[-1] == Interval(7, 9, 90, 9, True, 9)
     assert 8 in done and 6 not in done and 10 not in done
 
 
 def test_done_set_ignores_a_record_done_twice_and_reads_checkpoint_intervals() -> None:
     done = DoneSet([[4, 6, 60, 6, False, 0], [1, 2, 20, 2, False, 0]])  # as a checkpoint lists them
-    assert done.intervals == [[1, 2, 20, 2, False, 0], [4, 6, 60, 6, False, 0]]
+    assert done.intervals == [Interval(1, 2, 20, 2, False, 0), Interval(4, 6, 60, 6, False, 0)]
     done.add(5, 999, 999, True, 9)
-    assert done.count() == 5 and done.intervals[1] == [4, 6, 60, 6, False, 0]
+    assert done.count() == 5 and done.intervals[1] == Interval(4, 6, 60, 6, False, 0)
     done.add(3, 30, 3, False, 0)  # closes the gap: one interval, ending where the later one ended
-    assert done.intervals == [[1, 6, 60, 6, False, 0]] and done.prefix() == [1, 6, 60, 6, False, 0]
+    assert done.as_lists() == [[1, 6, 60, 6, False, 0]] and done.prefix() == Interval(1, 6, 60, 6, False, 0)
     assert "3" not in done and 0 not in done and 7 not in done  # type: ignore[operator]
 
 
@@ -67,7 +67,25 @@ def test_done_set_without_record_one_has_no_prefix() -> None:
     done.add(2, 20, 2, False, 0)
     assert done.prefix() is None
     done.add(1, 10, 1, False, 0)
-    assert done.prefix() == [1, 2, 20, 2, False, 0]
+    assert done.prefix() == Interval(1, 2, 20, 2, False, 0)
+
+
+def test_an_interval_names_the_six_values_a_checkpoint_lists() -> None:
+    interval = Interval(first=4, last=9, end_offset=900, end_line=10, in_array=True, array_index=3)
+    assert list(interval) == [4, 9, 900, 10, True, 3]
+    assert Interval(*[4, 9, 900, 10, True, 3]) == interval
+    done = DoneSet([interval, [1, 3, 300, 4, False, 0]])
+    assert done.as_lists() == [[1, 3, 300, 4, False, 0], [4, 9, 900, 10, True, 3]]
+    done.add(10, 1000, 11, False, 0)  # extends the last interval: its end moves on
+    assert done.intervals[-1] == Interval(4, 10, 1000, 11, False, 0)
+
+
+def test_prefix_fields_summarise_the_contiguous_done_prefix() -> None:
+    assert DoneSet().prefix_fields() == {"records_done": 0, "done_through_line": 0, "offset": 0}
+    assert list(DoneSet().prefix_fields()) == ["records_done", "done_through_line", "offset"]  # the file's order
+    done = DoneSet([[1, 3, 300, 4, False, 0], [6, 6, 600, 7, False, 0]])
+    assert done.prefix_fields() == {"records_done": 3, "done_through_line": 4, "offset": 300}
+    assert DoneSet([[2, 3, 300, 4, False, 0]]).prefix_fields()["records_done"] == 0  # record 1 not done
 
 
 #: The entry of an input that is not in the run: kept as it was.

@@ -1,5 +1,5 @@
-"""The checkpoint: which records are done (:class:`DoneSet`), and the file that records it
-(written atomically, checked before a resume trusts it)."""
+"""The checkpoint: which records are done (:class:`DoneSet` of :class:`Interval`), and the file
+that records it (written atomically, checked before a resume trusts it)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import json
 import os
 import stat
 import tempfile
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence
 
 from mparticle.cli.errors import UsageError
 from mparticle.cli.paths import PRIVATE_MODE
@@ -23,51 +23,75 @@ CHECKPOINT_TOOL = "mparticle send"
 # -- which records are done ------------------------------------------------------------------
 
 
+class Interval(NamedTuple):
+    """Done records ``first..last`` and the input position right after ``last``: where a
+    resumed reader starts. A checkpoint lists it as
+    ``[first, last, end_offset, end_line, in_array, array_index]``."""
+
+    first: int  #: ordinal of the first record (1-based)
+    last: int  #: ordinal of the last record
+    end_offset: int  #: byte offset just after ``last``
+    end_line: int  #: line number at ``end_offset``
+    in_array: bool  #: whether ``end_offset`` is inside a top-level array
+    array_index: int  #: the array position of the element after ``last`` (0 outside arrays)
+
+
+#: The checkpoint entry's summary of the done prefix: its keys, in the file's order, and the
+#: :class:`Interval` fields they hold (0 without a prefix).
+PREFIX_FIELDS = (("records_done", "last"), ("done_through_line", "end_line"), ("offset", "end_offset"))
+
+
 class DoneSet:
-    """Disjoint intervals of done record ordinals, each with the position after its last record.
+    """Disjoint :class:`Interval` s of done records, in order. Out-of-order completions merge as
+    they arrive, so the list stays short (gaps only where a batch failed or is pending)."""
 
-    An interval is ``[first, last, end_offset, end_line, in_array, array_index]`` (the last
-    three: whether the position is inside a top-level array, and the array position of the
-    element that follows); out-of-order completions merge as they arrive, so the list stays
-    short (gaps only where a batch failed or is pending).
-    """
-
-    def __init__(self, intervals: Optional[Sequence[Sequence[Any]]] = None) -> None:
-        self.intervals: List[List[Any]] = sorted([list(i) for i in intervals or []], key=lambda i: i[0])
-        self._starts = [i[0] for i in self.intervals]
+    def __init__(self, intervals: Iterable[Sequence[Any]] = ()) -> None:
+        """``intervals``: Interval objects, or a checkpoint's lists of six values."""
+        self.intervals: List[Interval] = sorted((Interval(*i) for i in intervals), key=lambda i: i.first)
+        self._starts = [i.first for i in self.intervals]
 
     def add(self, ordinal: int, end_offset: int, end_line: int, in_array: bool, array_index: int = 0) -> None:
-        """Mark one record done."""
+        """Mark one record done (with the position after it); a record done already is ignored."""
         ivs, starts = self.intervals, self._starts
         i = bisect.bisect_right(starts, ordinal) - 1
-        if i >= 0 and ivs[i][1] >= ordinal:
+        if i >= 0 and ivs[i].last >= ordinal:
             return
-        merge_prev = i >= 0 and ivs[i][1] == ordinal - 1
-        merge_next = i + 1 < len(ivs) and ivs[i + 1][0] == ordinal + 1
-        if merge_prev and merge_next:
-            ivs[i][1:] = ivs[i + 1][1:]
+        merge_prev = i >= 0 and ivs[i].last == ordinal - 1
+        merge_next = i + 1 < len(ivs) and ivs[i + 1].first == ordinal + 1
+        if merge_prev and merge_next:  # the gap closes: one interval
+            ivs[i] = ivs[i + 1]._replace(first=ivs[i].first)
             del ivs[i + 1], starts[i + 1]
         elif merge_prev:
-            ivs[i][1:] = [ordinal, end_offset, end_line, in_array, array_index]
+            ivs[i] = Interval(ivs[i].first, ordinal, end_offset, end_line, in_array, array_index)
         elif merge_next:
-            ivs[i + 1][0] = starts[i + 1] = ordinal
+            ivs[i + 1] = ivs[i + 1]._replace(first=ordinal)
+            starts[i + 1] = ordinal
         else:
-            ivs.insert(i + 1, [ordinal, ordinal, end_offset, end_line, in_array, array_index])
+            ivs.insert(i + 1, Interval(ordinal, ordinal, end_offset, end_line, in_array, array_index))
             starts.insert(i + 1, ordinal)
 
     def __contains__(self, ordinal: object) -> bool:
         if not isinstance(ordinal, int):
             return False
         i = bisect.bisect_right(self._starts, ordinal) - 1
-        return i >= 0 and self.intervals[i][1] >= ordinal
+        return i >= 0 and self.intervals[i].last >= ordinal
 
-    def prefix(self) -> Optional[List[Any]]:
+    def prefix(self) -> Optional[Interval]:
         """The interval starting at record 1 (the contiguous done prefix), if any."""
-        return self.intervals[0] if self.intervals and self.intervals[0][0] == 1 else None
+        return self.intervals[0] if self.intervals and self.intervals[0].first == 1 else None
+
+    def prefix_fields(self) -> Dict[str, int]:
+        """The checkpoint entry's ``records_done``, ``done_through_line`` and ``offset``."""
+        prefix = self.prefix()
+        return {key: getattr(prefix, field) if prefix else 0 for key, field in PREFIX_FIELDS}
 
     def count(self) -> int:
         """Number of done records."""
-        return sum(i[1] - i[0] + 1 for i in self.intervals)
+        return sum(i.last - i.first + 1 for i in self.intervals)
+
+    def as_lists(self) -> List[List[Any]]:
+        """The intervals as a checkpoint lists them."""
+        return [list(i) for i in self.intervals]
 
 
 # -- the checkpoint file ----------------------------------------------------------------------
@@ -192,41 +216,53 @@ def _entry_problem(entry: Any) -> Optional[str]:
     """What is wrong with one input's checkpoint entry, or None."""
     if not isinstance(entry, dict):
         return "must be an object"
+    return _fields_problem(entry) or _done_problem(entry["done"], entry["hashed_bytes"]) or _prefix_problem(entry)
+
+
+def _fields_problem(entry: Dict[str, Any]) -> Optional[str]:
+    """What is wrong with the fields of an entry other than the done intervals, or None."""
     if not isinstance(entry.get("name"), str):
         return "`name` must be a string"
     if entry.get("size") is not None and not _is_int(entry.get("size")):
         return "`size` must be a non-negative integer or null"
-    hashed = entry.get("hashed_bytes")
-    if not isinstance(hashed, int) or not _is_int(hashed):
+    if not _is_int(entry.get("hashed_bytes")):
         return "`hashed_bytes` must be a non-negative integer"
     digest = entry.get("sha256")
     if not (isinstance(digest, str) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
         return "`sha256` must be 64 lowercase hex digits"
     if type(entry.get("complete")) is not bool:
         return "`complete` must be true or false"
-    done = entry.get("done")
-    if not isinstance(done, list):
+    if not isinstance(entry.get("done"), list):
         return "`done` must be an array"
-    previous: Optional[List[Any]] = None
+    return None
+
+
+def _done_problem(done: List[Any], hashed: int) -> Optional[str]:
+    """What is wrong with an entry's done intervals, or None."""
+    previous: Optional[Interval] = None
     for n, interval in enumerate(done):
         problem = _interval_problem(interval, previous, hashed)
         if problem is not None:
             return f"done[{n}]: {problem}"
-        previous = interval
-    prefix = done[0] if done and done[0][0] == 1 else None
-    expected = {"records_done": 1, "offset": 2, "done_through_line": 3}
-    for name, index in expected.items():
+        previous = Interval(*interval)
+    return None
+
+
+def _prefix_problem(entry: Dict[str, Any]) -> Optional[str]:
+    """Whether the entry's summary of the done prefix matches its intervals, or None."""
+    expected = DoneSet(entry["done"]).prefix_fields()
+    for name in ("records_done", "offset", "done_through_line"):
         value = entry.get(name)
         if not _is_int(value):
             return f"`{name}` must be a non-negative integer"
-        if value != (prefix[index] if prefix else 0):
+        if value != expected[name]:
             return f"`{name}` ({value}) does not match `done`"
     return None
 
 
-def _interval_problem(interval: Any, previous: Optional[List[Any]], hashed: int) -> Optional[str]:
+def _interval_problem(interval: Any, previous: Optional[Interval], hashed: int) -> Optional[str]:
     """What is wrong with one done interval (given the one before it), or None."""
-    if not isinstance(interval, list) or len(interval) != 6:
+    if not isinstance(interval, list) or len(interval) != len(Interval._fields):
         return "must be [first, last, end_offset, end_line, in_array, array_index]"
     first, last, end_offset, end_line, in_array, array_index = interval
     if not (_is_int(first, 1) and _is_int(last, 1) and first <= last):
@@ -238,8 +274,8 @@ def _interval_problem(interval: Any, previous: Optional[List[Any]], hashed: int)
     if end_offset > hashed:
         return f"end_offset {end_offset} is past the {hashed} bytes the checkpoint covers"
     if previous is not None:
-        if first <= previous[1]:
+        if first <= previous.last:
             return "overlaps or is out of order with the interval before it"
-        if end_offset <= previous[2] or end_line < previous[3]:
+        if end_offset <= previous.end_offset or end_line < previous.end_line:
             return "its end is not after the end of the interval before it"
     return None

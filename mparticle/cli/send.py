@@ -262,8 +262,8 @@ class _SendRun:
         c.bytes_skipped += start
         prefix = f.skip.prefix()
         if prefix is not None and start:
-            f.records = prefix[1]
-            c.skipped += prefix[1]
+            f.records = prefix.last
+            c.skipped += prefix.last
         try:
             for record in reader:
                 c.bytes_current = reader.offset - start

@@ -76,15 +76,14 @@ def _reader_for(f: InputFile, interrupt: Interrupt, stdin: Any) -> Tuple[RecordR
     prefix = f.skip.prefix()
     if prefix is None:
         return RecordReader(HashingStream(handle, 0, f.content)), handle  # type: ignore[arg-type]
-    _, last, offset, line, in_array, array_index = prefix
-    handle.seek(offset)
+    handle.seek(prefix.end_offset)
     reader = RecordReader(
-        HashingStream(handle, offset, f.content),  # type: ignore[arg-type]
-        start_offset=offset,
-        start_line=line,
-        start_ordinal=last,
-        in_array=in_array,
-        array_index=array_index,
+        HashingStream(handle, prefix.end_offset, f.content),  # type: ignore[arg-type]
+        start_offset=prefix.end_offset,
+        start_line=prefix.end_line,
+        start_ordinal=prefix.last,
+        in_array=prefix.in_array,
+        array_index=prefix.array_index,
     )
     return reader, handle
 

@@ -55,7 +55,6 @@ class Tracker:
         with self._lock:
             files: Dict[str, Any] = dict(self.others)
             for f in self.files:
-                prefix = f.done.prefix()
                 # every done record was hashed before it was handed over: hashed >= its end
                 hashed, digest = f.content.state()
                 files[f.key] = {
@@ -63,10 +62,8 @@ class Tracker:
                     "size": f.size,
                     "hashed_bytes": hashed,
                     "sha256": digest,
-                    "records_done": prefix[1] if prefix else 0,
-                    "done_through_line": prefix[3] if prefix else 0,
-                    "offset": prefix[2] if prefix else 0,
-                    "done": [list(i) for i in f.done.intervals],
+                    **f.done.prefix_fields(),
+                    "done": f.done.as_lists(),
                     "complete": f.finished and f.done.count() == f.records,
                 }
             doc: Dict[str, Any] = {
