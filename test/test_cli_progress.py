@@ -5,34 +5,34 @@ from __future__ import annotations
 import io
 import time
 
-from mparticle.cli.progress import Counters, Progress, _duration, _size
+from mparticle.cli.progress import Progress, SendTally, format_duration, format_size
 from mparticle.cli.tracker import Tracker
 from mparticle.uploader import UploaderStats
 
 
 def test_progress_line_shows_rate_and_eta() -> None:
-    counters = Counters(read=500, rejected=5, bytes_finished=1000, started=time.monotonic() - 2)
+    tally = SendTally(read=500, rejected=5, bytes_finished=1000, started=time.monotonic() - 2)
     tracker = Tracker([], historical=False)
     tracker.server_rejected = 2
     stats = UploaderStats(delivered=450, dropped={"rejected": 2, "retries_exhausted": 3})
-    line = Progress(io.StringIO(), counters, tracker, lambda: stats, total_bytes=4000).line()
+    line = Progress(io.StringIO(), tally, tracker, lambda: stats, total_bytes=4000).line()
     assert "25%" in line and "500 batches" in line and "450 sent" in line and "7 rejected" in line
     assert "3 failed" in line and "/s" in line and "ETA 0:00:06" in line
 
 
 def test_progress_without_a_known_size_shows_bytes_read() -> None:
-    counters = Counters(read=3, bytes_finished=2048, started=time.monotonic() - 1)
-    line = Progress(io.StringIO(), counters, Tracker([], historical=False), UploaderStats, total_bytes=None).line()
+    tally = SendTally(read=3, bytes_finished=2048, started=time.monotonic() - 1)
+    line = Progress(io.StringIO(), tally, Tracker([], historical=False), UploaderStats, total_bytes=None).line()
     assert line.startswith("3 batches") and "2.0 KB" in line and "ETA" not in line and "failed" not in line
 
 
 def test_draw_pads_a_shorter_line_and_clear_erases_it() -> None:
     out = io.StringIO()
-    counters = Counters(read=123456)
-    progress = Progress(out, counters, Tracker([], historical=False), UploaderStats, total_bytes=None)
+    tally = SendTally(read=123456)
+    progress = Progress(out, tally, Tracker([], historical=False), UploaderStats, total_bytes=None)
     progress.draw()
     first = out.getvalue()
-    counters.read = 1
+    tally.read = 1
     progress.draw()
     second = out.getvalue()[len(first) :]
     assert second.startswith("\r1 batches") and len(second) == len(first)
@@ -45,7 +45,7 @@ def test_draw_pads_a_shorter_line_and_clear_erases_it() -> None:
 
 
 def test_sizes_and_durations() -> None:
-    assert [_size(n) for n in (0, 1023, 1024, 1536 * 1024, 3 * 1024**3, 5000 * 1024**3)] == [
+    assert [format_size(n) for n in (0, 1023, 1024, 1536 * 1024, 3 * 1024**3, 5000 * 1024**3)] == [
         "0 B",
         "1023 B",
         "1.0 KB",
@@ -53,4 +53,4 @@ def test_sizes_and_durations() -> None:
         "3.0 GB",
         "5000.0 GB",
     ]
-    assert [_duration(s) for s in (0, 59.9, 61, 3600 * 25 + 62)] == ["0:00:00", "0:00:59", "0:01:01", "25:01:02"]
+    assert [format_duration(s) for s in (0, 59.9, 61, 3600 * 25 + 62)] == ["0:00:00", "0:00:59", "0:01:01", "25:01:02"]

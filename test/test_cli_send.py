@@ -31,7 +31,7 @@ from test_cli import (
 )
 
 from mparticle.cli import main
-from mparticle.cli.send import source_request_id
+from mparticle.cli.sources import source_request_id
 from mparticle.testing import Fault, LocalEventsServer
 
 
@@ -354,3 +354,16 @@ def test_resume_refuses_a_changed_file(tmp_path: Path, server: LocalEventsServer
     assert server.accepted_count == 10
     write_lines(data, [json.dumps(batch(i + 100)) for i in range(10)])
     assert main(["send", str(data), "--resume", *conn(server)]) == 2
+
+
+def test_source_request_id_depends_on_the_input_the_offset_and_the_text_only() -> None:
+    one = source_request_id("/data/a.jsonl", 120, '{"a": 1}')
+    assert one == source_request_id("/data/a.jsonl", 120, '{"a": 1}') and uuid.UUID(one).version == 5
+    others = {
+        source_request_id("/data/b.jsonl", 120, '{"a": 1}'),
+        source_request_id("/data/a.jsonl", 121, '{"a": 1}'),
+        source_request_id("/data/a.jsonl", 120, '{"a": 2}'),
+        source_request_id("<stdin>", 120, '{"a": 1}'),
+    }
+    assert len(others) == 4 and one not in others
+    assert source_request_id("<stdin>", 0, "\udcff")  # text that is not valid UTF-8 still gets an id

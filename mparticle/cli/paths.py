@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 PRIVATE_MODE = 0o600
 
 
-def _default_path(inputs: List[str], suffix: str) -> str:
+def default_path(inputs: List[str], suffix: str) -> str:
+    """An output path next to the first input (``mparticle-stdin`` + suffix for stdin)."""
     first = inputs[0]
     return ("mparticle-stdin" if first == "-" else first) + suffix
 

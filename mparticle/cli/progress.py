@@ -1,4 +1,4 @@
-"""The progress bar of a send and what the main loop counts."""
+"""What a send counts (:class:`SendTally`) and its progress bar on a terminal."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, TextIO
 
 from mparticle.cli.tracker import Tracker
-from mparticle.cli.upload import _failed
-from mparticle.uploader import UploaderStats
+from mparticle.uploader import REJECTED, UploaderStats
+
+__all__ = ["Progress", "SendTally", "failed_batches", "format_duration", "format_size", "is_terminal"]
 
 
-def _size(n: float) -> str:
+def format_size(n: float) -> str:
+    """``512 B``, ``1.5 KB``, ... ``3.0 GB``."""
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -19,14 +21,16 @@ def _size(n: float) -> str:
     return f"{n:.1f} GB"  # pragma: no cover
 
 
-def _duration(seconds: float) -> str:
+def format_duration(seconds: float) -> str:
+    """``H:MM:SS``."""
     seconds = int(seconds)
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 @dataclass
-class Counters:
-    """What the main loop has seen (what became of the batches is in the uploader's stats)."""
+class SendTally:
+    """What a send's main loop has read, skipped, rejected and handed over (what became of the
+    batches handed over is in the uploader's stats)."""
 
     read: int = 0
     skipped: int = 0
@@ -50,13 +54,13 @@ class Progress:
     def __init__(
         self,
         out: TextIO,
-        counters: Counters,
+        tally: SendTally,
         tracker: Tracker,
         stats: Callable[[], UploaderStats],
         total_bytes: Optional[int],
     ) -> None:
         self._out = out
-        self._counters = counters
+        self._tally = tally
         self._tracker = tracker
         self._stats = stats
         self._total = total_bytes
@@ -64,7 +68,7 @@ class Progress:
 
     def line(self) -> str:
         """The current status line."""
-        c, s = self._counters, self._stats()
+        c, s = self._tally, self._stats()
         elapsed = max(1e-6, time.monotonic() - c.started)
         rate = c.read / elapsed
         parts = [
@@ -72,7 +76,7 @@ class Progress:
             f"{s.delivered:,} sent",
             f"{c.rejected + self._tracker.server_rejected:,} rejected",
         ]
-        failed = _failed(s)
+        failed = failed_batches(s)
         if failed:
             parts.append(f"{failed:,} failed")
         done_bytes = c.bytes_skipped + c.bytes_read
@@ -80,13 +84,13 @@ class Progress:
             fraction = min(1.0, done_bytes / self._total)
             bar = "#" * int(fraction * 20)
             parts.insert(0, f"[{bar:<20}] {fraction:4.0%}")
-            parts.append(f"{_size(done_bytes)}/{_size(self._total)}")
+            parts.append(f"{format_size(done_bytes)}/{format_size(self._total)}")
         else:
-            parts.append(_size(done_bytes))
+            parts.append(format_size(done_bytes))
         parts.append(f"{rate:,.0f}/s")
         byte_rate = c.bytes_read / elapsed
         if self._total and byte_rate > 0:
-            parts.append("ETA " + _duration(max(0, self._total - done_bytes) / byte_rate))
+            parts.append("ETA " + format_duration(max(0, self._total - done_bytes) / byte_rate))
         return "  ".join(parts)
 
     def draw(self) -> None:
@@ -103,7 +107,13 @@ class Progress:
             self._width = 0
 
 
-def _isatty(stream: Any) -> bool:
+def failed_batches(stats: UploaderStats) -> int:
+    """Batches the uploader gave up on (those the server refused are in the reject file)."""
+    return stats.dropped_total - stats.dropped.get(REJECTED, 0)
+
+
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` is a terminal (False for anything without a working ``isatty``)."""
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError):

@@ -69,7 +69,7 @@ class RejectWriter:
                 self._fd = None
 
 
-def _reject_entry(
+def reject_entry(
     file: InputFile, line: int, array_index: Optional[int], reason: str, problems: List[Dict[str, str]], text: str
 ) -> Dict[str, Any]:
     entry: Dict[str, Any] = {"file": file.display, "line": line}

@@ -1,67 +1,49 @@
 """``mparticle send``: stream batch files through validation into the Events API.
 
 The pipeline, per input file: :class:`~mparticle.cli.input.RecordReader` (streaming) →
-:func:`mparticle.validation.validate` → a deterministic ``source_request_id`` →
-:class:`mparticle.uploader.BatchUploader`, which packs, sends, retries and splits.
-Invalid records go to the reject file. :class:`Upload` brings the uploader's callbacks back to
-the records: a delivered batch, or one the server refused (written to the reject file), is
-done in the :class:`Tracker`, whose snapshot is the checkpoint that ``--resume`` reads; 401/403
-stop the run. The counts in the summary come from the uploader's stats. Memory stays bounded:
-one record is parsed at a time and at most ``2 x concurrency`` requests' worth of batches are
-in the uploader's hands.
+:func:`~mparticle.cli.validate.check_batch` → a deterministic ``source_request_id`` →
+:class:`~mparticle.cli.upload.Upload`, which hands the batches to
+:class:`mparticle.uploader.BatchUploader` (it packs, sends, retries and splits) and brings its
+callbacks back to the records: a delivered batch, or one the server refused (written to the
+reject file, :mod:`mparticle.cli.rejects`), is done in the
+:class:`~mparticle.cli.tracker.Tracker`, whose snapshot is the checkpoint that ``--resume``
+reads (:mod:`mparticle.cli.checkpoint`); 401/403 stop the run. The counts in the summary come
+from the uploader's stats. Memory stays bounded: one record is parsed at a time and at most
+``2 x concurrency`` requests' worth of batches are in the uploader's hands.
 
 The inputs are never written to: every output path (reject file, checkpoint, its lock file)
-is compared with every input by real path and by inode before anything is opened for writing.
-A real run holds an exclusive lock on the checkpoint for its whole life; the checkpoint is
-checked (structure, checksum, and a SHA-256 of the input bytes it covers) before a resume
-trusts it. Reject and checkpoint files are created ``0600``.
+is compared with every input by real path and by inode before anything is opened for writing
+(:mod:`mparticle.cli.paths`). A real run holds an exclusive lock on the checkpoint for its
+whole life (:mod:`mparticle.cli.lock`); the checkpoint is checked (structure, checksum, and a
+SHA-256 of the input bytes it covers, :mod:`mparticle.cli.sources`) before a resume trusts it.
+Reject and checkpoint files are created ``0600``.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import threading
 import time
-import uuid
-from typing import Any, Dict, List, Optional, TextIO, Union
+from typing import Any, Dict, List, Optional, TextIO, Tuple, Union
 
 from mparticle.cli.checkpoint import load_checkpoint, write_json_atomic
 from mparticle.cli.errors import OutputError, UsageError
 from mparticle.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL
-from mparticle.cli.input import InputChanged, Record
+from mparticle.cli.input import InputChanged, Record, RecordReader
 from mparticle.cli.lock import CheckpointLock
-from mparticle.cli.paths import _default_path, dry_run_path, refuse_clobbering
-from mparticle.cli.progress import Counters, Progress, _isatty, _size
-from mparticle.cli.rejects import RejectWriter, _reject_entry
+from mparticle.cli.paths import default_path, dry_run_path, refuse_clobbering
+from mparticle.cli.progress import Progress, SendTally, failed_batches, format_size, is_terminal
+from mparticle.cli.rejects import RejectWriter, reject_entry
 from mparticle.cli.signals import Interrupt
-from mparticle.cli.sources import InputFile, _apply_checkpoint, _open_inputs, _reader_for
-from mparticle.cli.tracker import Tracker, _item
-from mparticle.cli.upload import DryRun, Upload, _describe, _failed
+from mparticle.cli.sources import InputFile, apply_checkpoint, open_inputs, reader_for, source_request_id
+from mparticle.cli.tracker import Item, Tracker
+from mparticle.cli.upload import DryRun, Upload, error_summary
 from mparticle.cli.validate import check_batch
 from mparticle.configuration import Configuration
 from mparticle.uploader import UploaderStats
 
-__all__ = ["build_configuration", "run_send", "source_request_id"]
-
-#: Namespace of the derived ``source_request_id`` values (uuid5).
-SOURCE_ID_NAMESPACE = uuid.UUID("6d7061f2-7469-436c-a5e2-73656e64cafe")
-
-
-def source_request_id(key: str, offset: int, text: str) -> str:
-    """A stable id for the record that starts at byte ``offset`` of input ``key``.
-
-    The id depends only on the input's identity (its real path, or ``<stdin>``), the record's
-    position in it and a SHA-256 of the record's text: every run over the same bytes — a
-    resumed one that starts mid-line, or a repeated one — gives a record the same id, in
-    every layout (JSON Lines, arrays on one line or many, one bulk body per line), so
-    mParticle drops what it already has; a file regenerated at the same path with different
-    content gets new ids.
-    """
-    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-    return str(uuid.uuid5(SOURCE_ID_NAMESPACE, f"{key}\n@{offset}\n{digest}"))
-
+__all__ = ["build_configuration", "run_send"]
 
 def build_configuration(args: argparse.Namespace) -> Configuration:
     """A Configuration from the connection flags (``MPARTICLE_*`` environment as fallback)."""
@@ -76,6 +58,20 @@ def build_configuration(args: argparse.Namespace) -> Configuration:
         if not args.host.startswith(("http://", "https://")):
             raise UsageError(f"--host must be a URL such as https://s2s.mparticle.com/v2, got {args.host!r}")
         config.host = args.host
+    return config
+
+
+def _send_configuration(args: argparse.Namespace) -> Configuration:
+    """The connection of a real run (credentials required), or a dry run's default one."""
+    if args.dry_run:
+        return Configuration()
+    config = build_configuration(args)
+    if not (config.api_key and config.api_secret):
+        raise UsageError(
+            "no credentials: give --api-key and --api-secret or set MPARTICLE_API_KEY and "
+            "MPARTICLE_API_SECRET (or use --dry-run)"
+        )
+    config.connection_pool_size = args.concurrency
     return config
 
 
@@ -95,7 +91,7 @@ def run_send(
 
 
 class _SendRun:
-    """One ``send``: the inputs, the reject file, the tracker, the upload and the counters.
+    """One ``send``: the inputs, the reject file, the tracker, the upload and the tally.
 
     Construction checks everything that can be checked before anything is written (the
     arguments, the output paths against the inputs, the lock, the checkpoint); UsageError
@@ -107,22 +103,26 @@ class _SendRun:
         self.stdin = stdin
         self.err = err
         self.error: Optional[str] = None  #: why the run stopped early (exit 2), if it did
-        self.files = _open_inputs(args.files)
+        self.files = open_inputs(args.files)
         if args.concurrency < 1:
             raise UsageError("--concurrency must be at least 1")
         if args.shutdown_timeout < 0:
             raise UsageError("--shutdown-timeout must not be negative")
-        config = Configuration()
+        config = _send_configuration(args)
+        self._choose_outputs()
         if not args.dry_run:
-            config = build_configuration(args)
-            if not (config.api_key and config.api_secret):
-                raise UsageError(
-                    "no credentials: give --api-key and --api-secret or set MPARTICLE_API_KEY and "
-                    "MPARTICLE_API_SECRET (or use --dry-run)"
-                )
-            config.connection_pool_size = args.concurrency
-        self.checkpoint_path = args.checkpoint or _default_path(args.files, ".checkpoint.json")
-        reject_path = args.reject_file or _default_path(args.files, ".rejects.jsonl")
+            self.lock.acquire()
+        try:
+            self._prepare(config)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _choose_outputs(self) -> None:
+        """The checkpoint, its lock and the reject file; UsageError if one is an input or another output."""
+        args = self.args
+        self.checkpoint_path = args.checkpoint or default_path(args.files, ".checkpoint.json")
+        reject_path = args.reject_file or default_path(args.files, ".rejects.jsonl")
         self.reject_path = dry_run_path(reject_path) if args.dry_run else reject_path
         self.lock = CheckpointLock(self.checkpoint_path)
         # the real run's reject path is checked in a dry run too: it is what the user named
@@ -132,57 +132,72 @@ class _SendRun:
         else:
             outputs.append(("checkpoint lock file", self.lock.path))
         refuse_clobbering(self.files, outputs)
-        if not args.dry_run:
-            self.lock.acquire()
-        try:
-            self._prepare(config)
-        except BaseException:
-            self.lock.release()
-            raise
 
     def _prepare(self, config: Configuration) -> None:
         """Read the checkpoint (under the lock) and set up rejects, upload and progress."""
-        args, err = self.args, self.err
-        resumed = False
-        others: Dict[str, Any] = {}
-        if args.resume:
-            doc = load_checkpoint(self.checkpoint_path)
-            if doc is None:
-                print(f"send: no checkpoint at {self.checkpoint_path}; starting from the beginning", file=err)
-            else:
-                _apply_checkpoint(self.files, doc, args.historical)
-                keys = {f.key for f in self.files}
-                others = {k: v for k, v in doc["files"].items() if k not in keys}
-                resumed = True
+        args = self.args
+        resumed, others = self._resume()
         self.tracker = Tracker(self.files, args.historical, others)
-        self.counters = Counters()
+        self.tally = SendTally()
         self.rejects = RejectWriter(self.reject_path, append=resumed and not args.dry_run)
         self.interrupt = Interrupt()
         self.now_ms = int(time.time() * 1000)
         self.upload: Union[Upload, DryRun] = (
             DryRun(config) if args.dry_run else Upload(config, args, self.tracker, self.rejects)
         )
+        self.progress = self._progress_bar()
+
+    def _resume(self) -> Tuple[bool, Dict[str, Any]]:
+        """With ``--resume``, load the checkpoint into the inputs: (whether there was one, the
+        entries of the inputs not in this run, which the new checkpoint keeps)."""
+        if not self.args.resume:
+            return False, {}
+        doc = load_checkpoint(self.checkpoint_path)
+        if doc is None:
+            print(f"send: no checkpoint at {self.checkpoint_path}; starting from the beginning", file=self.err)
+            return False, {}
+        apply_checkpoint(self.files, doc, self.args.historical)
+        keys = {f.key for f in self.files}
+        return True, {k: v for k, v in doc["files"].items() if k not in keys}
+
+    def _progress_bar(self) -> Optional[Progress]:
+        args = self.args
+        show = args.progress == "on" or (args.progress == "auto" and is_terminal(self.err))
+        if not show or args.quiet:
+            return None
         sizes = [f.size for f in self.files]
         total = sum(s for s in sizes if s is not None) if None not in sizes else None
-        show = args.progress == "on" or (args.progress == "auto" and _isatty(err))
-        self.progress = (
-            Progress(err, self.counters, self.tracker, self.upload.stats, total) if show and not args.quiet else None
-        )
+        return Progress(self.err, self.tally, self.tracker, self.upload.stats, total)
 
     def run(self) -> int:
         """Read, validate and send every input; write the checkpoint; report; exit code."""
         try:
-            return self._run()
+            stats, cut_short = self._read_and_send()
+            if self.progress is not None:
+                self.progress.clear()
+            self._save_checkpoint()
+            self.rejects.close()
+            return self._report(stats, interrupted=self.interrupt.event.is_set() or cut_short)
         finally:
             self.lock.release()
 
-    def _run(self) -> int:
-        args, stop = self.args, self.interrupt.event
+    # -- reading and sending -------------------------------------------------------------------
+
+    def _read_and_send(self) -> Tuple[UploaderStats, bool]:
+        """Send every input and let the upload finish, with the progress bar and the periodic
+        checkpoint running meanwhile: (the final stats, whether a second Ctrl-C cut it short)."""
         ticker_stop = threading.Event()
         ticker = threading.Thread(target=self._tick, args=(ticker_stop,), name="mparticle-send-progress", daemon=True)
         ticker.start()
-        self.interrupt.install()
-        hard_stop = False
+        try:
+            with self.interrupt.handling():
+                return self._send_all()
+        finally:
+            ticker_stop.set()
+            self.tracker.freeze()
+            ticker.join(1.0)
+
+    def _send_all(self) -> Tuple[UploaderStats, bool]:
         try:
             try:
                 for f in self.files:
@@ -190,41 +205,14 @@ class _SendRun:
                         break
                     self._send_file(f)
             except KeyboardInterrupt:  # the first Ctrl-C while waiting on stdin
-                stop.set()
-            stats = self.upload.finish(lambda: args.shutdown_timeout if stop.is_set() or self.error else None)
+                self.interrupt.event.set()
+            return self.upload.finish(self._shutdown_limit), False
         except KeyboardInterrupt:  # a second Ctrl-C: stop now
-            hard_stop = True
-            stats = self.upload.finish(lambda: 0.0)
-        finally:
-            self.interrupt.restore()
-            ticker_stop.set()
-        self.tracker.freeze()
-        ticker.join(1.0)
-        if self.progress is not None:
-            self.progress.clear()
-        self._save_checkpoint()
-        self.rejects.close()
-        interrupted = stop.is_set() or hard_stop
-        c, t, fatal = self.counters, self.tracker, self.upload.fatal
-        failed = _failed(stats)
-        pending = 0 if args.dry_run else max(0, c.valid - stats.delivered - t.server_rejected - failed)
-        if not args.quiet:
-            print(self._summary(stats, pending, interrupted), file=self.err)
-        if self.error is not None:
-            print(f"send: stopped: {self.error}", file=self.err)
-            return EXIT_FAILURE
-        if fatal is not None:
-            print(f"send: stopped: {_describe(fatal)}", file=self.err)
-            return EXIT_FAILURE
-        if failed and stats.last_error is not None and not args.quiet:
-            print(f"send: last error: {_describe(stats.last_error)}", file=self.err)
-        if interrupted:
-            return self.interrupt.exit_code
-        if not args.dry_run and c.valid and not stats.delivered:
-            return EXIT_FAILURE
-        if c.rejected or c.input_errors or t.server_rejected or failed or pending:
-            return EXIT_PARTIAL
-        return EXIT_OK
+            return self.upload.finish(lambda: 0.0), True
+
+    def _shutdown_limit(self) -> Optional[float]:
+        """How long the upload may still take: unbounded (None) until the run is stopping."""
+        return self.args.shutdown_timeout if self.interrupt.event.is_set() or self.error else None
 
     def _stopping(self) -> bool:
         return self.interrupt.event.is_set() or self.upload.fatal is not None or self.error is not None
@@ -251,45 +239,48 @@ class _SendRun:
                 last_save = time.monotonic()
 
     def _send_file(self, f: InputFile) -> None:
-        c = self.counters
+        tally = self.tally
         try:
-            reader, handle = _reader_for(f, self.interrupt, self.stdin)
+            reader, handle = reader_for(f, self.interrupt, self.stdin)
         except OSError as exc:
             print(f"send: cannot read {f.display}: {exc}", file=self.err)
-            c.input_errors += 1
+            tally.input_errors += 1
             return
         start = reader.offset
-        c.bytes_skipped += start
+        tally.bytes_skipped += start
         prefix = f.skip.prefix()
         if prefix is not None and start:
             f.records = prefix.last
-            c.skipped += prefix.last
+            tally.skipped += prefix.last
         try:
-            for record in reader:
-                c.bytes_current = reader.offset - start
-                f.records = record.ordinal
-                if record.ordinal in f.skip:
-                    c.skipped += 1
-                    continue
-                c.read += 1
-                if not self._send_record(f, record):
-                    break
-            else:
-                f.finished = True
+            f.finished = self._send_records(f, reader, start)
         except (InputChanged, OutputError) as exc:
             self.error = f"{exc}" + ("; the checkpoint was left as it was" if isinstance(exc, InputChanged) else "")
         except OSError as exc:
             print(f"send: error reading {f.display}: {exc}", file=self.err)
-            c.input_errors += 1
+            tally.input_errors += 1
         finally:
             if handle is not None:
                 handle.close()
-            c.bytes_finished += reader.offset - start
-            c.bytes_current = 0
+            tally.bytes_finished += reader.offset - start
+            tally.bytes_current = 0
+
+    def _send_records(self, f: InputFile, reader: RecordReader, start: int) -> bool:
+        """Send the records of ``f`` not done yet; True when it was read to its end."""
+        tally = self.tally
+        for record in reader:
+            tally.bytes_current = reader.offset - start
+            f.records = record.ordinal
+            if record.ordinal in f.skip:
+                tally.skipped += 1
+                continue
+            tally.read += 1
+            if not self._send_record(f, record):
+                return False
+        return True
 
     def _send_record(self, f: InputFile, record: Record) -> bool:
         """Reject or hand over one record; False when the run must stop reading."""
-        c = self.counters
         if record.error is not None:
             self._reject(f, record, record.error, [{"path": "", "rule": "json", "message": record.error}])
             return True
@@ -304,42 +295,79 @@ class _SendRun:
         if not batch.get("source_request_id"):
             batch["source_request_id"] = source_request_id(f.key, record.offset, record.text)
         try:
-            handed_over = self.upload.put(_item(f, record), batch, self.interrupt.event)
+            handed_over = self.upload.put(Item.of(f, record), batch, self.interrupt.event)
         except (TypeError, ValueError) as exc:  # over the size limit once its source_request_id is added
             self._reject(f, record, f"invalid: {exc}", [{"path": "", "rule": "max_bytes", "message": str(exc)}])
             return True
-        c.valid += 1
+        self.tally.valid += 1
         return handed_over and not self._stopping()
 
     def _reject(self, f: InputFile, record: Record, reason: str, problems: List[Dict[str, str]]) -> None:
-        self.rejects.write(_reject_entry(f, record.line, record.array_index, reason, problems, record.text))
-        self.counters.rejected += 1
+        self.rejects.write(reject_entry(f, record.line, record.array_index, reason, problems, record.text))
+        self.tally.rejected += 1
         if not self.args.dry_run:
-            self.tracker.mark([_item(f, record)])
+            self.tracker.mark([Item.of(f, record)])
+
+    # -- the outcome ---------------------------------------------------------------------------
+
+    def _report(self, stats: UploaderStats, interrupted: bool) -> int:
+        """Print the summary (and why the run stopped, if it stopped early); the exit code."""
+        failed = failed_batches(stats)
+        settled = stats.delivered + self.tracker.server_rejected + failed
+        pending = 0 if self.args.dry_run else max(0, self.tally.valid - settled)
+        if not self.args.quiet:
+            print(self._summary(stats, pending, interrupted), file=self.err)
+        stopped = self._stop_reason()
+        if stopped is not None:
+            print(f"send: stopped: {stopped}", file=self.err)
+            return EXIT_FAILURE
+        if failed and stats.last_error is not None and not self.args.quiet:
+            print(f"send: last error: {error_summary(stats.last_error)}", file=self.err)
+        if interrupted:
+            return self.interrupt.exit_code
+        return self._exit_code(stats, undone=failed + pending)
+
+    def _stop_reason(self) -> Optional[str]:
+        """Why the run stopped before its end (an input or output error, a fatal refusal), if it did."""
+        if self.error is not None:
+            return self.error
+        fatal = self.upload.fatal
+        return error_summary(fatal) if fatal is not None else None
+
+    def _exit_code(self, stats: UploaderStats, undone: int) -> int:
+        tally = self.tally
+        if not self.args.dry_run and tally.valid and not stats.delivered:
+            return EXIT_FAILURE
+        if tally.rejected or tally.input_errors or self.tracker.server_rejected or undone:
+            return EXIT_PARTIAL
+        return EXIT_OK
 
     def _summary(self, stats: UploaderStats, pending: int, interrupted: bool) -> str:
-        args, c, t = self.args, self.counters, self.tracker
-        elapsed = max(1e-6, time.monotonic() - c.started)
-        parts = [f"{c.read:,} batches read ({_size(c.bytes_read)})"]
-        if args.dry_run:
-            parts.append(f"{c.valid:,} valid (would be sent in {stats.requests:,} requests)")
-        else:
-            parts.append(f"{stats.delivered:,} sent in {stats.requests:,} requests")
-        rejected = c.rejected + t.server_rejected
-        parts.append(f"{rejected:,} rejected" + (f" (see {self.rejects.path})" if self.rejects.written else ""))
-        failed = _failed(stats)
-        if failed:
-            parts.append(f"{failed:,} failed")
-        if pending:
-            parts.append(f"{pending:,} not sent")
-        if c.skipped:
-            parts.append(f"{c.skipped:,} skipped (done in an earlier run)")
-        if c.input_errors:
-            parts.append(f"{c.input_errors} input error(s)")
+        args, tally = self.args, self.tally
+        elapsed = max(1e-6, time.monotonic() - tally.started)
         head = "send --dry-run" if args.dry_run else "send"
-        text = f"{head}: " + ", ".join(parts) + f" in {elapsed:.1f} s ({c.read / elapsed:,.0f} batches/s)"
+        text = f"{head}: " + ", ".join(self._summary_parts(stats, pending))
+        text += f" in {elapsed:.1f} s ({tally.read / elapsed:,.0f} batches/s)"
         if interrupted:
             text += "; interrupted"
-        if not args.dry_run and (failed or pending or interrupted):
+        if not args.dry_run and (failed_batches(stats) or pending or interrupted):
             text += f"; continue with --resume (checkpoint {self.checkpoint_path})"
         return text
+
+    def _summary_parts(self, stats: UploaderStats, pending: int) -> List[str]:
+        tally = self.tally
+        parts = [f"{tally.read:,} batches read ({format_size(tally.bytes_read)})"]
+        if self.args.dry_run:
+            parts.append(f"{tally.valid:,} valid (would be sent in {stats.requests:,} requests)")
+        else:
+            parts.append(f"{stats.delivered:,} sent in {stats.requests:,} requests")
+        rejected = tally.rejected + self.tracker.server_rejected
+        parts.append(f"{rejected:,} rejected" + (f" (see {self.rejects.path})" if self.rejects.written else ""))
+        failed = failed_batches(stats)
+        optional = [
+            (failed, f"{failed:,} failed"),
+            (pending, f"{pending:,} not sent"),
+            (tally.skipped, f"{tally.skipped:,} skipped (done in an earlier run)"),
+            (tally.input_errors, f"{tally.input_errors} input error(s)"),
+        ]
+        return parts + [text for count, text in optional if count]

@@ -1,10 +1,36 @@
-"""Ctrl-C and SIGTERM: a graceful stop first, an immediate one on the second signal."""
+"""Ctrl-C and SIGTERM for the long-running commands (``send``, ``serve``).
+
+:func:`stop_signals` routes both signals to a handler for the length of a ``with`` block;
+:class:`Interrupt` is ``send``'s handler: a graceful stop first, an immediate one on the
+second signal.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
-from typing import Any, Dict
+from typing import Any, Callable, Dict, Iterator
+
+__all__ = ["Interrupt", "InterruptibleStream", "stop_signals"]
+
+#: The signals that ask a command to stop.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def stop_signals(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """Call ``handler(signum, frame)`` on SIGINT and SIGTERM inside the block, then restore the
+    previous handlers. Off the main thread (where Python cannot handle signals) it does nothing."""
+    previous: Dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in STOP_SIGNALS:
+            previous[signum] = signal.signal(signum, handler)
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
 
 
 class Interrupt:
@@ -17,18 +43,10 @@ class Interrupt:
         self.event = threading.Event()
         self.signum = 0
         self.blocking = False
-        self._previous: Dict[int, Any] = {}
 
-    def install(self) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            return
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            self._previous[signum] = signal.signal(signum, self._handle)
-
-    def restore(self) -> None:
-        for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
-        self._previous.clear()
+    def handling(self) -> "contextlib.AbstractContextManager[None]":
+        """A ``with`` block in which the stop signals come here."""
+        return stop_signals(self._handle)
 
     def _handle(self, signum: int, frame: Any) -> None:
         again = self.event.is_set()
@@ -39,10 +57,11 @@ class Interrupt:
 
     @property
     def exit_code(self) -> int:
+        """128 + the first signal's number (130 for Ctrl-C)."""
         return 128 + (self.signum or signal.SIGINT)
 
 
-class _InterruptibleStream:
+class InterruptibleStream:
     """A pipe (stdin) read with ``read1`` so records flow as they arrive; Ctrl-C while
     waiting on it stops at once."""
 

@@ -1,5 +1,5 @@
-"""The input files of a send: opened and checked, matched against a checkpoint, and read
-from where the checkpoint left off."""
+"""The input files of a send: opened and checked, matched against a checkpoint, read from
+where the checkpoint left off, and the stable ids of their records."""
 
 from __future__ import annotations
 
@@ -7,15 +7,34 @@ import hashlib
 import hmac
 import os
 import stat
+import uuid
 from dataclasses import dataclass, field
 from typing import IO, Any, Dict, List, Optional, Tuple
 
 from mparticle.cli.checkpoint import DoneSet
 from mparticle.cli.errors import UsageError
 from mparticle.cli.input import ContentHash, HashingStream, RecordReader
-from mparticle.cli.signals import Interrupt, _InterruptibleStream
+from mparticle.cli.signals import Interrupt, InterruptibleStream
+
+__all__ = ["InputFile", "apply_checkpoint", "open_inputs", "reader_for", "source_request_id"]
 
 _HASH_CHUNK = 1024 * 1024
+#: Namespace of the derived ``source_request_id`` values (uuid5).
+SOURCE_ID_NAMESPACE = uuid.UUID("6d7061f2-7469-436c-a5e2-73656e64cafe")
+
+
+def source_request_id(key: str, offset: int, text: str) -> str:
+    """A stable id for the record that starts at byte ``offset`` of input ``key``.
+
+    The id depends only on the input's identity (its real path, or ``<stdin>``), the record's
+    position in it and a SHA-256 of the record's text: every run over the same bytes — a
+    resumed one that starts mid-line, or a repeated one — gives a record the same id, in
+    every layout (JSON Lines, arrays on one line or many, one bulk body per line), so
+    mParticle drops what it already has; a file regenerated at the same path with different
+    content gets new ids.
+    """
+    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    return str(uuid.uuid5(SOURCE_ID_NAMESPACE, f"{key}\n@{offset}\n{digest}"))
 
 
 @dataclass
@@ -37,7 +56,7 @@ class InputFile:
         return "<stdin>" if self.name == "-" else self.name
 
 
-def _open_inputs(names: List[str]) -> List[InputFile]:
+def open_inputs(names: List[str]) -> List[InputFile]:
     if names.count("-") > 1:
         raise UsageError("stdin (-) can be given only once")
     files: List[InputFile] = []
@@ -68,10 +87,10 @@ def _open_inputs(names: List[str]) -> List[InputFile]:
     return files
 
 
-def _reader_for(f: InputFile, interrupt: Interrupt, stdin: Any) -> Tuple[RecordReader, Optional[IO[bytes]]]:
+def reader_for(f: InputFile, interrupt: Interrupt, stdin: Any) -> Tuple[RecordReader, Optional[IO[bytes]]]:
     """A reader positioned after the contiguous done prefix of ``f`` (stdin: at its start)."""
     if f.name == "-":
-        return RecordReader(HashingStream(_InterruptibleStream(stdin, interrupt), 0, f.content)), None  # type: ignore[arg-type]
+        return RecordReader(HashingStream(InterruptibleStream(stdin, interrupt), 0, f.content)), None  # type: ignore[arg-type]
     handle = open(f.name, "rb")
     prefix = f.skip.prefix()
     if prefix is None:
@@ -88,7 +107,7 @@ def _reader_for(f: InputFile, interrupt: Interrupt, stdin: Any) -> Tuple[RecordR
     return reader, handle
 
 
-def _apply_checkpoint(files: List[InputFile], doc: Dict[str, Any], historical: bool) -> None:
+def apply_checkpoint(files: List[InputFile], doc: Dict[str, Any], historical: bool) -> None:
     """Load what the checkpoint ``doc`` has done into ``files``; UsageError if it does not fit."""
     if doc["historical"] != historical:
         raise UsageError(

@@ -23,6 +23,20 @@ class Item(NamedTuple):
     array_index: int  #: the array position of the record after this one
     size: int  #: length of the record's text, for the memory bound
 
+    @classmethod
+    def of(cls, file: InputFile, record: Record) -> "Item":
+        """The item of ``record``, read from ``file``."""
+        return cls(
+            file,
+            record.ordinal,
+            record.line,
+            record.end_offset,
+            record.end_line,
+            record.in_array,
+            record.next_array_index,
+            len(record.text),
+        )
+
 
 class Tracker:
     """Thread-safe record of what is done per input; the source of the checkpoint."""
@@ -75,16 +89,3 @@ class Tracker:
             }
         doc["checksum"] = checkpoint_checksum(doc)
         return doc
-
-
-def _item(f: InputFile, record: Record) -> Item:
-    return Item(
-        f,
-        record.ordinal,
-        record.line,
-        record.end_offset,
-        record.end_line,
-        record.in_array,
-        record.next_array_index,
-        len(record.text),
-    )

@@ -9,7 +9,7 @@ import threading
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from mparticle.cli.errors import OutputError
-from mparticle.cli.rejects import RejectWriter, _reject_entry
+from mparticle.cli.rejects import RejectWriter, reject_entry
 from mparticle.cli.tracker import Item, Tracker
 from mparticle.configuration import Configuration
 from mparticle.retry import RetryPolicy
@@ -136,12 +136,12 @@ class Upload:
         if reason == UNAUTHORIZED or getattr(error, "status", None) in _FATAL_STATUSES:
             self.fatal = self.fatal or error
         elif reason == REJECTED:
-            message = f"rejected by the server: {_describe(error)}"
+            message = f"rejected by the server: {error_summary(error)}"
             problems = [{"path": "", "rule": "server", "message": message}]
             written = []
             for item, b in settled:
                 try:
-                    self.rejects.write(_reject_entry(item.file, item.line, None, message, problems, b.data.decode()))
+                    self.rejects.write(reject_entry(item.file, item.line, None, message, problems, b.data.decode()))
                 except OutputError as exc:  # the record stays to do; the run stops
                     self.fatal = self.fatal or exc
                     break
@@ -186,13 +186,9 @@ class DryRun:
         return UploaderStats(requests=self._requests)
 
 
-def _failed(stats: UploaderStats) -> int:
-    """Batches the uploader gave up on (those the server refused are in the reject file)."""
-    return stats.dropped_total - stats.dropped.get(REJECTED, 0)
-
-
-def _describe(error: BaseException) -> str:
-    """A short description of a send error: ``HTTP 400: <mParticle's message>``."""
+def error_summary(error: BaseException) -> str:
+    """A send error on one line, for the reject file and the summary: ``HTTP 400: <mParticle's
+    message>``, ``connection failed (<reason>)``, or ``<exception type>: <message>``."""
     status = getattr(error, "status", None)
     if status is None:
         return f"{type(error).__name__}: {error}"
