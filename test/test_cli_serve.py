@@ -152,3 +152,20 @@ def test_serve_on_a_port_in_use_is_an_error(capsys: pytest.CaptureFixture[str]) 
         port = taken.getsockname()[1]
         assert main(["serve", "--port", str(port)]) == 2
     assert "mparticle serve: error:" in capsys.readouterr().err
+
+
+def test_sigterm_stops_serve_and_its_handlers_are_restored() -> None:
+    """In the main thread serve routes SIGINT/SIGTERM to its stop (through the helper send uses)."""
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    out = io.StringIO()
+
+    def terminate() -> None:
+        if wait_until(lambda: "Listening on" in out.getvalue()):
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    killer = threading.Thread(target=terminate, daemon=True)
+    killer.start()
+    assert run_serve(build_parser().parse_args(["serve"]), out=out) == 0
+    killer.join()
+    assert out.getvalue().endswith("served 0 requests (none), 0 batches accepted\n")
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

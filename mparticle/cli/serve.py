@@ -8,13 +8,12 @@ Ctrl-C (or SIGTERM). Faults can be scripted (``--script 429,503,drop``) or drawn
 from __future__ import annotations
 
 import argparse
-import inspect
-import signal
 import sys
 import threading
 import time
 from typing import Any, Dict, List, Optional, TextIO
 
+from mparticle.cli.signals import stop_signals
 from mparticle.testing import Fault, LocalEventsServer, RecordedRequest
 
 __all__ = ["parse_script", "run_serve", "describe_request", "describe_batch"]
@@ -70,85 +69,45 @@ def describe_batch(batch: Dict[str, Any]) -> str:
     return "    batch: " + "; ".join(parts)
 
 
-def _start(server: LocalEventsServer, port: int) -> None:
-    """Start ``server`` on ``port`` (0: any free port)."""
-    if port == 0:
-        server.start()
-        return
-    # LocalEventsServer binds an ephemeral port; bind the requested one instead.
-    from mparticle import testing
-
-    base: Any = testing._Server
-
-    class _PortServer(base):  # type: ignore[misc,valid-type]
-        def server_bind(self) -> None:
-            self.server_address = (testing._HOST, port)
-            super().server_bind()
-
-    testing._Server = _PortServer  # type: ignore[misc]
-    try:
-        server.start()
-    finally:
-        testing._Server = base  # type: ignore[misc]
+def _build_server(args: argparse.Namespace) -> LocalEventsServer:
+    """The endpoint the flags describe, started; ValueError/OSError on a bad flag or port."""
+    script = parse_script(args.script, args.retry_after) if args.script else []
+    server = LocalEventsServer(
+        args.api_key,
+        args.api_secret,
+        max_request_bytes=args.max_request_bytes,
+        max_batches=args.max_batches,
+        port=args.port,
+    )
+    if args.fault_rate_429 or args.fault_rate_503 or args.drop_rate:
+        server.set_fault_rates(
+            throttle=args.fault_rate_429,
+            throttle_retry_after=args.retry_after,
+            unavailable=args.fault_rate_503,
+            drop=args.drop_rate,
+            seed=args.seed,
+        )
+    if script:
+        server.script(*script)
+    if args.delay:
+        server.hang(args.delay)
+    return server.start()
 
 
 def run_serve(args: argparse.Namespace, out: Optional[TextIO] = None, stop: Optional[threading.Event] = None) -> int:
     """Serve until Ctrl-C/SIGTERM (or ``stop`` is set); returns 0, or 2 on a usage error."""
     out = out or sys.stdout
     try:
-        script = parse_script(args.script, args.retry_after) if args.script else []
-        options: Dict[str, Any] = {"max_request_bytes": args.max_request_bytes, "max_batches": args.max_batches}
-        if "port" in inspect.signature(LocalEventsServer).parameters:
-            options["port"] = args.port
-        server = LocalEventsServer(args.api_key, args.api_secret, **options)
-        if args.fault_rate_429 or args.fault_rate_503 or args.drop_rate:
-            server.set_fault_rates(
-                throttle=args.fault_rate_429,
-                throttle_retry_after=args.retry_after,
-                unavailable=args.fault_rate_503,
-                drop=args.drop_rate,
-                seed=args.seed,
-            )
-        if script:
-            server.script(*script)
-        if args.delay:
-            server.hang(args.delay)
-        _start(server, 0 if "port" in options else args.port)
+        server = _build_server(args)
     except (ValueError, OSError) as exc:
         print(f"mparticle serve: error: {exc}", file=sys.stderr)
         return 2
-    stop = stop or threading.Event()
-    previous: Dict[int, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda *_: stop.set())  # type: ignore[union-attr]
+    stopped = stop or threading.Event()
     try:
-        print(
-            f"Listening on {server.url}  (key {args.api_key!r}, secret {args.api_secret!r}); Ctrl-C to stop", file=out
-        )
-        print(
-            f"  export MPARTICLE_HOST={server.url} MPARTICLE_API_KEY={args.api_key} "
-            f"MPARTICLE_API_SECRET={args.api_secret}",
-            file=out,
-        )
-        out.flush()
-        seen = 0
-        while True:
-            stopping = stop.wait(0.1)
-            if server.request_count != seen:
-                requests = server.requests
-                for request in requests[seen:]:
-                    print(describe_request(request), file=out)
-                    if not args.requests_only:
-                        for batch in request.batches:
-                            print(describe_batch(batch), file=out)
-                seen = len(requests)
-                out.flush()
-            if stopping:
-                break
+        with stop_signals(lambda *_: stopped.set()):
+            _print_banner(server, args, out)
+            _echo_until(stopped, server, out, args.requests_only)
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
         server.stop()
     counts = ", ".join(f"{'dropped' if s == 0 else s}: {n}" for s, n in sorted(server.status_counts.items()))
     print(
@@ -157,3 +116,31 @@ def run_serve(args: argparse.Namespace, out: Optional[TextIO] = None, stop: Opti
     )
     out.flush()
     return 0
+
+
+def _print_banner(server: LocalEventsServer, args: argparse.Namespace, out: TextIO) -> None:
+    print(f"Listening on {server.url}  (key {args.api_key!r}, secret {args.api_secret!r}); Ctrl-C to stop", file=out)
+    print(
+        f"  export MPARTICLE_HOST={server.url} MPARTICLE_API_KEY={args.api_key} MPARTICLE_API_SECRET={args.api_secret}",
+        file=out,
+    )
+    out.flush()
+
+
+def _echo_until(stop: threading.Event, server: LocalEventsServer, out: TextIO, requests_only: bool) -> None:
+    """Print the requests as they arrive (and their batches, unless ``requests_only``) until
+    ``stop`` is set, and those that arrived by then."""
+    seen = 0
+    while True:
+        stopping = stop.wait(0.1)
+        if server.request_count != seen:
+            requests = server.requests
+            for request in requests[seen:]:
+                print(describe_request(request), file=out)
+                if not requests_only:
+                    for batch in request.batches:
+                        print(describe_batch(batch), file=out)
+            seen = len(requests)
+            out.flush()
+        if stopping:
+            return
