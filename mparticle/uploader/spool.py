@@ -26,7 +26,7 @@ import os
 import sqlite3
 import threading
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from mparticle.uploader.packing import QueuedBatch
 from mparticle.uploader.spool_adopt import FOREIGN, Adopter  # noqa: F401 - FOREIGN: re-exported
@@ -41,6 +41,7 @@ from mparticle.uploader.spool_file import (  # noqa: F401 - the constants: re-ex
     SpoolBusy,
     SpoolError,
     SpoolFile,
+    check_directory,
     spool_fingerprint,
 )
 
@@ -72,7 +73,7 @@ class Spool:
         on_adopted: Callable[[int, int], None],
         on_error: Callable[[BaseException], None],
     ) -> None:
-        self.directory = _check_directory(directory)
+        self.directory = check_directory(directory)
         self.fingerprint = fingerprint
         self.commit_interval = commit_interval
         self.fsync = fsync
@@ -218,24 +219,7 @@ class Spool:
 
     # -- the writer thread ---------------------------------------------------------------------
     def _run(self) -> None:
-        while True:
-            with self._lock:
-                while not self._closed:
-                    now = time.monotonic()
-                    if now - self._last_scan >= ADOPT_INTERVAL:
-                        break
-                    if self._urgent or self._has_finished_files():
-                        break
-                    if self._dirty:
-                        due = self._first_pending + self.commit_interval - now
-                        if due <= 0:
-                            break
-                        self._wake.wait(due)
-                    else:
-                        self._wake.wait(max(0.01, self._last_scan + ADOPT_INTERVAL - now))
-                closed = self._closed
-            if closed:
-                return
+        while self._wait_for_work():
             try:
                 self._write_pending()
                 self._retire_finished()
@@ -247,6 +231,25 @@ class Spool:
                 with self._lock:
                     self._wake.wait(1.0)
 
+    def _wait_for_work(self) -> bool:
+        """Wait until a commit or a scan is due or an adopted file can be retired. False once
+        the spool is closed."""
+        with self._lock:
+            while not self._closed:
+                now = time.monotonic()
+                if now - self._last_scan >= ADOPT_INTERVAL:
+                    break
+                if self._urgent or self._has_finished_files():
+                    break
+                if self._dirty:
+                    due = self._first_pending + self.commit_interval - now
+                    if due <= 0:
+                        break
+                    self._wake.wait(due)
+                else:
+                    self._wake.wait(max(0.01, self._last_scan + ADOPT_INTERVAL - now))
+            return not self._closed
+
     def _has_finished_files(self) -> bool:
         return any(map(_finished, self._adopted))
 
@@ -255,6 +258,23 @@ class Spool:
             self._write_snapshot()
 
     def _write_snapshot(self) -> None:
+        inserts, through, jobs = self._take_snapshot()
+        failed: Optional[BaseException] = None
+        for spool, deletes in jobs:
+            try:
+                with spool.lock:
+                    spool.write(inserts if spool is self.own else (), deletes)
+            except sqlite3.Error as error:
+                self._keep_for_retry(spool, inserts, deletes)
+                if spool is not self.own:  # an adopted file's deletes: retried, ours still fine
+                    logger.warning("deleting delivered batches from %s failed: %s (retrying)", spool.path, error)
+                    continue
+                failed = error
+        self._settle(through, failed)
+
+    def _take_snapshot(self) -> Tuple[List[Row], int, List[Tuple[SpoolFile, List[int]]]]:
+        """Hand everything buffered over to one write: the inserts, the highest row id
+        appended, and each file with its deletes."""
         with self._lock:
             inserts = list(self._inserts.values())
             through = self._appended_through
@@ -264,24 +284,22 @@ class Spool:
             self._inserts = {}
             self._buffered = 0
             self._dirty = self._urgent = False
-        failed: Optional[BaseException] = None
-        for spool, deletes in jobs:
-            try:
-                with spool.lock:
-                    spool.write(inserts if spool is self.own else (), deletes)
-            except sqlite3.Error as error:
-                with self._lock:  # keep what failed for the next attempt
-                    spool.deletes[:0] = deletes
-                    self._dirty = True
-                    if spool is self.own:
-                        for row in inserts:
-                            if row[0] not in self._inserts:
-                                self._inserts[row[0]] = row
-                                self._buffered += len(row[2])
-                if spool is not self.own:  # an adopted file's deletes: retried, ours still fine
-                    logger.warning("deleting delivered batches from %s failed: %s (retrying)", spool.path, error)
-                    continue
-                failed = error
+        return inserts, through, jobs
+
+    def _keep_for_retry(self, spool: SpoolFile, inserts: List[Row], deletes: List[int]) -> None:
+        """A write to ``spool`` failed: what it held goes back into the buffer for the next one."""
+        with self._lock:
+            spool.deletes[:0] = deletes
+            self._dirty = True
+            if spool is self.own:
+                for row in inserts:
+                    if row[0] not in self._inserts:
+                        self._inserts[row[0]] = row
+                        self._buffered += len(row[2])
+
+    def _settle(self, through: int, failed: Optional[BaseException]) -> None:
+        """After a write: rows up to ``through`` are committed, or the write is retried after a
+        pause (``failed`` is reported); synchronous appends waiting for it are woken."""
         with self._lock:
             if failed is None:
                 self._committed_through = max(self._committed_through, through)
@@ -374,15 +392,4 @@ def _queued(row: Row, spool: SpoolFile, adopted: bool) -> QueuedBatch:
     if not adopted:
         item.seq = row_id
     return item
-
-
-def _check_directory(directory: str) -> str:
-    path = os.path.abspath(os.fspath(directory))
-    try:
-        os.makedirs(path, mode=0o700, exist_ok=True)
-    except OSError as error:
-        raise SpoolError(f"Invalid value for `spool_dir` ({directory!r}): cannot create it ({error})") from error
-    if not os.path.isdir(path) or not os.access(path, os.W_OK | os.X_OK):
-        raise SpoolError(f"Invalid value for `spool_dir` ({directory!r}): expected a writable directory")
-    return path
 

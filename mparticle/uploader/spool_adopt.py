@@ -98,34 +98,41 @@ class Adopter:
         for path in sorted(glob.glob(pattern + SUFFIX)):
             if path in taken or self._foreign.get(path) == _mtime(path):
                 continue
-            try:
-                spool = adopt_file(path, self.fingerprint, self.fsync)
-            except SpoolError as error:
-                self._on_error(error)
-                continue
-            except (SpoolBusy, OSError) as error:  # try again at the next scan
-                logger.warning("cannot adopt spool file %s now: %s", path, error)
-                continue
-            if spool is None:
-                continue
-            if spool == FOREIGN:
-                self._foreign[path] = _mtime(path)
-                continue
-            assert isinstance(spool, SpoolFile)
-            try:
-                with spool.lock:
-                    count, size = spool.totals()
-            except sqlite3.Error as error:
-                logger.warning("cannot read spool file %s now: %s", path, error)
-                spool.close(remove_if_empty=False)
-                continue
-            if count == 0:
-                spool.close(remove_if_empty=True)
-                continue
-            logger.info("adopted spool file %s with %d batches left by a previous process", path, count)
-            yield spool, count, size
+            adopted = self._adopt(path)
+            if adopted is not None:
+                yield adopted
         for lock_path in glob.glob(pattern + ".lock"):
             remove_orphan_lock(lock_path)
+
+    def _adopt(self, path: str) -> Optional[Tuple[SpoolFile, int, int]]:
+        """``path`` adopted, with its rows and data bytes; None when it is not adopted now (its
+        owner is alive, it is gone, foreign, unusable or empty, or cannot be read right now)."""
+        try:
+            spool = adopt_file(path, self.fingerprint, self.fsync)
+        except SpoolError as error:
+            self._on_error(error)
+            return None
+        except (SpoolBusy, OSError) as error:  # try again at the next scan
+            logger.warning("cannot adopt spool file %s now: %s", path, error)
+            return None
+        if spool is None:
+            return None
+        if spool == FOREIGN:
+            self._foreign[path] = _mtime(path)
+            return None
+        assert isinstance(spool, SpoolFile)
+        try:
+            with spool.lock:
+                count, size = spool.totals()
+        except sqlite3.Error as error:
+            logger.warning("cannot read spool file %s now: %s", path, error)
+            spool.close(remove_if_empty=False)
+            return None
+        if count == 0:
+            spool.close(remove_if_empty=True)
+            return None
+        logger.info("adopted spool file %s with %d batches left by a previous process", path, count)
+        return spool, count, size
 
 
 def remove_orphan_lock(lock_path: str) -> None:

@@ -1,4 +1,4 @@
-"""One spool file on disk: the SQLite (WAL) format, its lock file, and row reads and writes.
+"""The spool on disk: its directory, the SQLite (WAL) file format, lock files, row reads and writes.
 
 Files: ``mparticle-spool-<id>.sqlite3`` (with SQLite's ``-wal``/``-shm``) and
 ``mparticle-spool-<id>.lock``, on which the owning process holds an exclusive ``flock`` for as
@@ -187,6 +187,18 @@ class SpoolFile:
             os.close(self.lock_fd)
             self.lock_fd = -1
         return removed
+
+
+def check_directory(directory: str) -> str:
+    """``directory`` as an absolute path, created (0700) if missing; SpoolError unless writable."""
+    path = os.path.abspath(os.fspath(directory))
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+    except OSError as error:
+        raise SpoolError(f"Invalid value for `spool_dir` ({directory!r}): cannot create it ({error})") from error
+    if not os.path.isdir(path) or not os.access(path, os.W_OK | os.X_OK):
+        raise SpoolError(f"Invalid value for `spool_dir` ({directory!r}): expected a writable directory")
+    return path
 
 
 def _chunks(items: Sequence, size: int) -> List[Sequence]:  # type: ignore[type-arg]
