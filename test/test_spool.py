@@ -106,13 +106,7 @@ def test_batches_are_committed_within_the_commit_interval(
     created.append(uploader)
     uploader.enqueue_many(make(n) for n in range(50))  # less than a full request: nothing is sent
     path = str(uploader.spool_path)
-    done = threading.Event()
-    for _ in range(200):  # polls the file, not a sleep standing in for synchronization
-        if rows(path) == 50:
-            done.set()
-            break
-        done.wait(0.02)
-    assert done.is_set()
+    assert wait_until(lambda: rows(path) == 50)  # the file has no event to wait on: polled
 
 
 def test_memory_is_a_window_onto_the_spool_during_an_outage(

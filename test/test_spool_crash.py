@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tu
 from urllib.parse import quote
 
 import pytest
-from conftest import KEY, SECRET
+from conftest import KEY, SECRET, wait_until
 
 from mparticle import BatchUploader, Configuration
 from mparticle.retry import RetryPolicy
@@ -257,16 +257,6 @@ def arrivals(server: LocalEventsServer) -> Dict[int, List[Tuple[str, float]]]:
             for batch in request.batches:
                 found[batch["mpid"]].append((batch["source_request_id"], request.received_at))
     return found
-
-
-def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
-    """Poll ``condition`` (state owned by other processes has no event to wait on)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 def leftovers(directory: Path) -> List[str]:
