@@ -160,17 +160,9 @@ def _format_checkpoint(doc: Dict[str, Any]) -> str:
 def load_checkpoint(path: str) -> Optional[Dict[str, Any]]:
     """The checkpoint at ``path``, None when there is none; UsageError naming the problem when
     it is unreadable, of another version, modified (checksum) or malformed."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
+    doc = _read_json(path)
+    if doc is None:
         return None
-    except OSError as exc:
-        raise UsageError(f"cannot read the checkpoint {path}: {exc.strerror or exc}") from None
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise UsageError(f"the checkpoint {path} is not valid JSON ({str(exc)[:200]}); {_FRESH}") from None
     if not isinstance(doc, dict) or doc.get("tool") != CHECKPOINT_TOOL:
         raise UsageError(f"{path} is not a checkpoint of mparticle send; {_FRESH}")
     if doc.get("version") != CHECKPOINT_VERSION:
@@ -189,11 +181,31 @@ def load_checkpoint(path: str) -> Optional[Dict[str, Any]]:
     return doc
 
 
+def _read_json(path: str) -> Any:
+    """The JSON value in the file ``path``, None when there is no such file."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise UsageError(f"cannot read the checkpoint {path}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise UsageError(f"the checkpoint {path} is not valid JSON ({str(exc)[:200]}); {_FRESH}") from None
+
+
 _FRESH = "start a fresh run (without --resume) or give another --checkpoint"
 
 
 def _is_int(value: Any, low: int = 0) -> bool:
     return type(value) is int and value >= low
+
+
+def _is_sha256(value: Any) -> bool:
+    """64 lowercase hex digits."""
+    return isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 def _checkpoint_problem(doc: Dict[str, Any]) -> Optional[str]:
@@ -227,8 +239,7 @@ def _fields_problem(entry: Dict[str, Any]) -> Optional[str]:
         return "`size` must be a non-negative integer or null"
     if not _is_int(entry.get("hashed_bytes")):
         return "`hashed_bytes` must be a non-negative integer"
-    digest = entry.get("sha256")
-    if not (isinstance(digest, str) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+    if not _is_sha256(entry.get("sha256")):
         return "`sha256` must be 64 lowercase hex digits"
     if type(entry.get("complete")) is not bool:
         return "`complete` must be true or false"
@@ -264,6 +275,17 @@ def _interval_problem(interval: Any, previous: Optional[Interval], hashed: int) 
     """What is wrong with one done interval (given the one before it), or None."""
     if not isinstance(interval, list) or len(interval) != len(Interval._fields):
         return "must be [first, last, end_offset, end_line, in_array, array_index]"
+    candidate = Interval(*interval)
+    problem = _values_problem(candidate)
+    if problem is not None:
+        return problem
+    if candidate.end_offset > hashed:
+        return f"end_offset {candidate.end_offset} is past the {hashed} bytes the checkpoint covers"
+    return None if previous is None else _order_problem(candidate, previous)
+
+
+def _values_problem(interval: Interval) -> Optional[str]:
+    """Whether each of the six values has its type and range, or None."""
     first, last, end_offset, end_line, in_array, array_index = interval
     if not (_is_int(first, 1) and _is_int(last, 1) and first <= last):
         return "first and last must be record numbers (1, 2, ...) with first <= last"
@@ -271,11 +293,13 @@ def _interval_problem(interval: Any, previous: Optional[Interval], hashed: int) 
         return "end_offset and end_line must be positive integers"
     if type(in_array) is not bool or not _is_int(array_index):
         return "in_array must be true or false and array_index a non-negative integer"
-    if end_offset > hashed:
-        return f"end_offset {end_offset} is past the {hashed} bytes the checkpoint covers"
-    if previous is not None:
-        if first <= previous.last:
-            return "overlaps or is out of order with the interval before it"
-        if end_offset <= previous.end_offset or end_line < previous.end_line:
-            return "its end is not after the end of the interval before it"
+    return None
+
+
+def _order_problem(interval: Interval, previous: Interval) -> Optional[str]:
+    """Whether ``interval`` comes after ``previous`` (records and position), or None."""
+    if interval.first <= previous.last:
+        return "overlaps or is out of order with the interval before it"
+    if interval.end_offset <= previous.end_offset or interval.end_line < previous.end_line:
+        return "its end is not after the end of the interval before it"
     return None

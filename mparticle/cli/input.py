@@ -189,61 +189,18 @@ class RecordReader:
             yield self._read_value()
 
     def _read_value(self) -> Record:
-        start = self._pos
-        self._advance(start)
+        self._advance(self._pos)
         offset, line = self._cur_offset, self._cur_line
         self._ordinal += 1
         array_index: Optional[int] = None
         if self._in_array:
             array_index = self._array_index
             self._array_index += 1
-        value: Any = None
-        error: Optional[str] = None
-        end = self._pos
-        while True:
-            try:
-                value, end = _DECODER.raw_decode(self._buf, self._pos)
-            except json.JSONDecodeError as exc:
-                if self._maybe_incomplete(exc) and self._grow():
-                    continue
-                if len(self._buf) - self._pos > self._max:
-                    error = "record is larger than {0:,} characters".format(self._max)
-                    break
-                error = "invalid JSON: {0} (line {1}, column {2})".format(
-                    exc.msg, line + self._buf.count("\n", self._pos, exc.pos), _column(self._buf, exc.pos)
-                )
-                break
-            except RecursionError:
-                error = "invalid JSON: nested too deeply"
-                break
-            except ValueError as exc:  # a number Python refuses to convert (over 4,300 digits)
-                error = "invalid JSON: " + _number_error(exc)
-                break
-            if end >= len(self._buf) and self._grow():  # a number may continue in the next chunk
-                continue
-            break
-        start = self._pos
+        value, end, error = self._decode(line)
         if error is None:
-            text = self._buf[start:end]
-            if end - start > self._max:
-                value, error, text = (
-                    None,
-                    "record is larger than {0:,} characters".format(self._max),
-                    text[:MAX_ERROR_TEXT],
-                )
-            elif not text.isascii() and _SURROGATE.search(text):
-                value, error = None, "invalid UTF-8 in the input"
-            self._pos = end
+            value, error, text = self._take(value, end)
         else:
-            value = None
-            newline = self._buf.find("\n", start)
-            text = self._buf[start : newline if newline >= 0 else len(self._buf)][:MAX_ERROR_TEXT]
-            self._pos = start
-            self._next_line_starting_with("{[")
-            end = self._pos
-            first = _BLANK.match(self._buf, end).end()  # type: ignore[union-attr]
-            if self._in_array and first < len(self._buf) and self._buf[first] == "[":
-                self._in_array = False  # the broken line held the rest of its array
+            text, end = self._skip_broken()
         self._advance(end)
         return Record(
             ordinal=self._ordinal,
@@ -258,6 +215,55 @@ class RecordReader:
             in_array=self._in_array,
             next_array_index=self._array_index if self._in_array else 0,
         )
+
+    def _decode(self, line: int) -> Tuple[Any, int, Optional[str]]:
+        """Parse the value at the current position (``line``), reading on while it may continue:
+        ``(value, end, None)``, or ``(None, position, why)`` when it cannot be parsed."""
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self._buf, self._pos)
+            except json.JSONDecodeError as exc:
+                if self._maybe_incomplete(exc) and self._grow():
+                    continue
+                return None, self._pos, self._syntax_error(exc, line)
+            except RecursionError:
+                return None, self._pos, "invalid JSON: nested too deeply"
+            except ValueError as exc:  # a number Python refuses to convert (over 4,300 digits)
+                return None, self._pos, "invalid JSON: " + _number_error(exc)
+            if end >= len(self._buf) and self._grow():  # a number may continue in the next chunk
+                continue
+            return value, end, None
+
+    def _syntax_error(self, exc: json.JSONDecodeError, line: int) -> str:
+        if len(self._buf) - self._pos > self._max:
+            return "record is larger than {0:,} characters".format(self._max)
+        return "invalid JSON: {0} (line {1}, column {2})".format(
+            exc.msg, line + self._buf.count("\n", self._pos, exc.pos), _column(self._buf, exc.pos)
+        )
+
+    def _take(self, value: Any, end: int) -> Tuple[Any, Optional[str], str]:
+        """Move past the value parsed up to ``end``: ``(value, None, text)``, or ``(None, why,
+        text)`` when it is too large or holds invalid UTF-8."""
+        text = self._buf[self._pos : end]
+        self._pos = end
+        if len(text) > self._max:
+            return None, "record is larger than {0:,} characters".format(self._max), text[:MAX_ERROR_TEXT]
+        if not text.isascii() and _SURROGATE.search(text):
+            return None, "invalid UTF-8 in the input", text
+        return value, None, text
+
+    def _skip_broken(self) -> Tuple[str, int]:
+        """Move from a value that cannot be parsed to the next line that starts one: (the rest
+        of the broken value's line, for the reject file; where the record ends)."""
+        start = self._pos
+        newline = self._buf.find("\n", start)
+        text = self._buf[start : newline if newline >= 0 else len(self._buf)][:MAX_ERROR_TEXT]
+        self._next_line_starting_with("{[")
+        end = self._pos
+        first = _BLANK.match(self._buf, end).end()  # type: ignore[union-attr]
+        if self._in_array and first < len(self._buf) and self._buf[first] == "[":
+            self._in_array = False  # the broken line held the rest of its array
+        return text, end
 
     def _maybe_incomplete(self, exc: json.JSONDecodeError) -> bool:
         """Whether a decode error may only mean that the value continues in unread input."""

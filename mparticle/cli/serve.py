@@ -57,16 +57,21 @@ def describe_batch(batch: Dict[str, Any]) -> str:
     """``environment, identities, event types`` of one accepted batch, on one line."""
     identities = batch.get("user_identities") or {}
     who = ", ".join(f"{k}={v}" for k, v in identities.items()) if isinstance(identities, dict) else "?"
+    listed = ", ".join(f"{k} x{n}" if n > 1 else k for k, n in _event_kinds(batch).items()) or "no events"
+    parts = [str(batch.get("environment", "-")), who or "no identities", listed]
+    if batch.get("source_request_id"):
+        parts.append(f"source_request_id={batch['source_request_id']}")
+    return "    batch: " + "; ".join(parts)
+
+
+def _event_kinds(batch: Dict[str, Any]) -> Dict[str, int]:
+    """How many events of each ``event_type`` the batch holds (``?``: not an event object)."""
     events = batch.get("events") or []
     kinds: Dict[str, int] = {}
     for event in events if isinstance(events, list) else []:
         kind = event.get("event_type", "?") if isinstance(event, dict) else "?"
         kinds[kind] = kinds.get(kind, 0) + 1
-    listed = ", ".join(f"{k} x{n}" if n > 1 else k for k, n in kinds.items()) or "no events"
-    parts = [str(batch.get("environment", "-")), who or "no identities", listed]
-    if batch.get("source_request_id"):
-        parts.append(f"source_request_id={batch['source_request_id']}")
-    return "    batch: " + "; ".join(parts)
+    return kinds
 
 
 def _build_server(args: argparse.Namespace) -> LocalEventsServer:

@@ -57,34 +57,35 @@ class InputFile:
 
 
 def open_inputs(names: List[str]) -> List[InputFile]:
+    """The inputs named on the command line (``-``: stdin), each checked to be readable;
+    UsageError otherwise, or when one is given twice."""
     if names.count("-") > 1:
         raise UsageError("stdin (-) can be given only once")
-    files: List[InputFile] = []
-    for name in names:
-        if name == "-":
-            files.append(InputFile(name="-", key="<stdin>", size=None, content=ContentHash("<stdin>")))
-            continue
-        try:
-            st = os.stat(name)
-            if not stat.S_ISREG(st.st_mode):  # (before opening it: a FIFO would block)
-                raise UsageError(f"{name} is not a regular file")
-            os.close(os.open(name, os.O_RDONLY))
-        except OSError as exc:
-            raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
-        files.append(
-            InputFile(
-                name=name,
-                key=os.path.realpath(name),
-                size=st.st_size,
-                identity=(st.st_dev, st.st_ino),
-                content=ContentHash(name),
-            )
-        )
+    files = [_input_file(name) for name in names]
     keys = [f.key for f in files]
     identities = [f.identity for f in files if f.identity is not None]
     if len(set(keys)) != len(keys) or len(set(identities)) != len(identities):
         raise UsageError("the same input file is given twice")
     return files
+
+
+def _input_file(name: str) -> InputFile:
+    if name == "-":
+        return InputFile(name="-", key="<stdin>", size=None, content=ContentHash("<stdin>"))
+    try:
+        st = os.stat(name)
+        if not stat.S_ISREG(st.st_mode):  # (before opening it: a FIFO would block)
+            raise UsageError(f"{name} is not a regular file")
+        os.close(os.open(name, os.O_RDONLY))
+    except OSError as exc:
+        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
+    return InputFile(
+        name=name,
+        key=os.path.realpath(name),
+        size=st.st_size,
+        identity=(st.st_dev, st.st_ino),
+        content=ContentHash(name),
+    )
 
 
 def reader_for(f: InputFile, interrupt: Interrupt, stdin: Any) -> Tuple[RecordReader, Optional[IO[bytes]]]:

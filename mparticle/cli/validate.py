@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any, List, Optional, TextIO
+from typing import TYPE_CHECKING, Any, List, Optional, TextIO, Tuple
 
 from mparticle.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL
+from mparticle.cli.input import Record, RecordReader
 
 if TYPE_CHECKING:
     from mparticle.validation import Problem
@@ -34,51 +35,63 @@ def run_validate(
 
     Every record is reported, whatever it holds (broken JSON, numbers too long to convert,
     invalid UTF-8, nesting too deep): never a traceback."""
-    from mparticle.cli.input import RecordReader
-
-    out = out or sys.stdout
-    err = err or sys.stderr
-    stdin = stdin if stdin is not None else sys.stdin.buffer
-    batches = invalid = problems = 0
-    unreadable = False
+    run = _Validation(args, stdin if stdin is not None else sys.stdin.buffer, out or sys.stdout, err or sys.stderr)
     for name in args.files:
+        run.check_file(name)
+    print(
+        f"validate: {run.batches:,} batches, {run.batches - run.invalid:,} valid, {run.invalid:,} invalid "
+        f"({run.problems:,} problems)",
+        file=run.err,
+    )
+    if run.unreadable:
+        return EXIT_FAILURE
+    return EXIT_PARTIAL if run.invalid else EXIT_OK
+
+
+class _Validation:
+    """One ``validate``: where it prints, and what it has found so far."""
+
+    def __init__(self, args: argparse.Namespace, stdin: Any, out: TextIO, err: TextIO) -> None:
+        self.args, self.stdin, self.out, self.err = args, stdin, out, err
+        self.batches = self.invalid = self.problems = 0
+        self.unreadable = False
+
+    def check_file(self, name: str) -> None:
+        """Check and report every record of the input ``name`` (``-``: stdin)."""
         display = "<stdin>" if name == "-" else name
         try:
-            handle = stdin if name == "-" else open(name, "rb")
+            handle = self.stdin if name == "-" else open(name, "rb")
         except OSError as exc:
-            print(f"mparticle validate: error: cannot read {name}: {exc.strerror or exc}", file=err)
-            unreadable = True
-            continue
+            print(f"mparticle validate: error: cannot read {name}: {exc.strerror or exc}", file=self.err)
+            self.unreadable = True
+            return
         try:
             for record in RecordReader(handle):
-                batches += 1
-                prefix = "" if record.array_index is None else f"[{record.array_index}]"
-                if record.error is not None:
-                    found = [(prefix or "<batch>", record.error, "json")]
-                else:
-                    found = [
-                        (_join_path(prefix, p.path), p.message, p.rule)
-                        for p in check_batch(record.value, args.historical)
-                    ]
-                if found:
-                    invalid += 1
-                    problems += len(found)
-                    if not args.quiet:
-                        for path, message, rule in found:
-                            print(f"{display}:{record.line}: {path}: {message} [{rule}]", file=out)
+                self._report(display, record.line, _record_problems(record, self.args.historical))
         except OSError as exc:
-            print(f"mparticle validate: error reading {name}: {exc}", file=err)
-            unreadable = True
+            print(f"mparticle validate: error reading {name}: {exc}", file=self.err)
+            self.unreadable = True
         finally:
-            if handle is not stdin:
+            if handle is not self.stdin:
                 handle.close()
-    print(
-        f"validate: {batches:,} batches, {batches - invalid:,} valid, {invalid:,} invalid ({problems:,} problems)",
-        file=err,
-    )
-    if unreadable:
-        return EXIT_FAILURE
-    return EXIT_PARTIAL if invalid else EXIT_OK
+
+    def _report(self, display: str, line: int, found: List[Tuple[str, str, str]]) -> None:
+        self.batches += 1
+        if not found:
+            return
+        self.invalid += 1
+        self.problems += len(found)
+        if not self.args.quiet:
+            for path, message, rule in found:
+                print(f"{display}:{line}: {path}: {message} [{rule}]", file=self.out)
+
+
+def _record_problems(record: Record, historical: bool) -> List[Tuple[str, str, str]]:
+    """(path, message, rule) of each problem of one record; paths inside an array start ``[i]``."""
+    prefix = "" if record.array_index is None else f"[{record.array_index}]"
+    if record.error is not None:
+        return [(prefix or "<batch>", record.error, "json")]
+    return [(_join_path(prefix, p.path), p.message, p.rule) for p in check_batch(record.value, historical)]
 
 
 def _join_path(prefix: str, path: str) -> str:
