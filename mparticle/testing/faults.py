@@ -34,12 +34,15 @@ _DEFAULT_MESSAGES: Dict[int, str] = {
 }
 
 
-def error_body(status: int, message: Optional[str] = None) -> bytes:
-    """Return mParticle's JSON error body for ``status`` (``{"errors": [{code, message}]}``)."""
+def error_body(status: int, message: Optional[str] = None, *more: str) -> bytes:
+    """Return mParticle's JSON error body for ``status`` (``{"errors": [{code, message}, ...]}``).
+
+    One error per message: ``message`` (default: the status's usual text), then ``more``.
+    """
     code = _ERROR_CODES.get(status, "BAD_REQUEST" if 400 <= status < 500 else "ERROR")
     if message is None:
         message = _DEFAULT_MESSAGES.get(status) or BaseHTTPRequestHandler.responses.get(status, ("Error",))[0]
-    return json.dumps({"errors": [{"code": code, "message": message}]}).encode()
+    return json.dumps({"errors": [{"code": code, "message": m} for m in (message, *more)]}).encode()
 
 
 def error_headers(status: int) -> Dict[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from io import BufferedIOBase
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 __all__ = ["CHUNK", "ClientGone", "Reject", "gunzip", "read_body"]
 
@@ -22,13 +22,17 @@ class ClientGone(Exception):
 
 
 class Reject(Exception):
-    """An error answer: ``status`` with ``message``; ``close`` ends the connection after it."""
+    """An error answer: ``status`` with ``message``; ``close`` ends the connection after it.
 
-    def __init__(self, status: int, message: str, close: bool = False) -> None:
+    ``errors``: the messages of the error body, one error each (default: ``[message]``).
+    """
+
+    def __init__(self, status: int, message: str, close: bool = False, errors: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.close = close
+        self.errors: List[str] = list(errors) or [message]
 
 
 def read_body(
@@ -44,6 +48,10 @@ def read_body(
         return _read_chunked(rfile, limit)
     if content_length is None:
         return b"", 0, None
+    return _read_sized(rfile, content_length, limit)
+
+
+def _read_sized(rfile: BufferedIOBase, content_length: str, limit: int) -> Body:
     try:
         n = int(content_length)
     except ValueError:

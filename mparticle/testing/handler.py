@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from mparticle.limits import API_PREFIX, BULK_PATH, EVENTS_PATH, HISTORICAL_PATH
+from mparticle.testing.checks import batch_errors
 from mparticle.testing.faults import Fault, FaultPlan, error_body, error_headers
 from mparticle.testing.framing import CHUNK, ClientGone, Reject, gunzip, read_body
 from mparticle.testing.records import Headers, RecordedRequest, Recorder
@@ -24,19 +25,29 @@ __all__ = ["Endpoint", "Settings", "check_auth"]
 _EVENTS = API_PREFIX + EVENTS_PATH
 _HISTORICAL = API_PREFIX + HISTORICAL_PATH
 _ENDPOINTS = frozenset((_EVENTS, API_PREFIX + BULK_PATH, _HISTORICAL))
+#: At most this many errors are listed in an error body (``RecordedRequest.error`` has all).
+_MAX_LISTED = 100
 
 
 @dataclass(frozen=True)
 class Settings:
-    """How the endpoint judges requests: the credentials it accepts and its limits."""
+    """How the endpoint judges requests: the credentials it accepts, its limits, its batch checks.
+
+    ``strict``: refuse a batch with any validation problem; ``validate=False``: do not check
+    batches at all (see :mod:`mparticle.testing.checks`).
+    """
 
     api_key: str
     api_secret: str
     max_request_bytes: int
     max_batches: int
+    strict: bool = False
+    validate: bool = True
     expected_auth: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.strict and not self.validate:
+            raise ValueError("strict=True needs validate=True")
         token = base64.b64encode(f"{self.api_key}:{self.api_secret}".encode()).decode("ascii")
         object.__setattr__(self, "expected_auth", f"Basic {token}")
 
@@ -70,37 +81,6 @@ def check_auth(auth: Optional[str], settings: Settings) -> None:
     secret_ok = hmac.compare_digest(secret.encode(), settings.api_secret.encode())
     if not (key_ok and secret_ok):
         raise Reject(403, "invalid API key or secret")
-
-
-def _validate(batches: List[Any], historical: bool, single: bool) -> Optional[str]:
-    """Return a message naming the first problem in ``batches``, or None."""
-    for i, batch in enumerate(batches):
-        where = "batch" if single else f"batches[{i}]"
-        if not isinstance(batch, dict):
-            return f"{where} must be a JSON object"
-        if "events" not in batch:
-            if historical:
-                return f"{where}.events must contain at least one event for historical data"
-            continue
-        events = batch["events"]
-        if not isinstance(events, list):
-            return f"{where}.events must be an array"
-        if historical and not events:
-            return f"{where}.events must contain at least one event for historical data"
-        for j, event in enumerate(events):
-            if not isinstance(event, dict):
-                return f"{where}.events[{j}] must be a JSON object"
-            event_type = event.get("event_type")
-            if not isinstance(event_type, str) or not event_type:
-                return f"{where}.events[{j}].event_type must be a non-empty string"
-            data = event.get("data")
-            if not isinstance(data, dict):
-                return f"{where}.events[{j}].data must be a JSON object"
-            if historical:
-                ts = data.get("timestamp_unixtime_ms")
-                if isinstance(ts, bool) or not isinstance(ts, (int, float)):
-                    return f"{where}.events[{j}].data.timestamp_unixtime_ms is required for historical data"
-    return None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -230,7 +210,7 @@ class _Handler(BaseHTTPRequestHandler):
                 headers["Allow"] = "POST"
             headers.update(extra)
             self._record(rej.status, [], rej.message, fault is not None, body)
-            self._respond(rej.status, error_body(rej.status, rej.message), headers)
+            self._respond(rej.status, error_body(rej.status, *rej.errors[:_MAX_LISTED]), headers)
             return
         self._record(202, batches, None, fault is not None, payload)
         self._respond(202, b"", extra)
@@ -288,7 +268,8 @@ def _batches_of(doc: Any, path: str, settings: Settings) -> List[Dict[str, Any]]
         if len(doc) > settings.max_batches:
             raise Reject(400, f"too many batches: {len(doc)} > {settings.max_batches}")
         batches = doc
-    problem = _validate(batches, path == _HISTORICAL, single)
-    if problem is not None:
-        raise Reject(400, problem)
+    if settings.validate:
+        errors = batch_errors(batches, historical=path == _HISTORICAL, single=single, strict=settings.strict)
+        if errors:
+            raise Reject(400, "; ".join(errors), errors=errors)
     return batches

@@ -26,6 +26,16 @@ class LocalEventsServer:
     to the service's limits (:data:`mparticle.limits.LIMITS`).
     With ``record=False`` requests are still recorded, but without bodies and
     batches (for benchmarks); counters are kept either way.
+
+    Batches are checked with :func:`mparticle.validation.validate`. By default (lenient) a
+    request is answered 400 only for the problems the real Events API refuses: a batch that
+    is not an object, ``events`` not an array, an event that is not an object, without a
+    ``data`` object or without a known ``event_type``; on the historical endpoint also a batch
+    without events or an event without an integer ``data.timestamp_unixtime_ms``. Anything
+    else is accepted (202), as the service does. ``strict=True`` answers 400 to a batch with
+    any validation problem. Either way the error body lists one error per problem
+    (``"batches[1]: <message> [rule]"``). ``validate=False`` skips the batch checks (for
+    benchmarks: the endpoint then costs little more than parsing the JSON).
     """
 
     def __init__(
@@ -37,10 +47,12 @@ class LocalEventsServer:
         max_batches: int = LIMITS.max_batches_per_request,
         record: bool = True,
         port: int = 0,
+        strict: bool = False,
+        validate: bool = True,
     ) -> None:
         if not 0 <= port <= 65535:
             raise ValueError(f"port must be within 0..65535, got {port}")
-        self._settings = Settings(api_key, api_secret, max_request_bytes, max_batches)
+        self._settings = Settings(api_key, api_secret, max_request_bytes, max_batches, strict, validate)
         self._faults = FaultPlan()
         self._recorder = Recorder(keep_payloads=record)
         self._endpoint = Endpoint(self._settings, self._faults, self._recorder)
@@ -69,6 +81,16 @@ class LocalEventsServer:
     def max_batches(self) -> int:
         """The most batches a bulk request may hold (400 past it)."""
         return self._settings.max_batches
+
+    @property
+    def strict(self) -> bool:
+        """Whether any validation problem is refused (False: only what the service refuses)."""
+        return self._settings.strict
+
+    @property
+    def validate(self) -> bool:
+        """Whether batches are checked at all."""
+        return self._settings.validate
 
     @property
     def record(self) -> bool:
