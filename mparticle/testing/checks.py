@@ -10,6 +10,10 @@ identity keys, enum values, lengths, a batch over 128 KB, events younger than 72
 historical endpoint, ...) is accepted, as the real service accepts (or silently drops) it.
 
 Strict refuses a batch with any problem :func:`mparticle.validation.validate` reports.
+
+One difference from the service, in both modes: it answers a bulk request 202 even when some
+of its batches fail (schema.md section 1) and drops those; this endpoint answers the whole
+request 400, so that a test sees the problem.
 """
 
 from __future__ import annotations
