@@ -21,7 +21,6 @@ answers), :mod:`~.records` (what was received), :mod:`~.handler` and :mod:`~.fra
 from __future__ import annotations
 
 from mparticle.testing.faults import Fault, error_body
-from mparticle.testing.listener import _HOST, _Server  # noqa: F401 - mparticle.cli_serve binds --port with them
 from mparticle.testing.records import Headers, RecordedRequest
 from mparticle.testing.server import LocalEventsServer
 
