@@ -367,3 +367,11 @@ def test_source_request_id_depends_on_the_input_the_offset_and_the_text_only() -
     }
     assert len(others) == 4 and one not in others
     assert source_request_id("<stdin>", 0, "\udcff")  # text that is not valid UTF-8 still gets an id
+
+
+def test_the_send_command_does_not_load_asyncio() -> None:
+    """``mparticle send`` runs on threads: asyncio (and the modules it pulls in) stays unloaded."""
+    code = "import sys, mparticle.cli.send; print('asyncio' in sys.modules)"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == "False", done.stderr

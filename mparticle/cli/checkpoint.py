@@ -15,6 +15,17 @@ from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence
 from mparticle.cli.errors import UsageError
 from mparticle.cli.paths import PRIVATE_MODE
 
+__all__ = [
+    "CHECKPOINT_TOOL",
+    "CHECKPOINT_VERSION",
+    "PREFIX_FIELDS",
+    "DoneSet",
+    "Interval",
+    "checkpoint_checksum",
+    "load_checkpoint",
+    "write_json_atomic",
+]
+
 #: Version 2: record start offsets in the ids, array positions, the content hash, a checksum.
 CHECKPOINT_VERSION = 2
 CHECKPOINT_TOOL = "mparticle send"

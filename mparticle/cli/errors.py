@@ -1,5 +1,7 @@
 """Errors that stop a ``send`` with exit code 2."""
 
+__all__ = ["OutputError", "UsageError"]
+
 
 class UsageError(Exception):
     """A problem with the command line or its inputs (exit code 2)."""

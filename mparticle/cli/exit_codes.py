@@ -1,5 +1,7 @@
 """The exit codes of the ``mparticle`` commands."""
 
+__all__ = ["EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PARTIAL"]
+
 EXIT_OK = 0  #: everything read was valid and accepted
 EXIT_PARTIAL = 1  #: some records were rejected, or some batches could not be delivered
 EXIT_FAILURE = 2  #: usage, input or authentication error, or no valid batch could be delivered

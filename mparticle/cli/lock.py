@@ -14,6 +14,8 @@ try:
 except ImportError:  # pragma: no cover - Windows: no advisory locks
     fcntl = None  # type: ignore[assignment]
 
+__all__ = ["CheckpointLock"]
+
 
 class CheckpointLock:
     """An exclusive, non-blocking ``flock`` on ``<checkpoint>.lock``, held by a real run from

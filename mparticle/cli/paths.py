@@ -11,6 +11,8 @@ from mparticle.cli.errors import UsageError
 if TYPE_CHECKING:
     from mparticle.cli.sources import InputFile
 
+__all__ = ["PRIVATE_MODE", "default_path", "dry_run_path", "refuse_clobbering"]
+
 #: Files that hold personal data (rejects, checkpoints) are created with this mode.
 PRIVATE_MODE = 0o600
 

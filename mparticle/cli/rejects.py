@@ -14,6 +14,8 @@ from mparticle.cli.paths import PRIVATE_MODE
 if TYPE_CHECKING:
     from mparticle.cli.sources import InputFile
 
+__all__ = ["RejectWriter", "reject_entry"]
+
 
 class RejectWriter:
     """Appends one JSON line per rejected record, each with a single ``write`` (a killed run
@@ -72,6 +74,7 @@ class RejectWriter:
 def reject_entry(
     file: InputFile, line: int, array_index: Optional[int], reason: str, problems: List[Dict[str, str]], text: str
 ) -> Dict[str, Any]:
+    """One line of the reject file: where the record was, why it was refused, and its text."""
     entry: Dict[str, Any] = {"file": file.display, "line": line}
     if array_index is not None:
         entry["index"] = array_index

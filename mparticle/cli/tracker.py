@@ -10,6 +10,8 @@ from mparticle.cli.checkpoint import CHECKPOINT_TOOL, CHECKPOINT_VERSION, checkp
 from mparticle.cli.input import Record
 from mparticle.cli.sources import InputFile
 
+__all__ = ["Item", "Tracker"]
+
 
 class Item(NamedTuple):
     """Where a valid batch on its way came from: enough to mark it done or to reject it."""

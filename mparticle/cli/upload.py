@@ -17,6 +17,8 @@ from mparticle.serialization import encode_batch
 from mparticle.uploader import BULK_PATH, HISTORICAL_PATH, REJECTED, UNAUTHORIZED, BatchUploader, UploaderStats
 from mparticle.uploader.packing import QueuedBatch, request_size, take_request
 
+__all__ = ["DryRun", "Upload", "error_summary"]
+
 #: Refusals that stop the run: the credentials (401/403) or the host (404/405) are wrong.
 _FATAL_STATUSES = frozenset((401, 403, 404, 405))
 
