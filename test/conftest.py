@@ -63,3 +63,34 @@ def config(server: LocalEventsServer) -> mparticle.Configuration:
 @pytest.fixture
 def api(config: mparticle.Configuration) -> mparticle.EventsApi:
     return mparticle.EventsApi(config)
+
+
+class FakeClock:
+    """A monotonic clock that only moves when something sleeps on it: hand ``clock`` and
+    ``sleep`` to a RESTClientObject and its retry waits take no real time."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: List[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def fake_time_api(config: mparticle.Configuration, clock: FakeClock) -> mparticle.EventsApi:
+    """An EventsApi whose retry loop and 429 gate run on ``clock``."""
+    from mparticle.api_client import ApiClient
+    from mparticle.rest import RESTClientObject
+
+    rest = RESTClientObject(config=config, clock=clock, sleep=clock.sleep)
+    return mparticle.EventsApi(api_client=ApiClient(configuration=config, rest_client=rest))

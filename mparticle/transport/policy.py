@@ -17,7 +17,8 @@ import numbers
 import random
 import threading
 import time
-from typing import Any, Callable, FrozenSet, Iterable, NamedTuple, Optional, Union
+from dataclasses import dataclass, fields
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Optional, Union
 
 __all__ = ["RETRY_AFTER_LIMIT", "RateLimitGate", "RetryPolicy", "parse_retry_after", "seconds_setting"]
 
@@ -46,55 +47,78 @@ def bounded_wait(seconds: float) -> float:
     return min(max(seconds, 0.0), WAIT_MAX)
 
 
-class _PolicyFields(NamedTuple):
-    max_retries: int = 3
-    backoff_base: float = 0.25
-    backoff_max: float = 2.0
-    total_timeout: float = 10.0
-    retry_statuses: FrozenSet[int] = frozenset({429, 500, 502, 503, 504})
-    retry_connection_errors: bool = True
-    max_retry_after: Optional[float] = None
+_DEFAULT_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
-class RetryPolicy(_PolicyFields):
-    """How many times, and how long, to retry a failed request.
+@dataclass(frozen=True, init=False)
+class RetryPolicy:
+    """How many times, and how long, to retry a failed request. Immutable and hashable.
 
     Defaults suit a web request thread: at most 3 retries, waits of 0.25 s doubling up to 2 s
     (each drawn uniformly from ``[0, cap]``), and never more than ``total_timeout`` seconds
-    for the whole call (``float('inf')``: no time budget). ``retry_statuses`` lists exactly
-    the statuses retried (``500`` means 500 only). A Retry-After is honoured up to
+    for the whole call (``float('inf')``: no time budget). A Retry-After is honoured up to
     ``max_retry_after`` seconds (None: up to ``total_timeout``); a longer one is clamped to
     that, and a wait that does not fit in the remaining budget is not waited for.
 
-    Fields are checked on creation (ValueError naming the field).
+    ``retry_statuses`` is exact: a response is retried when its status is in the set and
+    never otherwise (``500`` means 500 only, not "any 5xx"; ``{429}`` retries nothing but
+    429; a 4xx listed there is retried too). Connection failures (status 0) are governed by
+    ``retry_connection_errors`` alone; TLS verification failures are never retried.
+
+    Fields are checked on creation (ValueError naming the field); any iterable of statuses
+    is stored as a frozenset.
     """
 
-    __slots__ = ()
+    __slots__ = (
+        "max_retries",
+        "backoff_base",
+        "backoff_max",
+        "total_timeout",
+        "retry_statuses",
+        "retry_connection_errors",
+        "max_retry_after",
+    )
+    max_retries: int
+    backoff_base: float
+    backoff_max: float
+    total_timeout: float
+    retry_statuses: FrozenSet[int]
+    retry_connection_errors: bool
+    max_retry_after: Optional[float]
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> "RetryPolicy":
-        policy = super().__new__(cls, *args, **kwargs)
-        return policy._checked()
-
-    def _checked(self) -> "RetryPolicy":
-        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
-            raise ValueError(f"Invalid value for `max_retries` ({self.max_retries!r}): expected an int >= 0")
-        for name in ("backoff_base", "backoff_max"):
-            value = getattr(self, name)
+    def __init__(
+        self,
+        max_retries: int = 3,
+        backoff_base: float = 0.25,
+        backoff_max: float = 2.0,
+        total_timeout: float = 10.0,
+        retry_statuses: Iterable[int] = _DEFAULT_STATUSES,
+        retry_connection_errors: bool = True,
+        max_retry_after: Optional[float] = None,
+    ) -> None:
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError(f"Invalid value for `max_retries` ({max_retries!r}): expected an int >= 0")
+        for name, value in (("backoff_base", backoff_base), ("backoff_max", backoff_max)):
             if not math.isfinite(seconds_setting(name, value, none_is_infinite=False)):
                 raise ValueError(f"Invalid value for `{name}` ({value!r}): expected a finite number of seconds >= 0")
-        seconds_setting("total_timeout", self.total_timeout, none_is_infinite=False)
-        if self.max_retry_after is not None:
-            seconds_setting("max_retry_after", self.max_retry_after, none_is_infinite=False)
-        statuses = self.retry_statuses
-        if isinstance(statuses, (str, bytes)) or not isinstance(statuses, Iterable):
-            raise ValueError(f"Invalid value for `retry_statuses` ({statuses!r}): expected a set of HTTP statuses")
-        if any(isinstance(s, bool) or not isinstance(s, int) for s in statuses):
-            raise ValueError(f"Invalid value for `retry_statuses` ({statuses!r}): expected a set of HTTP statuses")
-        return self
+        seconds_setting("total_timeout", total_timeout, none_is_infinite=False)
+        if max_retry_after is not None:
+            seconds_setting("max_retry_after", max_retry_after, none_is_infinite=False)
+        set_ = object.__setattr__
+        set_(self, "max_retries", max_retries)
+        set_(self, "backoff_base", backoff_base)
+        set_(self, "backoff_max", backoff_max)
+        set_(self, "total_timeout", total_timeout)
+        set_(self, "retry_statuses", _statuses(retry_statuses))
+        set_(self, "retry_connection_errors", retry_connection_errors)
+        set_(self, "max_retry_after", max_retry_after)
 
-    def _replace(self, **changes: Any) -> "RetryPolicy":
-        """A copy with some fields changed (checked like a new policy)."""
-        return type(self)(**{**self._asdict(), **changes})
+    def __reduce__(self) -> Any:  # frozen and slotted: pickle through the constructor
+        return (type(self), tuple(getattr(self, f.name) for f in fields(self)))
+
+    def _asdict(self) -> Dict[str, Any]:
+        """The settings as a dict (field name to value)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def disabled(cls) -> "RetryPolicy":
@@ -115,8 +139,10 @@ class RetryPolicy(_PolicyFields):
         raise ValueError(f"Invalid value for `retries` ({value!r}): expected a RetryPolicy, an int >= 0 or None")
 
     def with_(self, **changes: Any) -> "RetryPolicy":
-        """A copy with some settings changed."""
-        return self._replace(**changes)
+        """A copy with some settings changed (checked like a new policy)."""
+        return type(self)(**{**self._asdict(), **changes})
+
+    _replace = with_  # the name it had as a NamedTuple
 
     def should_retry_status(self, status: int) -> bool:
         """True when a response with this status is worth another attempt: exactly the
@@ -137,6 +163,16 @@ class RetryPolicy(_PolicyFields):
     def clamp_retry_after(self, seconds: float) -> float:
         """``seconds`` (from :func:`parse_retry_after`) clamped to :meth:`retry_after_cap`."""
         return min(max(seconds, 0.0), self.retry_after_cap())
+
+
+def _statuses(value: Any) -> FrozenSet[int]:
+    """``value`` (an iterable of HTTP statuses) as a frozenset, or ValueError."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise ValueError(f"Invalid value for `retry_statuses` ({value!r}): expected a set of HTTP statuses")
+    statuses = frozenset(value)
+    if any(isinstance(s, bool) or not isinstance(s, int) for s in statuses):
+        raise ValueError(f"Invalid value for `retry_statuses` ({value!r}): expected a set of HTTP statuses")
+    return statuses
 
 
 def parse_retry_after(value: Any, now: Optional[float] = None) -> Optional[float]:
