@@ -91,10 +91,14 @@ class ApiClient:
         header_value: Optional[str] = None,
         cookie: Optional[str] = None,
         configuration: Optional[Configuration] = None,
+        *,
+        rest_client: Optional[RESTClientObject] = None,
     ) -> None:
         self.config = configuration if configuration is not None else Configuration()
         self._host = None if host is None else check_base_url(host, "host")
-        self.rest_client = RESTClientObject(config=self.config)
+        #: The transport (``rest_client=``: one set up by the owner, e.g. with its own pool size,
+        #: retry hooks or clock; by default one for this Configuration).
+        self.rest_client = rest_client if rest_client is not None else RESTClientObject(config=self.config)
         self.default_headers: Dict[str, str] = {}
         if header_name is not None:
             self.default_headers[header_name] = header_value  # type: ignore[assignment]

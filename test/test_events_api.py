@@ -11,7 +11,7 @@ import time
 from typing import Any, List
 
 import pytest
-from conftest import KEY, SECRET
+from conftest import KEY, SECRET, FakeClock
 
 import mparticle
 from mparticle import AppEvent, Batch, SessionStartEvent
@@ -184,41 +184,57 @@ def test_connection_refused_is_api_exception_status_0() -> None:
     assert "NewConnectionError" in info.value.reason
 
 
-def test_retry_after_seconds_is_honoured(api: mparticle.EventsApi, server: LocalEventsServer) -> None:
-    server.script(Fault(status=429, retry_after="1"))
-    started = time.monotonic()
-    assert api.upload_events(small_batch())[1] == 202
-    assert 0.9 <= time.monotonic() - started < 3
-    first, second = server.requests
-    assert first.status == 429 and second.received_at - first.received_at >= 0.95
+def test_retry_after_seconds_is_honoured(
+    fake_time_api: mparticle.EventsApi, server: LocalEventsServer, clock: FakeClock
+) -> None:
+    server.script(Fault(status=429, retry_after="3"))
+    assert fake_time_api.upload_events(small_batch())[1] == 202
+    assert clock.sleeps == [3.0]  # exactly the server's wait, no backoff on top
+    assert [r.status for r in server.requests] == [429, 202]
 
 
-def test_retry_after_http_date_is_honoured(api: mparticle.EventsApi, server: LocalEventsServer) -> None:
+def test_retry_after_http_date_is_honoured(
+    fake_time_api: mparticle.EventsApi, server: LocalEventsServer, clock: FakeClock
+) -> None:
     from email.utils import formatdate
 
-    server.script(Fault(status=429, retry_after=formatdate(time.time() + 2, usegmt=True)))
-    started = time.monotonic()
-    assert api.upload_events(small_batch())[1] == 202
-    assert 0.5 <= time.monotonic() - started < 3.5
+    server.script(Fault(status=429, retry_after=formatdate(time.time() + 4, usegmt=True)))
+    assert fake_time_api.upload_events(small_batch())[1] == 202
+    (wait,) = clock.sleeps
+    assert 2 <= wait <= 4  # the date's distance from now (whole seconds on the wire)
 
 
 def test_retry_after_beyond_budget_fails_fast_and_short_circuits(
-    api: mparticle.EventsApi, server: LocalEventsServer
+    fake_time_api: mparticle.EventsApi, server: LocalEventsServer, clock: FakeClock
 ) -> None:
     server.script(Fault(status=429, retry_after="30"))
-    started = time.monotonic()
     with pytest.raises(ApiException) as info:
-        api.upload_events(small_batch())
+        fake_time_api.upload_events(small_batch())
     assert info.value.status == 429 and info.value.retry_after == 30
     with pytest.raises(ApiException) as gated:
-        api.upload_events(small_batch())
-    assert time.monotonic() - started < 1
+        fake_time_api.upload_events(small_batch())
+    assert clock.sleeps == []  # neither call waited: 30 s (clamped to the 5 s budget) cannot fit
     assert gated.value.status == 429 and gated.value.reason == "Too Many Requests"
-    assert 4 <= int(gated.value.headers["Retry-After"]) <= 5  # closed for the 5 s budget, not 30 s
+    assert gated.value.headers["Retry-After"] == "5"  # closed for the 5 s budget, not 30 s
     assert json.loads(gated.value.body)["errors"]
     assert len(server.requests) == 1  # the second call never reached the network
     other = mparticle.EventsApi(mparticle.Configuration(api_key=KEY, api_secret=SECRET, host=server.url))
     assert other.upload_events(small_batch())[1] == 202  # the gate is per client
+    clock.now += 5  # once the budget's 5 s have passed, the gate is open again
+    assert fake_time_api.upload_events(small_batch())[1] == 202
+
+
+def test_a_closed_gate_is_waited_out_within_the_budget(
+    fake_time_api: mparticle.EventsApi, server: LocalEventsServer, clock: FakeClock
+) -> None:
+    server.script(Fault(status=429, retry_after="2"), Fault(status=429, retry_after="2.5"))
+    fake_time_api.api_client.rest_client.retries = mparticle.RetryPolicy(max_retries=0)
+    with pytest.raises(ApiException):  # no retries: the 429 closes the gate for 2 s
+        fake_time_api.upload_events(small_batch())
+    fake_time_api.api_client.rest_client.retries = None  # back to FAST_RETRIES: 5 s budget
+    assert fake_time_api.upload_events(small_batch())[1] == 202
+    assert clock.sleeps == [2.0, 2.5]  # the gate's rest, then the second Retry-After
+    assert [r.status for r in server.requests] == [429, 429, 202]
 
 
 def test_429_without_retry_after_backs_off(api: mparticle.EventsApi, server: LocalEventsServer) -> None:
@@ -227,15 +243,21 @@ def test_429_without_retry_after_backs_off(api: mparticle.EventsApi, server: Loc
     assert [r.status for r in server.requests] == [429, 429, 202]
 
 
-def test_total_time_budget_bounds_the_call(server: LocalEventsServer) -> None:
+def test_total_time_budget_bounds_the_call(
+    server: LocalEventsServer, config: mparticle.Configuration, clock: FakeClock
+) -> None:
+    from mparticle.api_client import ApiClient
+    from mparticle.rest import RESTClientObject
+
     policy = mparticle.RetryPolicy(max_retries=50, backoff_base=0.05, backoff_max=0.05, total_timeout=0.6)
-    api = mparticle.EventsApi(mparticle.Configuration(api_key=KEY, api_secret=SECRET, host=server.url, retries=policy))
+    rest = RESTClientObject(config=config, retries=policy, clock=clock, sleep=clock.sleep)
+    api = mparticle.EventsApi(api_client=ApiClient(configuration=config, rest_client=rest))
     server.script(*[503] * 100)
-    started = time.monotonic()
-    with pytest.raises(ApiException):
+    with pytest.raises(ApiException) as info:
         api.upload_events(small_batch())
-    assert time.monotonic() - started < 1.0
-    assert 2 <= len(server.requests) < 50
+    assert info.value.status == 503
+    assert 0 < sum(clock.sleeps) < 0.6  # every wait fitted in the budget; the next would not have
+    assert 2 <= len(server.requests) == len(clock.sleeps) + 1 < 50
 
 
 def test_read_timeout_raises_status_0(api: mparticle.EventsApi, server: LocalEventsServer) -> None:
@@ -327,3 +349,32 @@ def test_events_api_without_config_gets_a_fresh_one() -> None:
     assert first.api_client.config is not second.api_client.config
     config = mparticle.Configuration()
     assert mparticle.EventsApi(config).api_client is mparticle.EventsApi(config).api_client
+
+
+def test_bulk_upload_encoded_sends_the_bytes_as_given(api: mparticle.EventsApi, server: LocalEventsServer) -> None:
+    import gzip
+
+    from mparticle.serialization import encode_batch, join_batches
+
+    old = int(time.time() * 1000) - 10 * 86400 * 1000
+    events = [AppEvent(name, "navigation", timestamp_unixtime_ms=old) for name in "ab"]
+    batches = [Batch(environment="development", events=[event]) for event in events]
+    body = join_batches([encode_batch(batch, 128 * 1024) for batch in batches])
+    assert api.bulk_upload_encoded(body, path="/bulkevents/historical")[1] == 202
+    assert api.bulk_upload_encoded(body, gzip=True)[1] == 202
+    plain, zipped = server.requests
+    assert plain.path == "/v2/bulkevents/historical" and plain.body == body
+    assert "Content-Encoding" not in plain.headers
+    assert zipped.path == "/v2/bulkevents" and zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.body == body  # as the server decoded it
+    assert zipped.wire_size == len(gzip.compress(body, compresslevel=6, mtime=0)) < len(body)
+    with pytest.raises(TypeError, match="takes bytes"):
+        api.bulk_upload_encoded([small_batch()])  # type: ignore[arg-type]
+
+
+def test_events_api_over_a_given_api_client_leaves_the_configuration_alone(config: mparticle.Configuration) -> None:
+    from mparticle.api_client import ApiClient
+
+    client = ApiClient(configuration=config)
+    api = mparticle.EventsApi(api_client=client)
+    assert api.api_client is client and config.api_client is None

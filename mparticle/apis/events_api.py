@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import time
-from typing import Any, Callable, List
+from typing import Any, Callable, Dict, List, Optional
 
 from mparticle.api_client import ApiClient
 from mparticle.configuration import Configuration
@@ -16,6 +16,8 @@ from mparticle.serialization import check_keys, encode_batch, join_batches
 __all__ = ["EventsApi"]
 
 _KWARGS = ("callback", "_return_http_data_only", "_request_timeout", "_preload_content")
+_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+_GZIP_HEADERS = {**_HEADERS, "Content-Encoding": "gzip"}
 
 
 class EventsApi:
@@ -26,11 +28,16 @@ class EventsApi:
     shared worker pool, the callback receiving that tuple or the exception.
     """
 
-    def __init__(self, config: Any = None) -> None:
-        config = config if config is not None else Configuration()
-        if not config.api_client:
-            config.api_client = ApiClient(configuration=config)
-        self.api_client: ApiClient = config.api_client
+    def __init__(self, config: Any = None, *, api_client: Optional[ApiClient] = None) -> None:
+        """``EventsApi(config)`` shares ``config.api_client`` (made on first use) with every
+        EventsApi of that Configuration; ``api_client=`` uses that client instead, leaving
+        ``config`` alone (the client's own Configuration applies)."""
+        if api_client is None:
+            config = config if config is not None else Configuration()
+            if not config.api_client:
+                config.api_client = ApiClient(configuration=config)
+            api_client = config.api_client
+        self.api_client: ApiClient = api_client  # type: ignore[assignment]
 
     def upload_events(self, body: Any, **kwargs: Any) -> Any:
         """POST one batch to ``/events``."""
@@ -61,6 +68,22 @@ class EventsApi:
             self._encode_historical,
         )
 
+    def bulk_upload_encoded(self, body: bytes, *, path: str = BULK_PATH, gzip: bool = False, **kwargs: Any) -> Any:
+        """POST a bulk body that is JSON already: the bytes of a JSON array of serialized
+        batches (e.g. :func:`mparticle.serialization.join_batches` of
+        :func:`~mparticle.serialization.encode_batch` results), to ``path`` (``/bulkevents``, or
+        ``/bulkevents/historical`` for backfills). The bytes are sent as they are: neither
+        validated nor re-encoded, so the caller vouches for them; ``gzip=True`` compresses them
+        on the wire (``Content-Encoding: gzip``). This is how the BatchUploader sends."""
+        if not isinstance(body, (bytes, bytearray, memoryview)):
+            raise TypeError(f"bulk_upload_encoded takes bytes, got {type(body).__name__}")
+        if gzip:
+            import gzip as gzip_module
+
+            body = gzip_module.compress(body, compresslevel=6, mtime=0)
+        headers = _GZIP_HEADERS if gzip else _HEADERS
+        return self._post(path, body, "bulk_upload_encoded", kwargs, bytes, headers)
+
     async def upload_events_async(self, body: Any, **kwargs: Any) -> Any:
         """Awaitable :meth:`upload_events`: the blocking call runs off the event loop."""
         import asyncio
@@ -83,6 +106,7 @@ class EventsApi:
         name: str,
         kwargs: dict,
         encode: Callable[[Any], bytes],
+        headers: Dict[str, str] = _HEADERS,
     ) -> Any:
         for key in kwargs:
             if key not in _KWARGS:
@@ -95,10 +119,7 @@ class EventsApi:
             return self.api_client.call_api(
                 path,
                 "POST",
-                header_params={
-                    "Accept": "application/json",
-                    "Content-Type": "application/json",
-                },
+                header_params=headers,
                 body=encode(body),
                 auth_settings=["basic"],
                 _return_http_data_only=kwargs.get("_return_http_data_only"),

@@ -204,14 +204,13 @@ class BatchUploader:
             sleep=self._wait_or_abandon,
             on_retry=self._note_retry,
         )
-        client = ApiClient(configuration=config)
-        client.rest_client = self._rest  # the uploader's own pool, sized for its threads
+        client = ApiClient(configuration=config, rest_client=self._rest)  # its own pool, sized for its threads
         if self._source is not None:
             client.default_headers.update(self._source.default_headers)
             client.cookie = self._source.cookie
             if self._source.host != config.host.rstrip("/"):
                 client.host = self._source.host
-        self._sender = Sender(client, self.path, self.gzip, self._abort.is_set, self._posting)
+        self._sender = Sender(EventsApi(api_client=client), self.path, self.gzip, self._abort.is_set, self._posting)
         self._queue = BatchQueue(
             max_batches=self.max_queue_batches,
             max_bytes=self.max_queue_bytes,

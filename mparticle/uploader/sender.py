@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable, List, Optional
 
-from mparticle.api_client import ApiClient
+from mparticle.apis.events_api import EventsApi
 from mparticle.limits import BULK_PATH, HISTORICAL_PATH
 from mparticle.transport.errors import ApiException
 from mparticle.uploader.packing import QueuedBatch, body
@@ -22,8 +22,6 @@ __all__ = ["BULK_PATH", "HISTORICAL_PATH", "Abandoned", "Sender", "drop_reason"]
 
 #: Statuses that may be caused by one batch of a request: split it and send the halves.
 SPLIT_STATUSES = frozenset({400, 413})
-_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
-_GZIP_HEADERS = {**_HEADERS, "Content-Encoding": "gzip"}
 
 
 class Abandoned(Exception):
@@ -40,7 +38,7 @@ def drop_reason(error: ApiException) -> str:
 
 
 class Sender:
-    """Posts batches to ``path`` with ``client`` (whose transport retries 429, 5xx and network
+    """Posts batches to ``path`` through ``api`` (whose transport retries 429, 5xx and network
     failures).
 
     ``abandoned()`` tells when to stop trying: remaining batches are then reported as
@@ -50,13 +48,13 @@ class Sender:
 
     def __init__(
         self,
-        client: ApiClient,
+        api: EventsApi,
         path: str,
         gzip: bool,
         abandoned: Callable[[], bool],
         posting: Optional[Callable[[List[QueuedBatch], bool], None]] = None,
     ) -> None:
-        self.client = client
+        self.api = api
         self.path = path
         self.gzip = gzip
         self.abandoned = abandoned
@@ -85,18 +83,4 @@ class Sender:
         return [Outcome(batches)]
 
     def _post(self, batches: List[QueuedBatch]) -> None:
-        payload = body(batches)
-        headers = _HEADERS
-        if self.gzip:
-            import gzip
-
-            payload = gzip.compress(payload, compresslevel=6, mtime=0)
-            headers = _GZIP_HEADERS
-        self.client.call_api(
-            self.path,
-            "POST",
-            header_params=headers,
-            body=payload,
-            auth_settings=["basic"],
-            _return_http_data_only=True,
-        )
+        self.api.bulk_upload_encoded(body(batches), path=self.path, gzip=self.gzip, _return_http_data_only=True)
