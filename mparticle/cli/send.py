@@ -45,6 +45,7 @@ from mparticle.uploader import UploaderStats
 
 __all__ = ["build_configuration", "run_send"]
 
+
 def build_configuration(args: argparse.Namespace) -> Configuration:
     """A Configuration from the connection flags (``MPARTICLE_*`` environment as fallback)."""
     config = Configuration()
