@@ -930,3 +930,13 @@ def test_the_default_policy_caps_the_pause_a_server_can_impose(make_uploader: Ca
     finally:
         summary = uploader.shutdown(timeout=0.5)
     assert summary.dropped == {SHUTDOWN_TIMEOUT: 1} and accounted(summary)
+
+
+def test_drop_reasons_and_overflow_policies_are_literal_types() -> None:
+    import typing
+
+    from mparticle.uploader import OVERFLOW_POLICIES, DropReason, OverflowPolicy
+    from mparticle.uploader.stats import DROP_REASONS
+
+    assert typing.get_args(DropReason) == DROP_REASONS  # the constants and the type list the same names
+    assert typing.get_args(OverflowPolicy) == OVERFLOW_POLICIES

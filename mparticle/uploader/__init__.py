@@ -12,6 +12,7 @@ from mparticle.uploader.batch_queue import (
     DROP_OLDEST,
     OVERFLOW_POLICIES,
     RAISE,
+    OverflowPolicy,
     QueueFullError,
 )
 from mparticle.uploader.batch_uploader import BACKGROUND_RETRIES, BatchUploader
@@ -28,6 +29,7 @@ from mparticle.uploader.stats import (
     SHUTDOWN_TIMEOUT,
     SPOOL_FULL,
     UNAUTHORIZED,
+    DropReason,
     UploaderStats,
 )
 
@@ -49,6 +51,8 @@ __all__ = [
     "SPOOL_FULL",
     "UNAUTHORIZED",
     "BatchUploader",
+    "DropReason",
+    "OverflowPolicy",
     "QueueFullError",
     "QueuedBatch",
     "SpoolError",

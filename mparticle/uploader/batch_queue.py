@@ -19,7 +19,7 @@ import math
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Callable, Deque, Dict, List, NamedTuple, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Deque, Dict, Final, List, Literal, NamedTuple, Optional, Set, Tuple, Union
 
 from mparticle.uploader.packing import QueuedBatch, request_size, take_request
 from mparticle.uploader.stats import (
@@ -28,6 +28,7 @@ from mparticle.uploader.stats import (
     SHUTDOWN_TIMEOUT,
     SPOOL_FULL,
     Counters,
+    DropReason,
     Outcome,
     UploaderStats,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "DROP_NEWEST",
     "DROP_OLDEST",
     "OVERFLOW_POLICIES",
+    "OverflowPolicy",
     "RAISE",
     "WOULD_BLOCK",
     "Admission",
@@ -48,15 +50,16 @@ __all__ = [
     "QueueFullError",
 ]
 
-# What enqueue does when there is no room.
-DROP_NEWEST = "drop_newest"  #: refuse the new batch (reported through on_drop)
-DROP_OLDEST = "drop_oldest"  #: evict the oldest queued batches to make room (reported)
-BLOCK = "block"  #: wait up to block_timeout for room, then drop the new batch
-RAISE = "raise"  #: raise QueueFullError at the call site
+#: What enqueue does when there is no room.
+OverflowPolicy = Literal["drop_newest", "drop_oldest", "block", "raise"]
+DROP_NEWEST: Final = "drop_newest"  #: refuse the new batch (reported through on_drop)
+DROP_OLDEST: Final = "drop_oldest"  #: evict the oldest queued batches to make room (reported)
+BLOCK: Final = "block"  #: wait up to block_timeout for room, then drop the new batch
+RAISE: Final = "raise"  #: raise QueueFullError at the call site
 OVERFLOW_POLICIES = (DROP_NEWEST, DROP_OLDEST, BLOCK, RAISE)
 
 #: put() result: accepted, and the batches dropped by this call with the reason (or None).
-Admission = Tuple[bool, Optional[Tuple[str, List[QueuedBatch]]]]
+Admission = Tuple[bool, Optional[Tuple[DropReason, List[QueuedBatch]]]]
 #: put(wait=False) result when the ``block`` policy would have to wait (nothing was done).
 WOULD_BLOCK: Admission = (False, None)
 
@@ -90,7 +93,7 @@ class BatchQueue:
         *,
         max_batches: Optional[int],
         max_bytes: int,
-        overflow: str,
+        overflow: OverflowPolicy,
         block_timeout: Optional[float],
         request_count: int,
         request_bytes: int,
@@ -198,7 +201,7 @@ class BatchQueue:
             self._sorted = False  # flush's ledger must then look at every queued batch
         self._items.append(item)
 
-    def refuse(self, item: QueuedBatch, reason: str = QUEUE_FULL) -> Admission:
+    def refuse(self, item: QueuedBatch, reason: DropReason = QUEUE_FULL) -> Admission:
         """Count ``item`` as enqueued and dropped for ``reason`` without queueing it."""
         with self._lock:
             return self._refuse(item, reason)
@@ -217,7 +220,7 @@ class BatchQueue:
     def _could_fit(self, size: int) -> bool:
         return size <= (self.max_spool_bytes if self._spooling() else self.max_bytes)
 
-    def _full_reason(self) -> str:
+    def _full_reason(self) -> DropReason:
         return SPOOL_FULL if self._spooling() else QUEUE_FULL
 
     def _full_message(self) -> str:
@@ -244,7 +247,7 @@ class BatchQueue:
         self._spilled_bytes += size
         self._stored_bytes += size
 
-    def _refuse(self, item: QueuedBatch, reason: str) -> Admission:
+    def _refuse(self, item: QueuedBatch, reason: DropReason) -> Admission:
         self.counters.enqueued += 1
         self.counters.drop(reason, 1)
         return False, (reason, [item])

@@ -33,11 +33,20 @@ from mparticle.uploader.batch_queue import (
     Admission,
     BatchQueue,
     Load,
+    OverflowPolicy,
 )
 from mparticle.uploader.packing import QueuedBatch, RequestIds, encode, take_request
 from mparticle.uploader.sender import BULK_PATH, Abandoned, Sender
 from mparticle.uploader.spool import Spool, SpoolError, spool_fingerprint
-from mparticle.uploader.stats import CLOSED, ERROR, RETRIES_EXHAUSTED, SHUTDOWN_TIMEOUT, Outcome, UploaderStats
+from mparticle.uploader.stats import (
+    CLOSED,
+    ERROR,
+    RETRIES_EXHAUSTED,
+    SHUTDOWN_TIMEOUT,
+    DropReason,
+    Outcome,
+    UploaderStats,
+)
 
 __all__ = ["BACKGROUND_RETRIES", "BatchUploader"]
 
@@ -121,7 +130,7 @@ class BatchUploader:
         upload_interval: float = 1.0,
         max_queue_batches: Optional[int] = None,
         max_queue_bytes: int = 64 * 1024 * 1024,
-        overflow: str = DROP_NEWEST,
+        overflow: OverflowPolicy = DROP_NEWEST,
         block_timeout: Optional[float] = 5.0,
         retries: Optional[RetryPolicy] = None,
         on_delivered: Optional[DeliveredCallback] = None,
@@ -500,7 +509,9 @@ class BatchUploader:
         return self._spool.path if self._spool is not None else None
 
     # -- reporting ----------------------------------------------------------------------------------
-    def _report_drop(self, reason: str, batches: List[QueuedBatch], error: Optional[BaseException] = None) -> None:
+    def _report_drop(
+        self, reason: DropReason, batches: List[QueuedBatch], error: Optional[BaseException] = None
+    ) -> None:
         now = time.monotonic()
         if now - self._last_drop_warning >= 5.0:  # at most one warning per 5 s; stats() has the rest
             self._last_drop_warning = now

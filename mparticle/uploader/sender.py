@@ -15,6 +15,7 @@ from mparticle.uploader.stats import (
     RETRIES_EXHAUSTED,
     SHUTDOWN_TIMEOUT,
     UNAUTHORIZED,
+    DropReason,
     Outcome,
 )
 
@@ -28,7 +29,7 @@ class Abandoned(Exception):
     """Raised out of a retry wait once the uploader has given up (shutdown deadline passed)."""
 
 
-def drop_reason(error: ApiException) -> str:
+def drop_reason(error: ApiException) -> DropReason:
     """The drop reason for a request that failed for good with ``error``."""
     if error.status in (401, 403):
         return UNAUTHORIZED

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Dict, Final, List, Literal, Mapping, Optional
 
 if TYPE_CHECKING:
     from mparticle.uploader.packing import QueuedBatch
 
 __all__ = [
     "CLOSED",
+    "DROP_REASONS",
+    "DropReason",
     "ERROR",
     "QUEUE_FULL",
     "REJECTED",
@@ -21,17 +23,21 @@ __all__ = [
     "UploaderStats",
 ]
 
-# Why a batch was dropped: the ``reason`` given to ``on_drop`` and the keys of ``stats().dropped``.
-QUEUE_FULL = "queue_full"  #: the overflow policy refused or evicted it
-CLOSED = "closed"  #: enqueued after shutdown()
-REJECTED = "rejected"  #: the server refused it (400/413 on this batch alone, other 4xx)
-UNAUTHORIZED = "unauthorized"  #: 401/403: bad credentials, never retried
+#: Why a batch was dropped: the ``reason`` given to ``on_drop`` and the keys of ``stats().dropped``.
+DropReason = Literal[
+    "queue_full", "closed", "rejected", "unauthorized", "retries_exhausted", "shutdown_timeout", "spool_full", "error"
+]
+QUEUE_FULL: Final = "queue_full"  #: the overflow policy refused or evicted it
+CLOSED: Final = "closed"  #: enqueued after shutdown()
+REJECTED: Final = "rejected"  #: the server refused it (400/413 on this batch alone, other 4xx)
+UNAUTHORIZED: Final = "unauthorized"  #: 401/403: bad credentials, never retried
 #: 429/5xx/network failures the retry policy gave up on, with ``requeue_failed=False`` or in
 #: ``sync_mode`` (by default such batches are requeued instead, counted in ``requeued``).
-RETRIES_EXHAUSTED = "retries_exhausted"
-SHUTDOWN_TIMEOUT = "shutdown_timeout"  #: still queued or retrying when shutdown's deadline passed (no spool)
-SPOOL_FULL = "spool_full"  #: the overflow policy refused or evicted it: the spool is at max_spool_bytes
-ERROR = "error"  #: an unexpected error in the uploader itself (logged with its traceback)
+RETRIES_EXHAUSTED: Final = "retries_exhausted"
+SHUTDOWN_TIMEOUT: Final = "shutdown_timeout"  #: still queued or retrying when shutdown's deadline passed (no spool)
+SPOOL_FULL: Final = "spool_full"  #: the overflow policy refused or evicted it: the spool is at max_spool_bytes
+ERROR: Final = "error"  #: an unexpected error in the uploader itself (logged with its traceback)
+DROP_REASONS = (QUEUE_FULL, CLOSED, REJECTED, UNAUTHORIZED, RETRIES_EXHAUSTED, SHUTDOWN_TIMEOUT, SPOOL_FULL, ERROR)
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class UploaderStats:
 
     enqueued: int = 0  #: valid batches accepted by enqueue (including ones the overflow policy dropped)
     delivered: int = 0  #: batches the server accepted (2xx)
-    dropped: Mapping[str, int] = field(default_factory=dict)  #: dropped batches by reason
+    dropped: Mapping[DropReason, int] = field(default_factory=dict)  #: dropped batches by reason
     skipped: int = 0  #: validated but not sent because ``send=False``
     rejected: int = 0  #: refused at enqueue with an exception (invalid, too large, or ``overflow="raise"``)
     retried: int = 0  #: requests sent again after a 429, 5xx or network failure
@@ -99,7 +105,7 @@ class Counters:
     def __init__(self) -> None:
         self.enqueued = 0
         self.delivered = 0
-        self.dropped: Dict[str, int] = {}
+        self.dropped: Dict[DropReason, int] = {}
         self.skipped = 0
         self.rejected = 0
         self.retried = 0
@@ -112,7 +118,7 @@ class Counters:
         self.last_error_time: Optional[float] = None
         self.last_success_time: Optional[float] = None
 
-    def drop(self, reason: str, count: int) -> None:
+    def drop(self, reason: DropReason, count: int) -> None:
         if count:
             self.dropped[reason] = self.dropped.get(reason, 0) + count
 
@@ -147,5 +153,5 @@ class Outcome:
     """What happened to some batches of one request: delivered (``reason`` None) or dropped."""
 
     batches: List["QueuedBatch"]
-    reason: Optional[str] = None
+    reason: Optional[DropReason] = None
     error: Optional[BaseException] = None
