@@ -20,6 +20,10 @@ setup(
     python_requires=">=3.9",
     packages=find_packages(include=["mparticle", "mparticle.*"]),
     package_data={"mparticle": ["py.typed"]},
+    # The original SDK's four requirements, kept so that an upgrade changes no environment:
+    # urllib3 (transport), certifi (CA bundle), python-dateutil (ApiClient.deserialize of
+    # dates). six is not imported by this package (there is no Python 2 code); it stays
+    # declared because 0.16.1 declared it and code in the wild imports six through it.
     install_requires=["urllib3>=1.26", "certifi", "python-dateutil>=2.5.3", "six>=1.10"],
     entry_points={"console_scripts": ["mparticle = mparticle.cli:main"]},
     classifiers=[
