@@ -58,6 +58,7 @@ class Progress:
         tracker: Tracker,
         stats: Callable[[], UploaderStats],
         total_bytes: Optional[int],
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._out = out
         self._tally = tally
@@ -65,11 +66,12 @@ class Progress:
         self._stats = stats
         self._total = total_bytes
         self._width = 0
+        self._clock = clock  #: the clock of ``tally.started``
 
     def line(self) -> str:
         """The current status line."""
         c, s = self._tally, self._stats()
-        elapsed = max(1e-6, time.monotonic() - c.started)
+        elapsed = max(1e-6, self._clock() - c.started)
         rate = c.read / elapsed
         parts = [
             f"{c.read:,} batches",
