@@ -263,11 +263,9 @@ def test_total_time_budget_bounds_the_call(
 def test_read_timeout_raises_status_0(api: mparticle.EventsApi, server: LocalEventsServer) -> None:
     api.api_client.config.retries = None
     server.script(Fault(delay=2.0))
-    started = time.monotonic()
     with pytest.raises(ApiException) as info:
         api.upload_events(small_batch(), _request_timeout=0.3)
-    assert info.value.status == 0 and "ReadTimeout" in info.value.reason
-    assert time.monotonic() - started < 1.5
+    assert info.value.status == 0 and "ReadTimeout" in info.value.reason  # not the 2 s answer
 
 
 def test_callback_receives_result_and_errors(api: mparticle.EventsApi, server: LocalEventsServer) -> None:

@@ -17,7 +17,7 @@ import zlib
 from typing import Any, Callable, Iterator, List, Optional
 
 import pytest
-from conftest import FAST_RETRIES, KEY, SECRET
+from conftest import FAST_RETRIES, KEY, SECRET, FakeClock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -204,20 +204,22 @@ def test_500_in_retry_statuses_means_500_only(server: LocalEventsServer) -> None
 
 
 def test_huge_retry_after_closes_the_gate_for_the_budget_only(server: LocalEventsServer) -> None:
-    api = client(server.url, FAST_RETRIES.with_(total_timeout=0.5))
+    clock = FakeClock()
+    config = mparticle.Configuration(api_key=KEY, api_secret=SECRET, host=server.url)
+    policy = FAST_RETRIES.with_(total_timeout=0.5)
+    rest = RESTClientObject(config=config, retries=policy, clock=clock, sleep=clock.sleep)
+    api = mparticle.EventsApi(api_client=ApiClient(configuration=config, rest_client=rest))
     server.script(Fault(status=429, retry_after="1000000000"))
-    started = time.monotonic()
     with pytest.raises(ApiException) as info:
         api.upload_events(small_batch())
     assert info.value.status == 429 and info.value.retry_after == RETRY_AFTER_LIMIT
     with pytest.raises(ApiException) as gated:  # refused at once, without the network
         api.upload_events(small_batch())
     assert gated.value.status == 429 and int(gated.value.headers["Retry-After"]) == 1
-    assert len(server.requests) == 1
-    assert api.api_client.rest_client.gate.remaining() <= 0.5
-    time.sleep(api.api_client.rest_client.gate.remaining() + 0.01)  # the time under test
+    assert len(server.requests) == 1 and clock.sleeps == []
+    assert rest.gate.remaining() == 0.5  # closed for the budget, not for 10**9 s
+    clock.now += 0.5
     assert api.upload_events(small_batch())[1] == 202  # open again after the 0.5 s budget
-    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize("value", ["inf", "1e400", "Fri, 31 Dec 9999 23:59:59 GMT", "-1", "junk"])
@@ -254,17 +256,15 @@ def test_trickled_status_line_ends_at_the_attempt_deadline(raw_server: Callable[
         api.upload_events(small_batch())
     elapsed = time.monotonic() - started
     assert info.value.status == 0 and "deadline exceeded" in info.value.reason
-    assert 0.4 <= elapsed < 10
+    assert elapsed >= 0.4  # not before the deadline (ended by it: the reason above)
 
 
 def test_trickled_headers_stay_within_the_retry_budget(raw_server: Callable[..., RawServer]) -> None:
     server = raw_server(lambda conn, stop: trickle(conn, b"HTTP/1.1 202 Accepted\r\nX: " + b"y" * 10000, stop))
     api = client(server.url, FAST_RETRIES.with_(total_timeout=0.8), timeout=(math.inf, math.inf))
-    started = time.monotonic()
     with pytest.raises(ApiException) as info:
         api.upload_events(small_batch())
     assert info.value.status == 0 and "deadline exceeded" in info.value.reason
-    assert time.monotonic() - started < 10
 
 
 def trickled_body(status: bytes) -> Callable[[socket.socket, threading.Event], None]:
@@ -278,21 +278,17 @@ def trickled_body(status: bytes) -> Callable[[socket.socket, threading.Event], N
 def test_trickled_body_of_a_success_is_cut_at_the_deadline(raw_server: Callable[..., RawServer]) -> None:
     server = raw_server(trickled_body(b"202 Accepted"))
     rest = RESTClientObject(config=mparticle.Configuration(retries=None, timeout=(0.25, 0.25)))
-    started = time.monotonic()
     response = rest.POST(server.url + "/events", body=b"{}")
     assert response.status == 202 and response.truncated  # accepted: not an error, not re-sent
-    assert time.monotonic() - started < 10
     assert server.accepted.acquire(timeout=0) and not server.accepted.acquire(timeout=0)
 
 
 def test_trickled_body_of_an_error_is_cut_at_the_deadline(raw_server: Callable[..., RawServer]) -> None:
     server = raw_server(trickled_body(b"503 Service Unavailable"))
     api = client(server.url, timeout=0.25)
-    started = time.monotonic()
     with pytest.raises(ApiException) as info:
         api.upload_events(small_batch())
     assert info.value.status == 503 and "cut at" in info.value.body
-    assert time.monotonic() - started < 10
 
 
 @pytest.mark.parametrize(
@@ -309,10 +305,9 @@ def test_unbounded_timeouts_work(server: LocalEventsServer, setting: Any) -> Non
 def test_infinite_timeouts_still_end_at_the_retry_budget(raw_server: Callable[..., RawServer]) -> None:
     server = raw_server(lambda conn, stop: stop.wait(30))  # never answers
     api = client(server.url, FAST_RETRIES.with_(total_timeout=0.5), timeout=math.inf)
-    started = time.monotonic()
     with pytest.raises(ApiException) as info:
         api.upload_events(small_batch())
-    assert info.value.status == 0 and time.monotonic() - started < 10
+    assert info.value.status == 0 and "deadline exceeded" in info.value.reason
 
 
 @pytest.mark.parametrize("bad", ["5", -1, math.nan, True, [1]])
@@ -394,9 +389,7 @@ def test_huge_body_is_never_held_whole(raw_server: Callable[..., RawServer]) -> 
             api.upload_events(small_batch())
         errors.append(info.value)
 
-    started = time.monotonic()
     assert peak_traced(call) < 16 * MAX_RESPONSE_BYTES
-    assert time.monotonic() - started < 10
     error = errors[0]
     assert error.status == 500 and error.body.startswith("e" * MAX_ERROR_BODY_CHARS)
     assert len(error.body) < MAX_ERROR_BODY_CHARS + 200 and len(str(error)) < 3 * MAX_ERROR_BODY_CHARS
