@@ -11,7 +11,7 @@ from conftest import FakeClock
 
 from mparticle.rest import ApiException, RESTResponse
 from mparticle.retry import RateLimitGate, RetryPolicy, parse_retry_after
-from mparticle.transport.retry import send_with_retries
+from mparticle.transport.retry_loop import send_with_retries
 
 
 def test_backoff_is_full_jitter_and_capped() -> None:

@@ -2,9 +2,9 @@
 the retry loop.
 
 :meth:`RESTClientObject.request` is the whole send pipeline read top to bottom: encode the
-body, then :func:`~mparticle.transport.retry.send_with_retries` sends attempts
+body, then :func:`~mparticle.transport.retry_loop.send_with_retries` sends attempts
 (:func:`~mparticle.transport.send.send_once`) through the :class:`~mparticle.transport.pool.Pool`
-until the :class:`~mparticle.transport.policy.RetryPolicy` says stop.
+until the :class:`~mparticle.retry.RetryPolicy` says stop.
 
 No server can hold a caller longer than its limits, or make it hold much memory:
 
@@ -25,10 +25,11 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Tuple
 from urllib.parse import urlencode
 
+from mparticle.configuration import Configuration
+from mparticle.retry import RateLimitGate, RetryPolicy
 from mparticle.transport.errors import MAX_RESPONSE_BYTES, RESTResponse
-from mparticle.transport.policy import RateLimitGate, RetryPolicy
 from mparticle.transport.pool import Pool
-from mparticle.transport.retry import OnRetry, send_with_retries
+from mparticle.transport.retry_loop import OnRetry, send_with_retries
 from mparticle.transport.send import Timeout, attempt_timeout, send_once, timeouts
 
 if TYPE_CHECKING:
@@ -62,11 +63,7 @@ class RESTClientObject:
         on_retry: Optional[OnRetry] = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if config is None:
-            from mparticle.configuration import Configuration
-
-            config = Configuration()
-        self.config = config
+        self.config = config if config is not None else Configuration()
         self.pools_size = pools_size
         self.maxsize = maxsize
         self.clock = clock
@@ -75,7 +72,7 @@ class RESTClientObject:
         self.sleep = sleep
         self.on_retry = on_retry
         self.max_response_bytes = MAX_RESPONSE_BYTES
-        self._pool = Pool(config, pools_size, maxsize)
+        self._pool = Pool(self.config, pools_size, maxsize)
 
     @property
     def pool_manager(self) -> urllib3.PoolManager:
@@ -168,13 +165,13 @@ for _method in _METHODS:
 
 
 def _encode_body(method: str, body: Any, post_params: Any, headers: Dict[str, str]) -> Tuple[Optional[bytes], Any]:
-    """Request bytes (or form fields) for ``body``: bytes pass through (the ApiClient always
-    sends bytes); data handed to the transport directly is JSON-encoded."""
+    """Request bytes (or form fields) for ``body``: bytes and str pass through (the ApiClient
+    always sends bytes it serialized); plain data handed to the transport directly is
+    encoded with the standard ``json`` module (compact, NaN/Infinity refused)."""
     if method in ("GET", "HEAD"):
         return None, None
-    content_type = headers["Content-Type"].lower()
     if post_params:
-        if "multipart/form-data" in content_type:
+        if "multipart/form-data" in headers["Content-Type"].lower():
             del headers["Content-Type"]
         return None, post_params
     if body is None or body == b"":
@@ -183,6 +180,4 @@ def _encode_body(method: str, body: Any, post_params: Any, headers: Dict[str, st
         return bytes(body), None
     if isinstance(body, str):
         return body.encode("utf-8"), None
-    from mparticle.serialization import dumps
-
-    return (dumps(body) if "json" in content_type else json.dumps(body).encode("utf-8")), None
+    return json.dumps(body, separators=(",", ":"), allow_nan=False).encode("utf-8"), None

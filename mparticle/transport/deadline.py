@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
-from mparticle.transport.policy import bounded_wait
+from mparticle.retry import bounded_wait
 
 __all__ = ["Attempt", "deadline_pool_classes"]
 

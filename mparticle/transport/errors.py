@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any, Mapping, Optional
 
-from mparticle.transport.policy import parse_retry_after
+from mparticle.retry import parse_retry_after
 
 __all__ = ["ApiException", "MAX_ERROR_BODY_CHARS", "MAX_RESPONSE_BYTES", "RESTResponse"]
 
@@ -46,7 +46,7 @@ class ApiException(Exception):
     attempts that ran out of time), reason, response body (str, at most
     :data:`MAX_ERROR_BODY_CHARS` characters plus a note of what was cut) and headers.
     ``retry_after`` is the server's requested wait in seconds (finite, see
-    :func:`~mparticle.transport.policy.parse_retry_after`)."""
+    :func:`~mparticle.retry.parse_retry_after`)."""
 
     def __init__(
         self,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
+from mparticle.configuration import check_base_url
 from mparticle.transport.deadline import deadline_pool_classes
-from mparticle.transport.urls import check_base_url
 
 if TYPE_CHECKING:  # urllib3, ssl and certifi load with the first client, not at import
     import urllib3

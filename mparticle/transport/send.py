@@ -8,12 +8,12 @@ import time
 import zlib
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
+from mparticle.configuration import loggable, redact_url
+from mparticle.retry import WAIT_MAX, seconds_setting
 from mparticle.transport import deadline as _deadline
 from mparticle.transport.deadline import Attempt
 from mparticle.transport.errors import ApiException, RESTResponse
-from mparticle.transport.policy import WAIT_MAX, seconds_setting
 from mparticle.transport.pool import Pool
-from mparticle.transport.urls import loggable, redact_url
 
 if TYPE_CHECKING:
     import urllib3

@@ -13,9 +13,9 @@ import random
 import time
 from typing import Any, Callable, Optional
 
+from mparticle.configuration import loggable
+from mparticle.retry import RateLimitGate, RetryPolicy, bounded_wait, parse_retry_after
 from mparticle.transport.errors import ApiException, RESTResponse
-from mparticle.transport.policy import RateLimitGate, RetryPolicy, bounded_wait, parse_retry_after
-from mparticle.transport.urls import loggable
 
 __all__ = ["Attempt", "OnRetry", "send_with_retries"]
 
