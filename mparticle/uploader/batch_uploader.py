@@ -21,9 +21,9 @@ from typing import Any, Callable, Iterable, List, Optional, Type
 from mparticle.api_client import ApiClient
 from mparticle.apis.events_api import EventsApi
 from mparticle.configuration import Configuration
+from mparticle.retry import RetryPolicy
 from mparticle.transport.client import RESTClientObject
 from mparticle.transport.errors import ApiException
-from mparticle.transport.policy import RetryPolicy
 from mparticle.uploader import lifecycle
 from mparticle.uploader.batch_queue import (
     DROP_NEWEST,
