@@ -13,9 +13,8 @@ from mparticle.cli.rejects import RejectWriter, reject_entry
 from mparticle.cli.tracker import Item, Tracker
 from mparticle.configuration import Configuration
 from mparticle.retry import RetryPolicy
-from mparticle.serialization import encode_batch
 from mparticle.uploader import BULK_PATH, HISTORICAL_PATH, REJECTED, UNAUTHORIZED, BatchUploader, UploaderStats
-from mparticle.uploader.packing import QueuedBatch, request_size, take_request
+from mparticle.uploader.packing import Packer, QueuedBatch, RequestIds, batch_limit, encode
 
 __all__ = ["DryRun", "Upload", "error_summary"]
 
@@ -153,34 +152,23 @@ class Upload:
 
 class DryRun:
     """``--dry-run``: each valid batch is encoded as the uploader would (and refused alike) and
-    packed by its rules, to count the requests it would take. Nothing is sent."""
+    packed by its :class:`~mparticle.uploader.packing.Packer`, to count the requests it would
+    take. Nothing is sent."""
 
     fatal: Optional[BaseException] = None
 
     def __init__(self, config: Configuration) -> None:
-        self._limits = (config.max_batches_per_request, config.max_request_bytes)
-        self._max_batch_bytes = config.max_batch_bytes
-        self._packing: Deque[QueuedBatch] = collections.deque()
-        self._packing_bytes = 0
+        self._max_batch_bytes = batch_limit(config)
+        self._ids = RequestIds()
+        self._packer = Packer(config.max_batches_per_request, config.max_request_bytes)
         self._requests = 0
 
     def put(self, item: Item, batch: Dict[str, Any], stop: threading.Event) -> bool:
-        data = encode_batch(batch, self._max_batch_bytes)
-        self._packing.append(QueuedBatch(data, ""))
-        self._packing_bytes += len(data)
-        count, size = len(self._packing), request_size(len(self._packing), self._packing_bytes)
-        if count > self._limits[0] or size > self._limits[1]:  # the first request is complete
-            self._pack()
+        self._requests += len(self._packer.add(encode(batch, self._max_batch_bytes, self._ids)))
         return True
 
-    def _pack(self) -> None:
-        request = take_request(self._packing, *self._limits)
-        self._packing_bytes -= sum(len(b) for b in request)
-        self._requests += 1
-
     def finish(self, bounded: Callable[[], Optional[float]]) -> UploaderStats:
-        while self._packing:
-            self._pack()
+        self._requests += len(self._packer.drain())
         return self.stats()
 
     def stats(self) -> UploaderStats:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import collections
 import itertools
 import json
 import uuid
@@ -11,7 +12,7 @@ from typing import Any, Deque, Dict, List, Optional
 from mparticle.models.batch import Batch
 from mparticle.serialization import encode_batch, join_batches
 
-__all__ = ["QueuedBatch", "RequestIds", "body", "encode", "request_size", "take_request"]
+__all__ = ["Packer", "QueuedBatch", "RequestIds", "batch_limit", "body", "encode", "request_size", "take_request"]
 
 
 class QueuedBatch:
@@ -54,6 +55,12 @@ class RequestIds:
 
 
 _STAMP = b'{"source_request_id":"'
+
+
+def batch_limit(config: Any) -> int:
+    """The most bytes one serialized batch may have under ``config``'s limits: the per-batch
+    limit, and it must fit in a request body on its own (``[`` and ``]`` around it)."""
+    return min(config.max_batch_bytes, config.max_request_bytes - 2)  # type: ignore[no-any-return]
 
 
 def encode(batch: Any, max_bytes: int, new_id: RequestIds) -> QueuedBatch:
@@ -105,3 +112,36 @@ def take_request(source: Deque[QueuedBatch], max_count: int, max_bytes: int) -> 
 def body(batches: List[QueuedBatch]) -> bytes:
     """The bulk request body (a JSON array) from the serialized batches."""
     return join_batches([b.data for b in batches])
+
+
+class Packer:
+    """Serialized batches in arrival order, cut into requests of at most ``max_count`` batches
+    and ``max_bytes`` of body: the uploader's packing, for callers that only count requests
+    (``mparticle send --dry-run``)."""
+
+    def __init__(self, max_count: int, max_bytes: int) -> None:
+        self.max_count = max_count
+        self.max_bytes = max_bytes
+        self._pending: Deque[QueuedBatch] = collections.deque()
+        self._bytes = 0
+
+    def add(self, item: QueuedBatch) -> List[List[QueuedBatch]]:
+        """Queue ``item``; return the requests it completed (none, or the one it cannot join)."""
+        self._pending.append(item)
+        self._bytes += len(item.data)
+        done = []
+        while len(self._pending) > self.max_count or request_size(len(self._pending), self._bytes) > self.max_bytes:
+            done.append(self._take())
+        return done
+
+    def drain(self) -> List[List[QueuedBatch]]:
+        """The remaining batches as requests (the last one partial)."""
+        done = []
+        while self._pending:
+            done.append(self._take())
+        return done
+
+    def _take(self) -> List[QueuedBatch]:
+        request = take_request(self._pending, self.max_count, self.max_bytes)
+        self._bytes -= sum(len(b.data) for b in request)
+        return request
