@@ -116,6 +116,7 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert "send" in capsys.readouterr().err
 
 
+@pytest.mark.subprocess
 def test_the_console_script_and_python_m_run_the_same_main() -> None:
     import mparticle.__main__  # noqa: F401 - must import cleanly (it only runs main() as __main__)
 

@@ -118,6 +118,7 @@ def test_input_named_through_a_symlink_and_the_reject_file_equal_to_the_checkpoi
 # -- the lock ----------------------------------------------------------------------------------
 
 
+@pytest.mark.subprocess
 def test_a_second_run_on_a_checkpoint_exits_2_and_a_run_after_a_sigkill_resumes(tmp_path: Path) -> None:
     """The first run holds the lock while its second request hangs; a second run exits 2 at
     once; the first is SIGKILLed (the OS drops the lock) and a --resume finishes the file."""
@@ -429,6 +430,7 @@ def layout_bytes(layout: str) -> Tuple[bytes, Set[str]]:
     return text.encode(), valid
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("layout", ["jsonl", "one-line-array", "bulk-bodies", "pretty", "stdin"])
 def test_resume_after_sigint_then_sigkill_keeps_every_source_request_id(tmp_path: Path, layout: str) -> None:
     """Run 1 is interrupted (SIGINT) after its first request, run 2 resumes and is SIGKILLed

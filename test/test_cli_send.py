@@ -82,6 +82,7 @@ _PEAK_RSS = (
 )
 
 
+@pytest.mark.subprocess
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc")
 def test_send_subprocess_time_and_peak_memory(tmp_path: Path) -> None:
     lines, valid, invalid = mixed_lines(20_000)
@@ -104,6 +105,7 @@ def test_send_subprocess_time_and_peak_memory(tmp_path: Path) -> None:
     assert peak_mb < 80  # the interpreter and the SDK take ~30 MB; the file is streamed
 
 
+@pytest.mark.subprocess
 def test_interrupted_send_resumes_without_duplicates(tmp_path: Path) -> None:
     """SIGINT mid-run: in-flight batches are flushed, the checkpoint written, exit 130; --resume
     sends the rest, and every valid batch arrives exactly once."""
@@ -234,6 +236,7 @@ def test_stdin(tmp_path: Path, server: LocalEventsServer) -> None:
     assert b"120 sent" in result.stderr
 
 
+@pytest.mark.subprocess
 def test_ctrl_c_while_waiting_on_stdin(tmp_path: Path, server: LocalEventsServer) -> None:
     """A slow stdin: partial requests go out after a second; Ctrl-C stops the wait at once."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -369,6 +372,7 @@ def test_source_request_id_depends_on_the_input_the_offset_and_the_text_only() -
     assert source_request_id("<stdin>", 0, "\udcff")  # text that is not valid UTF-8 still gets an id
 
 
+@pytest.mark.subprocess
 def test_the_send_command_does_not_load_asyncio() -> None:
     """``mparticle send`` runs on threads: asyncio (and the modules it pulls in) stays unloaded."""
     code = "import sys, mparticle.cli.send; print('asyncio' in sys.modules)"

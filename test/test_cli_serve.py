@@ -21,6 +21,7 @@ from mparticle.cli.serve import describe_batch, describe_request, parse_script, 
 from mparticle.testing import Fault, RecordedRequest
 
 
+@pytest.mark.subprocess
 def test_serve_prints_requests_and_stops_on_ctrl_c() -> None:
     import mparticle
 

@@ -35,6 +35,7 @@ def test_demo_sends_to_a_configured_host_with_credentials() -> None:
         assert remote.accepted_count == 4
 
 
+@pytest.mark.subprocess
 def test_python_m_mparticle_demo_subprocess() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mparticle", "demo"],

@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "docs" / "generate_models.py"
 
 
+@pytest.mark.subprocess
 def test_model_pages_are_up_to_date() -> None:
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--check"],

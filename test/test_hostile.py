@@ -437,6 +437,7 @@ def test_one_clients_stuck_callbacks_do_not_starve_another(
         assert not call.is_alive()
 
 
+@pytest.mark.subprocess
 def test_callback_pool_works_in_a_fork_child(server: LocalEventsServer) -> None:
     api = client(server.url)
     api.upload_events(small_batch(), callback=lambda r: r).join(5)  # the parent's pool exists

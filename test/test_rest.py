@@ -130,6 +130,7 @@ def tls_server(tls_files: Tuple[str, str]) -> Iterator[int]:
     httpd.server_close()
 
 
+@pytest.mark.subprocess
 def test_tls_is_verified_by_default_and_not_retried(tls_server: int) -> None:
     config = mparticle.Configuration(api_key=KEY, api_secret=SECRET, host="https://127.0.0.1:{0}/v2".format(tls_server))
     with pytest.raises(ApiException) as info:
@@ -138,6 +139,7 @@ def test_tls_is_verified_by_default_and_not_retried(tls_server: int) -> None:
     assert _Recorder.seen == []
 
 
+@pytest.mark.subprocess
 def test_tls_with_custom_ca_bundle(tls_server: int, tls_files: Tuple[str, str]) -> None:
     config = mparticle.Configuration(api_key=KEY, api_secret=SECRET, host="https://127.0.0.1:{0}/v2".format(tls_server))
     config.ssl_ca_cert = tls_files[0]
@@ -145,6 +147,7 @@ def test_tls_with_custom_ca_bundle(tls_server: int, tls_files: Tuple[str, str]) 
     assert _Recorder.seen[0][0] == "POST /v2/events HTTP/1.1"
 
 
+@pytest.mark.subprocess
 def test_tls_verification_can_be_disabled(tls_server: int) -> None:
     config = mparticle.Configuration(host="https://127.0.0.1:{0}/v2".format(tls_server), verify_ssl=False)
     assert mparticle.EventsApi(config).upload_events({"environment": "development"})[1] == 202

@@ -227,6 +227,7 @@ def test_max_spool_bytes_applies_the_overflow_policy(
         assert stats.dropped == {SPOOL_FULL: 200 - accepted} and sum(n for _, n in drops) == 200 - accepted
 
 
+@pytest.mark.subprocess
 def test_fork_child_gets_its_own_spool_and_the_parent_keeps_its_lock(
     tmp_path: Path, config: Configuration, server: LocalEventsServer
 ) -> None:
@@ -259,6 +260,7 @@ def test_fork_child_gets_its_own_spool_and_the_parent_keeps_its_lock(
     assert copies == {1: 1, 2: 1}
 
 
+@pytest.mark.subprocess
 def test_sigterm_handler_delivers_before_the_process_ends(tmp_path: Path, server: LocalEventsServer) -> None:
     code = f"""
 import sys, time

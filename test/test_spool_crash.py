@@ -378,6 +378,7 @@ def run_crash_trials(workers: Callable[..., Worker], tmp_path: Path, server: Loc
     assert records_total > trials * 20  # the workers did enqueue before they died
 
 
+@pytest.mark.subprocess
 def test_killed_workers_lose_nothing_older_than_the_commit_interval(
     workers: Callable[..., Worker], tmp_path: Path, server: LocalEventsServer, config: Configuration,
     rng: random.Random
@@ -386,6 +387,7 @@ def test_killed_workers_lose_nothing_older_than_the_commit_interval(
                      every_record=False)
 
 
+@pytest.mark.subprocess
 def test_with_commit_interval_zero_every_enqueued_batch_survives_a_kill(
     workers: Callable[..., Worker], tmp_path: Path, server: LocalEventsServer, config: Configuration,
     rng: random.Random
@@ -394,6 +396,7 @@ def test_with_commit_interval_zero_every_enqueued_batch_survives_a_kill(
 
 
 # -- several workers, one directory ---------------------------------------------------------------------
+@pytest.mark.subprocess
 def test_a_live_worker_adopts_the_spools_of_killed_workers_exactly_once(
     workers: Callable[..., Worker], tmp_path: Path, server: LocalEventsServer, rng: random.Random
 ) -> None:
@@ -446,6 +449,7 @@ def test_a_live_worker_adopts_the_spools_of_killed_workers_exactly_once(
     print(f"A left {from_a}, B left {len(dead) - from_a} batches; C adopted {stats['adopted']}, each delivered once")
 
 
+@pytest.mark.subprocess
 def test_two_live_workers_never_send_the_same_spool_file(
     workers: Callable[..., Worker], tmp_path: Path, server: LocalEventsServer
 ) -> None:
@@ -505,6 +509,7 @@ print(json.dumps({"started": started, "failed": False}), flush=True)
 '''
 
 
+@pytest.mark.subprocess
 def test_workers_started_and_stopped_side_by_side_always_start(
     tmp_path: Path, server: LocalEventsServer, config: Configuration
 ) -> None:
@@ -532,6 +537,7 @@ def test_workers_started_and_stopped_side_by_side_always_start(
 
 
 # -- a fresh uploader that shuts down at once ------------------------------------------------------------
+@pytest.mark.subprocess
 def test_an_uploader_shut_down_right_after_start_delivers_what_it_adopted(
     workers: Callable[..., Worker], tmp_path: Path, server: LocalEventsServer, config: Configuration
 ) -> None:
@@ -548,6 +554,7 @@ def test_an_uploader_shut_down_right_after_start_delivers_what_it_adopted(
 
 
 # -- a producer faster than the disk -------------------------------------------------------------------
+@pytest.mark.subprocess
 def test_a_producer_at_full_speed_is_on_disk_within_the_margin(
     workers: Callable[..., Worker], tmp_path: Path, server: LocalEventsServer, rng: random.Random
 ) -> None:
@@ -686,6 +693,7 @@ def outage(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
     return result
 
 
+@pytest.mark.subprocess
 def test_an_outage_bigger_than_memory_is_delivered_exactly_once(outage: Dict[str, Any]) -> None:
     stats = outage["stats"]
     assert stats == {"enqueued": OUTAGE_BATCHES, "delivered": OUTAGE_BATCHES, "dropped": {}, "kept": 0,
@@ -698,6 +706,7 @@ def test_an_outage_bigger_than_memory_is_delivered_exactly_once(outage: Dict[str
     assert outage["left"] == []
 
 
+@pytest.mark.subprocess
 def test_an_outage_keeps_the_memory_queue_within_max_queue_bytes(outage: Dict[str, Any]) -> None:
     # The documented bound: queued plus in flight is at most max_queue_bytes plus one request per
     # sender thread (4 by default); requests that ran out of retries come back as queued. Sampled
@@ -707,6 +716,7 @@ def test_an_outage_keeps_the_memory_queue_within_max_queue_bytes(outage: Dict[st
     assert outage["peak_held_bytes"] <= OUTAGE_MEMORY + 4 * outage["request_bytes"]
 
 
+@pytest.mark.subprocess
 def test_an_outage_keeps_peak_rss_bounded(outage: Dict[str, Any]) -> None:
     # Holding the outage in memory would take at least its bytes (66 MB). What is legitimately in
     # memory (SQLite's 2 MB page cache, the 200 KB queue, at most 8 MiB of uncommitted inserts,
