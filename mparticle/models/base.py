@@ -32,11 +32,13 @@ from mparticle.models.checks import (
     uuid_check,
     validate_uuid,
 )
+from mparticle.models.field_types import FieldType, parse_type, registry
 
 __all__ = [
     "ATTRIBUTE_VALUE_TYPES",
     "UUID_PATTERN",
     "Field",
+    "FieldType",
     "Model",
     "Validator",
     "attribute_bag_check",
@@ -51,14 +53,14 @@ __all__ = [
     "validate_uuid",
 ]
 
-#: Every model class by name, used to resolve type strings such as ``'list[Product]'``.
-registry: Dict[str, "type[Model]"] = {}
-
 
 class Field:
-    """One declared field: attribute name, swagger type string, JSON key and checks."""
+    """One declared field: attribute name, swagger type string, JSON key and checks.
 
-    __slots__ = ("name", "type", "key", "enum", "check", "default", "factory", "required", "doc")
+    ``field_type`` is ``type`` parsed (a :class:`~mparticle.models.field_types.FieldType`).
+    """
+
+    __slots__ = ("name", "type", "field_type", "key", "enum", "check", "default", "factory", "required", "doc")
 
     def __init__(
         self,
@@ -75,6 +77,7 @@ class Field:
     ) -> None:
         self.name = name
         self.type = type
+        self.field_type = parse_type(type)
         self.key = key or name
         self.enum = list(enum) if enum is not None else None
         self.check = check
@@ -91,7 +94,7 @@ class Field:
         if self.check is not None:  # a custom check also owns the value's structure
             checks.append(self.check)
         else:
-            structure_check = _structure_check(self.name, self.type)
+            structure_check = _structure_check(self.name, self.field_type)
             if structure_check is not None:
                 checks.append(structure_check)
         if not checks:
@@ -107,19 +110,20 @@ class Field:
         return run_all
 
 
-def _structure_check(name: str, type_name: str) -> Optional[Validator]:
+def _structure_check(name: str, field_type: FieldType) -> Optional[Validator]:
     """For model-, list- and dict-typed fields, reject values of an unrelated shape early.
 
     Plain dicts stand in for models (sent as given), and tuples for lists, as the original allowed.
     """
-    if type_name.startswith("dict") or type_name == "object":
-        return _keys_check(name, type_name == "object")
-    if type_name.startswith("list["):
+    kind = field_type.kind
+    if kind in ("dict", "map", "object"):
+        return _keys_check(name, kind == "object")
+    if kind == "list":
         expected: Tuple[type, ...] = (list, tuple)
         label = "a list"
-    elif type_name[:1].isupper():
+    elif kind == "model":
         expected = (Model, dict)
-        label = f"a {type_name} or a dict"
+        label = f"a {field_type.text} or a dict"
     else:
         return None
 

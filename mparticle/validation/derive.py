@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Dict, Mapping, Optional, Sequence, Tuple, Type
 
 from mparticle.models.base import Model
+from mparticle.models.field_types import FieldType
 from mparticle.validation.engine import BOOLEAN, INTEGER, NUMBER, OBJECT, SCALAR, Enum, Kind, ListOf, MapOf, Obj, Spec
 
 # -- from the models' declarations to specs -------------------------------------------------------
@@ -33,15 +34,16 @@ def _schema_values(model_values: Sequence[str], legacy: Sequence[str] = ("unknow
     return tuple(v for v in model_values if v not in legacy)
 
 
-def _type_spec(type_name: str) -> Spec:
-    """The spec of a swagger type string: ``int``, ``list[Product]``, ``dict(str, str)``, ``GeoLocation``."""
-    if type_name.startswith("list["):
-        return ListOf(_type_spec(type_name[5:-1]))
-    if type_name.startswith("dict("):  # dict(str, X): free keys, X values
-        return MapOf(_type_spec(type_name[5:-1].split(", ", 1)[1]))
-    spec = _TYPE_SPECS.get(type_name) or _MODEL_SPECS.get(type_name)
+def _type_spec(field_type: FieldType) -> Spec:
+    """The spec of a field's type: ``int``, ``list[Product]``, ``dict(str, str)``, ``GeoLocation``."""
+    if field_type.kind == "list":
+        return ListOf(_type_spec(field_type.value_type))
+    if field_type.kind == "map":  # dict(str, X): free keys, X values
+        return MapOf(_type_spec(field_type.value_type))
+    specs = _MODEL_SPECS if field_type.kind == "model" else _TYPE_SPECS
+    spec = specs.get(field_type.text)
     if spec is None:
-        raise LookupError(f"no spec for the type {type_name!r}: derive a model before the models that embed it")
+        raise LookupError(f"no spec for the type {field_type.text!r}: derive a model before the models that embed it")
     return spec
 
 
@@ -78,7 +80,7 @@ def _spec_from_model(
         elif f.enum is not None:
             fields[f.key] = Enum(_schema_values(f.enum, legacy))
         else:
-            fields[f.key] = _type_spec(f.type)
+            fields[f.key] = _type_spec(f.field_type)
     declared = {f.key for f in model.fields}
     stray = ({*overrides, *omit} - declared) | (set(extra) & declared) | ({*required, *any_of} - {*fields, *extra})
     if stray:  # the model changed, or a rule names a key that does not exist
