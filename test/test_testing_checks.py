@@ -3,10 +3,13 @@
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_testing_helpers import EVENT, HIST_EVENT, batch, error_of, errors_of, request
 
+from mparticle.models.shared import EVENT_TYPES
 from mparticle.testing import LocalEventsServer
-from mparticle.testing.checks import refused
+from mparticle.testing.checks import clean_envelope, refused
 from mparticle.validation import Problem, validate
 
 HISTORICAL = "/v2/bulkevents/historical"
@@ -164,3 +167,29 @@ def test_validate_false_only_parses():
 )
 def test_refused(path, rule, historical, expected):
     assert refused(Problem(path, rule, "m"), historical) is expected
+
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), st.text(max_size=3))
+EVENT_TYPE = st.one_of(st.sampled_from([*EVENT_TYPES, "", "bogus"]), SCALARS, st.lists(SCALARS, max_size=1))
+TIMESTAMP = st.one_of(st.integers(-(2**70), 2**70), st.floats(allow_nan=False), SCALARS)
+DATA = st.one_of(st.fixed_dictionaries({}, optional={"timestamp_unixtime_ms": TIMESTAMP}), SCALARS)
+EVENT_OBJECT = st.fixed_dictionaries({}, optional={"event_type": EVENT_TYPE, "data": DATA})
+EVENTS = st.one_of(st.lists(st.one_of(EVENT_OBJECT, SCALARS), max_size=3), SCALARS, st.dictionaries(st.text(), SCALARS))
+BATCH = st.one_of(st.fixed_dictionaries({}, optional={"events": EVENTS, "environment": SCALARS}), SCALARS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(BATCH, st.booleans())
+def test_a_clean_envelope_has_no_refused_problem(batch, historical):
+    """Lenient mode skips the validator for clean envelopes: that must never hide a refusal."""
+    if clean_envelope(batch, historical):
+        assert not [p for p in validate(batch, historical=historical) if refused(p, historical)]
+
+
+def test_clean_envelope():
+    assert clean_envelope(batch(3), False) and clean_envelope({}, False) and clean_envelope({"events": None}, False)
+    assert clean_envelope(batch(2, HIST_EVENT), True)
+    assert not clean_envelope({}, True) and not clean_envelope(batch(), True)
+    assert not clean_envelope([], False)
+    assert not clean_envelope({"events": [{"event_type": "unknown", "data": {}}]}, False)  # the models' placeholder
+    assert not clean_envelope({"events": [{"event_type": ["custom_event"], "data": {}}]}, False)
