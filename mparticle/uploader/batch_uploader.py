@@ -2,8 +2,11 @@
 
 The pieces, each in its own module: :mod:`~mparticle.uploader.packing` (serialize once, pack
 requests), :mod:`~mparticle.uploader.batch_queue` (bounded queue, overflow policy, ledger),
-:mod:`~mparticle.uploader.sender` (POST with the core's retries, split refused requests) and
-:mod:`~mparticle.uploader.lifecycle` (exit and fork hooks). This module wires them together.
+:mod:`~mparticle.uploader.delivery` (what the sender threads do),
+:mod:`~mparticle.uploader.sender` (POST with the core's retries, split refused requests),
+:mod:`~mparticle.uploader.reporting` (callbacks and warnings) and
+:mod:`~mparticle.uploader.lifecycle` (exit and fork hooks). This module holds the options and
+wires them together.
 """
 
 from __future__ import annotations
@@ -27,26 +30,18 @@ from mparticle.transport.errors import ApiException
 from mparticle.uploader import lifecycle
 from mparticle.uploader.batch_queue import (
     DROP_NEWEST,
-    LOAD_BATCHES,
     OVERFLOW_POLICIES,
     WOULD_BLOCK,
     Admission,
     BatchQueue,
-    Load,
     OverflowPolicy,
 )
+from mparticle.uploader.delivery import MAX_WAIT, Delivery
 from mparticle.uploader.packing import QueuedBatch, RequestIds, encode, take_request
-from mparticle.uploader.sender import BULK_PATH, Abandoned, Sender
+from mparticle.uploader.reporting import DeliveredCallback, DropCallback, ErrorCallback, Reporter
+from mparticle.uploader.sender import BULK_PATH, Sender
 from mparticle.uploader.spool import Spool, SpoolError, spool_fingerprint
-from mparticle.uploader.stats import (
-    CLOSED,
-    ERROR,
-    RETRIES_EXHAUSTED,
-    SHUTDOWN_TIMEOUT,
-    DropReason,
-    Outcome,
-    UploaderStats,
-)
+from mparticle.uploader.stats import CLOSED, SHUTDOWN_TIMEOUT, UploaderStats
 
 __all__ = ["BACKGROUND_RETRIES", "BatchUploader"]
 
@@ -57,16 +52,10 @@ logger = logging.getLogger("mparticle.uploader")
 BACKGROUND_RETRIES = RetryPolicy(max_retries=10, backoff_base=0.5, backoff_max=30.0, total_timeout=120.0)
 #: Longest pause before a requeued request is tried again (seconds).
 REQUEUE_MAX_DELAY = 30.0
-#: Longest single wait the uploader performs; longer timeouts mean "no limit" (seconds).
-MAX_WAIT = 24 * 3600.0
 #: After shutdown gives up: how long senders between two steps get to report their batches.
 SETTLE_GRACE = 1.0
 #: Longest an enqueue waits for its commit with ``spool_commit_interval=0`` (seconds).
 SYNC_COMMIT_TIMEOUT = 5.0
-
-DeliveredCallback = Callable[[List[QueuedBatch]], Any]
-ErrorCallback = Callable[[BaseException, List[QueuedBatch]], Any]
-DropCallback = Callable[[str, List[QueuedBatch]], Any]
 
 
 class BatchUploader:
@@ -186,10 +175,7 @@ class BatchUploader:
         self.spool_commit_interval = spool_commit_interval
         self.spool_fsync = spool_fsync
         self.requeue_failed = requeue_failed
-        self._last_drop_warning = 0.0
-        self._last_requeue_warning = 0.0
-        self._in_callback = threading.local()  # .active: this thread is running one of our callbacks
-        self._local = threading.local()  # .request/.part: what this sender thread is sending
+        self._reporter = Reporter(self)
         self._fresh_state()
         lifecycle.track(self)
 
@@ -202,9 +188,6 @@ class BatchUploader:
         self._request_bytes = config.max_request_bytes
         self._max_batch_bytes = min(config.max_batch_bytes, config.max_request_bytes - 2)
         self._abort = threading.Event()
-        self._requeue_streak = 0
-        self._last_requeue = 0.0
-        self._requeue_lock = threading.Lock()
         self._rest = RESTClientObject(
             pools_size=1,
             config=config,
@@ -245,7 +228,17 @@ class BatchUploader:
                 on_error=self._spool_failed,
             )
             self._queue.spool = self._spool
-            self._spool.start()
+        self._delivery = Delivery(
+            self._queue,
+            self._sender,
+            self._reporter,
+            self._abort,
+            self._spool,
+            requeue=self.requeue_failed and not self.sync_mode,
+            requeue_max_delay=REQUEUE_MAX_DELAY,  # read here: a test scales it before construction
+        )
+        if self._spool is not None:
+            self._spool.start()  # may report adopted files at once: the senders are ready
 
     def __repr__(self) -> str:
         s = self.stats()
@@ -345,7 +338,7 @@ class BatchUploader:
     def _accepted(self, admission: Admission) -> bool:
         accepted, dropped = admission
         if dropped is not None:
-            self._report_drop(*dropped)
+            self._reporter.drop(*dropped)
         return accepted
 
     # -- sending ------------------------------------------------------------------------------------
@@ -356,43 +349,10 @@ class BatchUploader:
             lifecycle.ensure_exit_hook()
             for number in range(1, self.threads + 1):
                 thread = threading.Thread(
-                    target=self._run, name=f"mparticle-uploader-{number}", daemon=True
+                    target=self._delivery.run, name=f"mparticle-uploader-{number}", daemon=True
                 )
                 thread.start()
                 self._threads.append(thread)
-
-    def _run(self) -> None:
-        queue, sender = self._queue, self._sender
-        while True:
-            try:
-                work = queue.take()
-                if work is None:
-                    return
-                if isinstance(work, Load):
-                    self._load(queue, work)
-                else:
-                    self._deliver(queue, sender, work)
-            except Exception as error:  # noqa: BLE001 - a sender thread must never die
-                logger.exception("unexpected error in an uploader thread; it keeps running")
-                queue.note_error(error)
-                self._abort.wait(0.1)  # no busy loop if the error repeats
-
-    def _load(self, queue: BatchQueue, load: Load) -> None:
-        """Read spooled batches back into the memory queue."""
-        spool = self._spool
-        assert spool is not None
-        try:
-            if load.adopted:
-                items = spool.load_adopted(LOAD_BATCHES, load.max_bytes)
-            else:
-                items = spool.load_own(load.after, load.through, LOAD_BATCHES, load.max_bytes)
-        except Exception as error:  # noqa: BLE001 - a disk error: retry after a pause
-            logger.warning("reading the spool failed: %r (retrying)", error)
-            queue.load_failed()
-            self._callback(self.on_error, error, [])
-            self._abort.wait(1.0)
-            return
-        queue.add_loaded(load, items)
 
     def _send_inline(self, items: List[QueuedBatch]) -> int:
         """sync_mode: pack ``items`` and send the requests on this thread; returns how many
@@ -401,95 +361,16 @@ class BatchUploader:
         requests = []
         while pending:
             requests.append(take_request(pending, self._request_count, self._request_bytes))
-        queue, sender = self._queue, self._sender
-        if not queue.admit_inline(requests):
-            self._report_drop(CLOSED, items)
+        if not self._queue.admit_inline(requests):
+            self._reporter.drop(CLOSED, items)
             return 0
-        return sum(self._deliver(queue, sender, request) for request in requests)
-
-    def _deliver(self, queue: BatchQueue, sender: Sender, request: List[QueuedBatch]) -> int:
-        """Send one request, report what happened to each part of it (delivered, requeued, or
-        dropped), then release it; returns the batches delivered."""
-        self._local.request = request
-        try:
-            outcomes = sender.send(request)
-        except Exception as error:  # noqa: BLE001 - a bug must not kill the sender or lose batches
-            logger.exception("unexpected error while uploading %d batches", len(request))
-            outcomes = [Outcome(request, ERROR, error)]
-        finally:
-            self._local.request = None
-        delivered = 0
-        try:
-            for outcome in outcomes:
-                if queue.is_abandoned(request, outcome.batches):
-                    continue  # shutdown reported these already
-                if outcome.reason is None:
-                    self._requeue_streak = 0
-                    self._callback(self.on_delivered, outcome.batches)
-                    queue.settle(request, outcome)
-                    delivered += len(outcome.batches)
-                elif outcome.reason == RETRIES_EXHAUSTED and self._requeues():
-                    self._requeue(queue, request, outcome)
-                elif outcome.reason == SHUTDOWN_TIMEOUT and self._spool is not None:
-                    lost = queue.keep(request, outcome.batches)  # on disk for the next process
-                    if lost:
-                        self._report_drop(SHUTDOWN_TIMEOUT, lost)
-                else:
-                    if outcome.error is not None:
-                        self._callback(self.on_error, outcome.error, outcome.batches)
-                    self._report_drop(outcome.reason, outcome.batches, outcome.error)
-                    queue.settle(request, outcome)
-        finally:  # released after the callbacks ran, so flush() returns once they are reported
-            queue.release(request)
-        return delivered
-
-    def _requeues(self) -> bool:
-        return self.requeue_failed and not self.sync_mode and not self._abort.is_set()
-
-    def _requeue(self, queue: BatchQueue, request: List[QueuedBatch], outcome: Outcome) -> None:
-        """The retry policy gave up on a transient failure: keep the batches and try again after
-        a pause that doubles with each consecutive requeue (up to REQUEUE_MAX_DELAY)."""
-        with self._requeue_lock:  # one streak for all senders: 4 requeues at once are one step
-            now = time.monotonic()
-            if now - self._last_requeue >= 0.5:
-                self._requeue_streak += 1
-            self._last_requeue = now
-            streak = self._requeue_streak
-        delay = min(REQUEUE_MAX_DELAY, 0.5 * 2 ** min(streak, 10))
-        now = time.monotonic()
-        if now - self._last_requeue_warning >= 5.0:
-            self._last_requeue_warning = now
-            logger.warning(
-                "upload of %d batch(es) still failing after the retry policy (%r); kept, retrying in %.1f s",
-                len(outcome.batches),
-                outcome.error,
-                delay,
-            )
-        queue.requeue(request, outcome.batches, delay)
+        return sum(self._delivery.deliver(request) for request in requests)
 
     def _posting(self, part: List[QueuedBatch], active: bool) -> None:
-        self._local.part = part if active else None
-        self._queue.sending(part, active)
+        self._delivery.posting(part, active)
 
     def _wait_or_abandon(self, seconds: float) -> None:
-        """Every transport wait (backoff, Retry-After) ends early once shutdown gives up; the
-        batches waiting are then reported by shutdown itself, before it returns."""
-        seconds = min(max(0.0, seconds), MAX_WAIT)
-        request = getattr(self._local, "request", None)
-        part = getattr(self._local, "part", None)
-        if request is None or part is None:
-            if self._abort.wait(seconds):
-                raise Abandoned()
-            return
-        queue = self._queue
-        if not queue.begin_wait(request, part):
-            raise Abandoned()
-        try:
-            aborted = self._abort.wait(seconds)
-        finally:
-            ours = queue.end_wait(part)
-        if aborted or not ours:
-            raise Abandoned()
+        self._delivery.wait_or_abandon(seconds)
 
     def _note_retry(self, error: ApiException, retry: int, delay: float) -> None:
         self._queue.note_retry(error, error.status or 0)
@@ -501,45 +382,12 @@ class BatchUploader:
 
     def _spool_failed(self, error: BaseException) -> None:
         self._queue.note_error(error)
-        self._callback(self.on_error, error, [])
+        self._reporter.error(error, [])
 
     @property
     def spool_path(self) -> Optional[str]:
         """This process's spool file (None without ``spool_dir``)."""
         return self._spool.path if self._spool is not None else None
-
-    # -- reporting ----------------------------------------------------------------------------------
-    def _report_drop(
-        self, reason: DropReason, batches: List[QueuedBatch], error: Optional[BaseException] = None
-    ) -> None:
-        now = time.monotonic()
-        if now - self._last_drop_warning >= 5.0:  # at most one warning per 5 s; stats() has the rest
-            self._last_drop_warning = now
-            logger.warning(
-                "dropped %d batch(es): %s%s (further drops are counted in stats() for 5 s)",
-                len(batches),
-                reason,
-                f" ({error!r})" if error is not None else "",
-            )
-        self._callback(self.on_drop, reason, batches)
-
-    def _callback(self, callback: Optional[Callable[..., Any]], *args: Any) -> None:
-        if callback is None:
-            return
-        marker = self._in_callback
-        outer = getattr(marker, "active", False)
-        marker.active = True
-        try:
-            callback(*args)
-        except Exception:  # noqa: BLE001 - a raising callback must never stop delivery
-            logger.exception("BatchUploader callback %r raised", callback)
-        finally:
-            marker.active = outer
-
-    def _calling_back(self) -> bool:
-        """True on a thread that is running one of our callbacks (it must not wait for a flush:
-        the request that runs the callback is not settled until the callback returns)."""
-        return bool(getattr(self._in_callback, "active", False))
 
     # -- lifecycle ------------------------------------------------------------------------------------
     def flush(self, timeout: Optional[float] = None) -> bool:
@@ -549,7 +397,7 @@ class BatchUploader:
         From a callback it only starts the sending (it cannot wait for the request that is
         running the callback)."""
         timeout = _timeout_arg("timeout", timeout)
-        if self._calling_back():
+        if self._reporter.calling_back():
             return self._queue.flush(0)
         return self._queue.flush(timeout)
 
@@ -566,13 +414,13 @@ class BatchUploader:
         deadline = None if timeout is None else time.monotonic() + timeout
         queue = self._queue
         queue.close()
-        if self._calling_back():  # cannot wait for the request that runs this callback
+        if self._reporter.calling_back():  # cannot wait for the request that runs this callback
             return queue.stats()
         if not queue.wait_idle(_remaining(deadline)):
             self._abort.set()
             abandoned = queue.abandon(keep=self._spool is not None)
             if abandoned:
-                self._report_drop(SHUTDOWN_TIMEOUT, abandoned)
+                self._reporter.drop(SHUTDOWN_TIMEOUT, abandoned)
             queue.wait_quiet(SETTLE_GRACE)  # senders between two steps report their batches
         for thread in self._threads:
             thread.join(_remaining(deadline))
@@ -581,7 +429,7 @@ class BatchUploader:
             unwritten = self._spool.close()
             if unwritten:  # a failing disk: these were counted as kept but are not on disk
                 queue.unkeep(unwritten)
-                self._report_drop(SHUTDOWN_TIMEOUT, unwritten)
+                self._reporter.drop(SHUTDOWN_TIMEOUT, unwritten)
         if not any(thread.is_alive() for thread in self._threads):
             self._rest.close()
         return queue.stats()
