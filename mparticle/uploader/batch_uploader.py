@@ -11,15 +11,12 @@ wires them together.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
-import sys
 import threading
 import time
-from collections import deque
 from types import TracebackType
-from typing import Any, Callable, Iterable, List, Optional, Type
+from typing import Any, Iterable, List, Optional, Type
 
 from mparticle.api_client import ApiClient
 from mparticle.apis.events_api import EventsApi
@@ -28,20 +25,15 @@ from mparticle.retry import RetryPolicy
 from mparticle.transport.client import RESTClientObject
 from mparticle.transport.errors import ApiException
 from mparticle.uploader import lifecycle
-from mparticle.uploader.batch_queue import (
-    DROP_NEWEST,
-    OVERFLOW_POLICIES,
-    WOULD_BLOCK,
-    Admission,
-    BatchQueue,
-    OverflowPolicy,
-)
+from mparticle.uploader.aio import off_loop
+from mparticle.uploader.batch_queue import DROP_NEWEST, OVERFLOW_POLICIES, BatchQueue, OverflowPolicy
 from mparticle.uploader.delivery import MAX_WAIT, Delivery
-from mparticle.uploader.packing import QueuedBatch, RequestIds, encode, take_request
+from mparticle.uploader.intake import Intake
+from mparticle.uploader.packing import QueuedBatch
 from mparticle.uploader.reporting import DeliveredCallback, DropCallback, ErrorCallback, Reporter
 from mparticle.uploader.sender import BULK_PATH, Sender
 from mparticle.uploader.spool import Spool, SpoolError, spool_fingerprint
-from mparticle.uploader.stats import CLOSED, SHUTDOWN_TIMEOUT, UploaderStats
+from mparticle.uploader.stats import SHUTDOWN_TIMEOUT, UploaderStats
 
 __all__ = ["BACKGROUND_RETRIES", "BatchUploader"]
 
@@ -52,10 +44,6 @@ logger = logging.getLogger("mparticle.uploader")
 BACKGROUND_RETRIES = RetryPolicy(max_retries=10, backoff_base=0.5, backoff_max=30.0, total_timeout=120.0)
 #: Longest pause before a requeued request is tried again (seconds).
 REQUEUE_MAX_DELAY = 30.0
-#: After shutdown gives up: how long senders between two steps get to report their batches.
-SETTLE_GRACE = 1.0
-#: Longest an enqueue waits for its commit with ``spool_commit_interval=0`` (seconds).
-SYNC_COMMIT_TIMEOUT = 5.0
 
 
 class BatchUploader:
@@ -184,9 +172,6 @@ class BatchUploader:
         in a fork child, which starts empty while the parent keeps its pending batches (and
         gets no spool file of its own if the uploader was shut down already)."""
         config = self.config
-        self._request_count = config.max_batches_per_request
-        self._request_bytes = config.max_request_bytes
-        self._max_batch_bytes = min(config.max_batch_bytes, config.max_request_bytes - 2)
         self._abort = threading.Event()
         self._rest = RESTClientObject(
             pools_size=1,
@@ -208,15 +193,12 @@ class BatchUploader:
             max_bytes=self.max_queue_bytes,
             overflow=self.overflow,
             block_timeout=self.block_timeout,
-            request_count=self._request_count,
-            request_bytes=self._request_bytes,
+            request_count=config.max_batches_per_request,
+            request_bytes=config.max_request_bytes,
             interval=self.upload_interval,
             pause=self._rest.gate.remaining,
             max_spool_bytes=self.max_spool_bytes,
         )
-        self._ids = RequestIds()
-        self._start_lock = threading.Lock()
-        self._threads: List[threading.Thread] = []
         self._spool: Optional[Spool] = None
         if self.spool_dir is not None and spool:
             self._spool = Spool(
@@ -234,8 +216,17 @@ class BatchUploader:
             self._reporter,
             self._abort,
             self._spool,
+            threads=self.threads,
             requeue=self.requeue_failed and not self.sync_mode,
             requeue_max_delay=REQUEUE_MAX_DELAY,  # read here: a test scales it before construction
+        )
+        self._intake = Intake(
+            self._queue,
+            self._reporter,
+            self._spool,
+            max_batch_bytes=min(config.max_batch_bytes, config.max_request_bytes - 2),
+            commit_interval=self.spool_commit_interval,
+            start=self._delivery.start,
         )
         if self._spool is not None:
             self._spool.start()  # may report adopted files at once: the senders are ready
@@ -257,13 +248,13 @@ class BatchUploader:
         was dropped (reported to ``on_drop`` and counted). Raises TypeError/ValueError for an
         invalid or oversized batch, naming the field; QueueFullError with ``overflow="raise"``.
         """
-        item = self._encode(batch)
+        item = self._intake.encode(batch)
         if not self.send:
             self._queue.note_skipped()
             return True
         if self.sync_mode:
-            return self._send_inline([item]) == 1
-        return self._admit(item)
+            return self._delivery.send_inline([item]) == 1
+        return self._intake.admit(item)
 
     def enqueue_many(self, batches: Iterable[Any]) -> int:
         """Enqueue several batches; all are validated first, so none is queued if one is
@@ -272,7 +263,7 @@ class BatchUploader:
         items = []
         for index, batch in enumerate(batches):
             try:
-                items.append(self._encode(batch))
+                items.append(self._intake.encode(batch))
             except (TypeError, ValueError) as error:
                 raise type(error)(f"batches[{index}]: {error}") from error
         if not items:
@@ -282,90 +273,21 @@ class BatchUploader:
                 self._queue.note_skipped()
             return len(items)
         if self.sync_mode:
-            return self._send_inline(items)
-        accepted = [item for item in items if self._admit(item, wait_for_disk=False)]
-        if accepted:  # commits are in order: waiting for the last one waits for them all
-            self._wait_for_disk(accepted[-1], True)
-        return len(accepted)
+            return self._delivery.send_inline(items)
+        return self._intake.admit_many(items)
 
     async def enqueue_async(self, batch: Any) -> bool:
         """Awaitable ``enqueue``: serializes on the loop (microseconds) and runs anything that
         would wait (a full queue with ``overflow="block"``, a ``sync_mode`` send) off the loop."""
-        item = self._encode(batch)
+        item = self._intake.encode(batch)
         if not self.send:
             self._queue.note_skipped()
             return True
         if self.sync_mode:
-            return await _off_loop(self._send_inline, [item]) == 1
-        if not self._threads:
-            self._start()
-        admission = self._queue.put(item, wait=False)
-        if admission is WOULD_BLOCK:
-            admission = await _off_loop(self._queue.put, item)
-        accepted = self._accepted(admission)
-        await _off_loop(self._wait_for_disk, item, accepted)
-        return accepted
+            return await off_loop(self._delivery.send_inline, [item]) == 1
+        return await self._intake.admit_async(item)
 
-    def _encode(self, batch: Any) -> QueuedBatch:
-        try:
-            return encode(batch, self._max_batch_bytes, self._ids)
-        except (TypeError, ValueError):
-            self._queue.note_rejected()
-            raise
-
-    def _admit(self, item: QueuedBatch, wait_for_disk: bool = True) -> bool:
-        """Queue ``item`` (starting the senders on first use); report what the policy dropped."""
-        if not self._threads:
-            self._start()
-        admission = self._queue.put(item, wait=False)
-        if admission is WOULD_BLOCK:  # overflow="block", queue full: wait, but never on an event loop
-            admission = self._queue.refuse(item) if _on_event_loop() else self._queue.put(item)
-        accepted = self._accepted(admission)
-        if wait_for_disk:
-            self._wait_for_disk(item, accepted)
-        return accepted
-
-    def _wait_for_disk(self, item: QueuedBatch, accepted: bool) -> None:
-        """With ``spool_commit_interval=0`` (or a writer that fell behind): wait for the commit
-        of ``item`` (and of every batch appended before it), at most SYNC_COMMIT_TIMEOUT seconds
-        (a failing disk never blocks). ``item.row`` is set once it was appended to the spool."""
-        spool = self._spool
-        if accepted and spool is not None and item.row and (
-            self.spool_commit_interval == 0 or spool.behind
-        ):
-            spool.wait_committed(item.seq, SYNC_COMMIT_TIMEOUT)
-
-    def _accepted(self, admission: Admission) -> bool:
-        accepted, dropped = admission
-        if dropped is not None:
-            self._reporter.drop(*dropped)
-        return accepted
-
-    # -- sending ------------------------------------------------------------------------------------
-    def _start(self) -> None:
-        with self._start_lock:
-            if self._threads or self._queue.closed:
-                return
-            lifecycle.ensure_exit_hook()
-            for number in range(1, self.threads + 1):
-                thread = threading.Thread(
-                    target=self._delivery.run, name=f"mparticle-uploader-{number}", daemon=True
-                )
-                thread.start()
-                self._threads.append(thread)
-
-    def _send_inline(self, items: List[QueuedBatch]) -> int:
-        """sync_mode: pack ``items`` and send the requests on this thread; returns how many
-        batches were delivered."""
-        pending = deque(items)
-        requests = []
-        while pending:
-            requests.append(take_request(pending, self._request_count, self._request_bytes))
-        if not self._queue.admit_inline(requests):
-            self._reporter.drop(CLOSED, items)
-            return 0
-        return sum(self._delivery.deliver(request) for request in requests)
-
+    # -- hooks: the transport's and the spool's -----------------------------------------------------
     def _posting(self, part: List[QueuedBatch], active: bool) -> None:
         self._delivery.posting(part, active)
 
@@ -375,10 +297,9 @@ class BatchUploader:
     def _note_retry(self, error: ApiException, retry: int, delay: float) -> None:
         self._queue.note_retry(error, error.status or 0)
 
-    # -- the spool --------------------------------------------------------------------------------
     def _adopted(self, count: int, size: int) -> None:
         self._queue.note_adopted(count, size)
-        self._start()
+        self._delivery.start()
 
     def _spool_failed(self, error: BaseException) -> None:
         self._queue.note_error(error)
@@ -416,21 +337,7 @@ class BatchUploader:
         queue.close()
         if self._reporter.calling_back():  # cannot wait for the request that runs this callback
             return queue.stats()
-        if not queue.wait_idle(_remaining(deadline)):
-            self._abort.set()
-            abandoned = queue.abandon(keep=self._spool is not None)
-            if abandoned:
-                self._reporter.drop(SHUTDOWN_TIMEOUT, abandoned)
-            queue.wait_quiet(SETTLE_GRACE)  # senders between two steps report their batches
-        for thread in self._threads:
-            thread.join(_remaining(deadline))
-        if self._spool is not None:
-            queue.keep_in_flight()  # requests still on the wire stay in the spool
-            unwritten = self._spool.close()
-            if unwritten:  # a failing disk: these were counted as kept but are not on disk
-                queue.unkeep(unwritten)
-                self._reporter.drop(SHUTDOWN_TIMEOUT, unwritten)
-        if not any(thread.is_alive() for thread in self._threads):
+        if self._delivery.stop(deadline):  # every sender thread has ended
             self._rest.close()
         return queue.stats()
 
@@ -445,11 +352,11 @@ class BatchUploader:
 
     async def flush_async(self, timeout: Optional[float] = None) -> bool:
         """Awaitable ``flush``: waits off the event loop."""
-        return await _off_loop(self.flush, timeout)
+        return await off_loop(self.flush, timeout)
 
     async def shutdown_async(self, timeout: Optional[float] = 10.0) -> UploaderStats:
         """Awaitable ``shutdown``: waits off the event loop."""
-        return await _off_loop(self.shutdown, timeout)
+        return await off_loop(self.shutdown, timeout)
 
     def __enter__(self) -> "BatchUploader":
         return self
@@ -516,24 +423,3 @@ def _timeout_arg(name: str, value: Optional[float]) -> Optional[float]:
     if seconds != seconds or seconds < 0:
         raise ValueError(f"Invalid value for `{name}` ({value!r}): expected seconds (0 or more) or None")
     return None if seconds > MAX_WAIT else seconds
-
-
-def _remaining(deadline: Optional[float]) -> Optional[float]:
-    return None if deadline is None else max(0.0, deadline - time.monotonic())
-
-
-def _on_event_loop() -> bool:
-    asyncio = sys.modules.get("asyncio")  # not imported at all: no event loop can be running
-    if asyncio is None:
-        return False
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
-async def _off_loop(function: Callable[..., Any], *args: Any) -> Any:
-    import asyncio  # (loaded already: we are in a coroutine) kept out of the module's imports
-
-    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(function, *args))

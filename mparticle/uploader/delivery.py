@@ -1,34 +1,40 @@
-"""What the sender threads do: take a due request (or a spool read-back) from the queue, send
-it, and settle, requeue, keep or drop each part of it; plus the transport's wait hook, which
-lets shutdown cut a retry wait short and report the waiting batches itself."""
+"""The sender threads: started on first use, each takes a due request (or a spool read-back)
+from the queue, sends it, and settles, requeues, keeps or drops each part of it. The
+transport's wait hook lets shutdown cut a retry wait short and report the waiting batches
+itself; ``stop`` is shutdown's drain. In ``sync_mode`` the caller's thread delivers instead."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections import deque
 from typing import List, Optional
 
+from mparticle.uploader import lifecycle
 from mparticle.uploader.batch_queue import LOAD_BATCHES, BatchQueue, Load
-from mparticle.uploader.packing import QueuedBatch
+from mparticle.uploader.packing import QueuedBatch, take_request
 from mparticle.uploader.reporting import Reporter
 from mparticle.uploader.sender import Abandoned, Sender
 from mparticle.uploader.spool import Spool
-from mparticle.uploader.stats import ERROR, RETRIES_EXHAUSTED, SHUTDOWN_TIMEOUT, Outcome
+from mparticle.uploader.stats import CLOSED, ERROR, RETRIES_EXHAUSTED, SHUTDOWN_TIMEOUT, Outcome
 
-__all__ = ["MAX_WAIT", "Delivery"]
+__all__ = ["MAX_WAIT", "SETTLE_GRACE", "Delivery", "remaining"]
 
 logger = logging.getLogger("mparticle.uploader")
 
 #: Longest single wait the uploader performs; longer timeouts mean "no limit" (seconds).
 MAX_WAIT = 24 * 3600.0
+#: After shutdown gives up: how long senders between two steps get to report their batches.
+SETTLE_GRACE = 1.0
 
 
 class Delivery:
-    """Sends what ``queue`` hands out through ``sender`` and reports the outcome to ``queue``
-    (the ledger) and ``reporter`` (the application). ``abort`` is set once shutdown gives up.
-    With ``requeue``, batches the retry policy gave up on are requeued after a pause that
-    doubles with each consecutive requeue, up to ``requeue_max_delay`` seconds."""
+    """``threads`` sender threads send what ``queue`` hands out through ``sender`` and report
+    the outcome to ``queue`` (the ledger) and ``reporter`` (the application). ``abort`` is set
+    once shutdown gives up. With ``requeue``, batches the retry policy gave up on are requeued
+    after a pause that doubles with each consecutive requeue, up to ``requeue_max_delay``
+    seconds."""
 
     def __init__(
         self,
@@ -38,6 +44,7 @@ class Delivery:
         abort: threading.Event,
         spool: Optional[Spool],
         *,
+        threads: int,
         requeue: bool,
         requeue_max_delay: float,
     ) -> None:
@@ -52,6 +59,44 @@ class Delivery:
         self._last_requeue = 0.0
         self._requeue_lock = threading.Lock()
         self._local = threading.local()  # .request/.part: what this sender thread is sending
+        self.count = threads
+        self.threads: List[threading.Thread] = []
+        self._start_lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the sender threads, once (not after the queue was closed)."""
+        if self.threads:
+            return
+        with self._start_lock:
+            if self.threads or self.queue.closed:
+                return
+            lifecycle.ensure_exit_hook()
+            for number in range(1, self.count + 1):
+                thread = threading.Thread(target=self.run, name=f"mparticle-uploader-{number}", daemon=True)
+                thread.start()
+                self.threads.append(thread)
+
+    def stop(self, deadline: Optional[float]) -> bool:
+        """Shutdown, once the queue is closed: deliver what is pending until ``deadline``
+        (monotonic; None: no limit), then give up: without a spool the batches left are
+        dropped as ``shutdown_timeout``, with one they stay on disk (``kept``). Joins the
+        threads and closes the spool; True when every sender thread has ended."""
+        queue, spool = self.queue, self.spool
+        if not queue.wait_idle(remaining(deadline)):
+            self.abort.set()
+            abandoned = queue.abandon(keep=spool is not None)
+            if abandoned:
+                self.reporter.drop(SHUTDOWN_TIMEOUT, abandoned)
+            queue.wait_quiet(SETTLE_GRACE)  # senders between two steps report their batches
+        for thread in self.threads:
+            thread.join(remaining(deadline))
+        if spool is not None:
+            queue.keep_in_flight()  # requests still on the wire stay in the spool
+            unwritten = spool.close()
+            if unwritten:  # a failing disk: these were counted as kept but are not on disk
+                queue.unkeep(unwritten)
+                self.reporter.drop(SHUTDOWN_TIMEOUT, unwritten)
+        return not any(thread.is_alive() for thread in self.threads)
 
     def run(self) -> None:
         """A sender thread's loop, until the queue is closed and empty."""
@@ -86,6 +131,19 @@ class Delivery:
             self.abort.wait(1.0)
             return
         self.queue.add_loaded(load, items)
+
+    def send_inline(self, items: List[QueuedBatch]) -> int:
+        """sync_mode: pack ``items`` and send the requests on this thread; returns how many
+        batches were delivered."""
+        queue = self.queue
+        pending = deque(items)
+        requests = []
+        while pending:
+            requests.append(take_request(pending, queue.request_count, queue.request_bytes))
+        if not queue.admit_inline(requests):
+            self.reporter.drop(CLOSED, items)
+            return 0
+        return sum(self.deliver(request) for request in requests)
 
     def deliver(self, request: List[QueuedBatch]) -> int:
         """Send one request (taken from the queue, or admitted inline), report what happened to
@@ -168,3 +226,8 @@ class Delivery:
             ours = queue.end_wait(part)
         if aborted or not ours:
             raise Abandoned()
+
+
+def remaining(deadline: Optional[float]) -> Optional[float]:
+    """Seconds left until ``deadline`` (monotonic; None: no limit)."""
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
