@@ -6,7 +6,9 @@ fork hooks, SIGTERM), ``spool`` (the durable SQLite spool), ``stats`` (drop reas
 and ``batch_uploader`` (the public class).
 """
 
-from mparticle.uploader.batch_queue import (
+from mparticle.uploader.batch_uploader import BACKGROUND_RETRIES, BatchUploader
+from mparticle.uploader.lifecycle import handle_sigterm
+from mparticle.uploader.overflow import (
     BLOCK,
     DROP_NEWEST,
     DROP_OLDEST,
@@ -15,8 +17,6 @@ from mparticle.uploader.batch_queue import (
     OverflowPolicy,
     QueueFullError,
 )
-from mparticle.uploader.batch_uploader import BACKGROUND_RETRIES, BatchUploader
-from mparticle.uploader.lifecycle import handle_sigterm
 from mparticle.uploader.packing import QueuedBatch
 from mparticle.uploader.sender import BULK_PATH, HISTORICAL_PATH
 from mparticle.uploader.spool import SpoolError

@@ -19,8 +19,19 @@ import math
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Callable, Deque, Dict, Final, List, Literal, NamedTuple, Optional, Set, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Deque, Dict, List, NamedTuple, Optional, Set, Union
 
+from mparticle.uploader.overflow import (
+    BLOCK,
+    DROP_NEWEST,
+    DROP_OLDEST,
+    OVERFLOW_POLICIES,
+    RAISE,
+    WOULD_BLOCK,
+    Admission,
+    OverflowPolicy,
+    QueueFullError,
+)
 from mparticle.uploader.packing import QueuedBatch, request_size, take_request
 from mparticle.uploader.stats import (
     CLOSED,
@@ -50,19 +61,6 @@ __all__ = [
     "QueueFullError",
 ]
 
-#: What enqueue does when there is no room.
-OverflowPolicy = Literal["drop_newest", "drop_oldest", "block", "raise"]
-DROP_NEWEST: Final = "drop_newest"  #: refuse the new batch (reported through on_drop)
-DROP_OLDEST: Final = "drop_oldest"  #: evict the oldest queued batches to make room (reported)
-BLOCK: Final = "block"  #: wait up to block_timeout for room, then drop the new batch
-RAISE: Final = "raise"  #: raise QueueFullError at the call site
-OVERFLOW_POLICIES = (DROP_NEWEST, DROP_OLDEST, BLOCK, RAISE)
-
-#: put() result: accepted, and the batches dropped by this call with the reason (or None).
-Admission = Tuple[bool, Optional[Tuple[DropReason, List[QueuedBatch]]]]
-#: put(wait=False) result when the ``block`` policy would have to wait (nothing was done).
-WOULD_BLOCK: Admission = (False, None)
-
 #: Batches a sender reads back from the spool at a time.
 LOAD_BATCHES = 400
 #: The longest a sender waits in one go (seconds); it then looks again.
@@ -77,11 +75,6 @@ class Load(NamedTuple):
     max_bytes: int
     after: int = 0
     through: int = 0
-
-
-class QueueFullError(Exception):
-    """``enqueue`` with ``overflow="raise"``: there is no room (``max_queue_bytes``,
-    ``max_queue_batches`` or, with a spool, ``max_spool_bytes``); the batch was not accepted."""
 
 
 class BatchQueue:
