@@ -1,10 +1,12 @@
-"""The bounded queue and its ledger.
+"""The bounded queue.
 
 Producers ``put`` serialized batches (the overflow policy decides when there is no room);
 senders ``take`` a packed request once one is due (full, ``upload_interval`` old, flushed or
 closing), report what became of each part of it with ``settle`` or ``requeue``, and
-``release`` it. The ledger knows where every batch is (queued, spooled, in flight, settled),
-so ``flush`` can wait for exactly the batches enqueued before it was called.
+``release`` it. With the :mod:`~mparticle.uploader.ledger` (batches in flight) and the
+:mod:`~mparticle.uploader.backlog` (batches on disk only) the queue knows where every batch is
+(queued, spooled, in flight, settled), so ``flush`` can wait for exactly the batches enqueued
+before it was called. The overflow policies are in :mod:`~mparticle.uploader.overflow`.
 
 With a :class:`~mparticle.uploader.spool.Spool` every admitted batch is also written to disk,
 and the memory queue becomes a window onto it: when memory is full, new batches go to the
@@ -19,8 +21,10 @@ import math
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Callable, Deque, Dict, List, NamedTuple, Optional, Set, Union
+from typing import TYPE_CHECKING, Callable, Deque, List, Optional, Union
 
+from mparticle.uploader.backlog import LOAD_BATCHES, Backlog, Load
+from mparticle.uploader.ledger import Ledger
 from mparticle.uploader.overflow import (
     BLOCK,
     DROP_NEWEST,
@@ -57,24 +61,13 @@ __all__ = [
     "WOULD_BLOCK",
     "Admission",
     "BatchQueue",
+    "LOAD_BATCHES",
     "Load",
     "QueueFullError",
 ]
 
-#: Batches a sender reads back from the spool at a time.
-LOAD_BATCHES = 400
 #: The longest a sender waits in one go (seconds); it then looks again.
 MAX_WAIT = 3600.0
-
-
-class Load(NamedTuple):
-    """take() result: read spooled batches back (``after < seq <= through`` of this process's
-    spilled ones, or adopted ones when ``adopted``) and hand them to ``add_loaded``."""
-
-    adopted: bool
-    max_bytes: int
-    after: int = 0
-    through: int = 0
 
 
 class BatchQueue:
@@ -114,23 +107,10 @@ class BatchQueue:
         self._bytes = 0
         self._next_seq = 1
         self._drain_through: float = 0  # batches up to this seq are due at once (flush)
-        self._in_flight: Dict[int, int] = {}  # first seq of each taken request -> batches unsettled
-        self._in_flight_count = 0
-        self._waiting: Dict[int, List[QueuedBatch]] = {}  # parts whose sender waits between retries
-        self._owner: Dict[int, int] = {}  # first seq of a waiting part -> first seq of its request
-        self._abandoned_parts: Set[int] = set()  # first seqs of parts shutdown settled for their sender
-        self._kept_requests: Set[int] = set()  # requests on the wire at shutdown, kept in the spool
-        self._on_wire = 0  # batches of parts being sent right now (not waiting)
+        self._ledger = Ledger()  # batches in flight
         self._abandoning = False
-        # spool state: this process's spilled batches form one run of sequence numbers
-        self._spill_lo = 1
-        self._spill_hi = 0
-        self._spilled_count = 0
-        self._spilled_bytes = 0
-        self._adopted_count = 0  # rows in adopted files not read yet
-        self._adopted_bytes = 0
+        self._backlog = Backlog()  # batches on disk only
         self._stored_bytes = 0  # every unsettled batch in the spool (for max_spool_bytes)
-        self._loading = False
         self._hold_until = 0.0  # after a requeue: no request before this (monotonic time)
         self._closed = False
         self._idle_senders = 0
@@ -155,39 +135,54 @@ class BatchQueue:
                 return self._refuse(item, CLOSED)
             evicted: List[QueuedBatch] = []
             if not self._has_room(size):
-                policy = self.overflow
-                reason = self._full_reason()
-                if policy == RAISE:
-                    self.counters.rejected += 1
-                    raise QueueFullError(self._full_message())
-                if not self._could_fit(size):
-                    return self._refuse(item, reason)
-                if policy == DROP_OLDEST:
-                    evicted = self._evict_for(size)
-                    if not self._has_room(size):  # only spooled batches left to evict: keep them
-                        return self._refuse(item, reason)
-                elif policy == BLOCK:
-                    if not wait:
-                        return WOULD_BLOCK
-                    if not self._wait_for_room(size):
-                        return self._refuse(item, CLOSED if self._closed else reason)
-                else:
-                    return self._refuse(item, reason)
-            self.counters.enqueued += 1
-            item.seq = self._next_seq
-            item.queued_at = time.monotonic()
-            self._next_seq += 1
-            if self._spills(size):
-                self._spill(item, size)
-            else:
-                self._append(item)
-                self._bytes += size
-                if self.spool is not None and self.spool.healthy:
-                    self.spool.append(item)
-                    self._stored_bytes += size
-            if len(self._items) == 1 or self._spilled_count == 1 or self._full_request_queued():
-                self._wake_sender()
+                refused = self._make_room(item, size, wait, evicted)
+                if refused is not None:
+                    return refused
+            self._store(item, size)
         return True, ((QUEUE_FULL, evicted) if evicted else None)
+
+    def _make_room(
+        self, item: QueuedBatch, size: int, wait: bool, evicted: List[QueuedBatch]
+    ) -> Optional[Admission]:
+        """There is no room for ``item``: apply the overflow policy. Returns the refusal (or
+        WOULD_BLOCK), or None once there is room; ``evicted`` gets what drop_oldest evicted."""
+        policy = self.overflow
+        reason = self._full_reason()
+        if policy == RAISE:
+            self.counters.rejected += 1
+            raise QueueFullError(self._full_message())
+        if not self._could_fit(size):
+            return self._refuse(item, reason)
+        if policy == DROP_OLDEST:
+            evicted.extend(self._evict_for(size))
+            if not self._has_room(size):  # only spooled batches left to evict: keep them
+                return self._refuse(item, reason)
+        elif policy == BLOCK:
+            if not wait:
+                return WOULD_BLOCK
+            if not self._wait_for_room(size):
+                return self._refuse(item, CLOSED if self._closed else reason)
+        else:
+            return self._refuse(item, reason)
+        return None
+
+    def _store(self, item: QueuedBatch, size: int) -> None:
+        """Number the admitted ``item``, queue it (and spool it, or spill it to the spool
+        only), and wake a sender when a request may be due."""
+        self.counters.enqueued += 1
+        item.seq = self._next_seq
+        item.queued_at = time.monotonic()
+        self._next_seq += 1
+        if self._spills(size):
+            self._spill(item, size)
+        else:
+            self._append(item)
+            self._bytes += size
+            if self.spool is not None and self.spool.healthy:
+                self.spool.append(item)
+                self._stored_bytes += size
+        if len(self._items) == 1 or self._backlog.spilled_count == 1 or self._full_request_queued():
+            self._wake_sender()
 
     def _append(self, item: QueuedBatch) -> None:
         if self._items and item.seq < self._items[-1].seq:
@@ -228,16 +223,12 @@ class BatchQueue:
     def _spills(self, size: int) -> bool:
         """With a spool: the batch goes to disk only (memory is full, or older batches already
         wait on disk and must go first)."""
-        return self._spooling() and (self._spilled_count > 0 or not self._memory_has_room(size))
+        return self._spooling() and (self._backlog.spilled_count > 0 or not self._memory_has_room(size))
 
     def _spill(self, item: QueuedBatch, size: int) -> None:
         assert self.spool is not None
         self.spool.append(item)
-        if self._spilled_count == 0:
-            self._spill_lo = item.seq
-        self._spill_hi = item.seq
-        self._spilled_count += 1
-        self._spilled_bytes += size
+        self._backlog.spill(item, size)
         self._stored_bytes += size
 
     def _refuse(self, item: QueuedBatch, reason: DropReason) -> Admission:
@@ -280,12 +271,12 @@ class BatchQueue:
             while True:
                 load = self._load_due()
                 if load is not None:
-                    self._loading = True
+                    self._backlog.loading = True
                     return load
                 wait = self._due_in()
                 if wait == 0.0:
                     return self._take_request()
-                if wait is None and self._closed and not self._backlog():
+                if wait is None and self._closed and not self._backlog.count:
                     return None
                 self._idle_senders += 1
                 try:
@@ -294,48 +285,28 @@ class BatchQueue:
                     self._idle_senders -= 1
                     self._wakeup_pending = False
 
-    def _backlog(self) -> int:
-        return self._spilled_count + self._adopted_count
-
     def _load_due(self) -> Optional[Load]:
-        if self._loading or self._abandoning or not self._backlog():
+        backlog = self._backlog
+        if backlog.loading or self._abandoning or not backlog.count:
             return None
         if self._bytes > self.max_bytes // 2 or len(self._items) >= LOAD_BATCHES:
             return None  # enough in memory for now
-        room = self.max_bytes - self._bytes
-        if self._adopted_count:
-            return Load(adopted=True, max_bytes=room)
-        return Load(adopted=False, max_bytes=room, after=self._spill_lo - 1, through=self._spill_hi)
+        return backlog.next_load(self.max_bytes - self._bytes)
 
     def add_loaded(self, load: Load, items: Optional[List[QueuedBatch]]) -> None:
         """Queue batches read back for ``load`` (None: the adopted files are used up)."""
         with self._lock:
-            self._loading = False
+            self._backlog.loading = False
             if self._abandoning:  # shutdown counted these as kept; they are still on disk
                 self._settled.notify_all()  # wait_quiet waits for the read to end
                 return
             if load.adopted:
-                if items is None:
-                    self._adopted_count = self._adopted_bytes = 0
-                    items = []
+                items = self._backlog.read_adopted(items)
                 for item in items:
                     item.seq = self._next_seq
                     self._next_seq += 1
-                    self._adopted_count -= 1
-                    self._adopted_bytes -= len(item.data)
-                self._adopted_count = max(0, self._adopted_count)
-                self._adopted_bytes = max(0, self._adopted_bytes)
             else:
-                items = items or []
-                size = sum(len(item.data) for item in items)
-                self._spilled_count -= len(items)
-                self._spilled_bytes -= size
-                if not items or self._spilled_count <= 0:
-                    self._spill_lo = load.through + 1  # read to the end of the run
-                else:
-                    self._spill_lo = items[-1].seq + 1
-                if self._spill_lo > self._spill_hi:
-                    self._spilled_count = self._spilled_bytes = 0
+                items = self._backlog.read_own(load, items)
             now = time.monotonic()
             for item in items:  # read back from disk: due now, not after another interval
                 item.queued_at = min(item.queued_at or now, now - self.interval)
@@ -348,14 +319,13 @@ class BatchQueue:
     def load_failed(self) -> None:
         """Reading the spool back failed; a later ``take`` tries again."""
         with self._lock:
-            self._loading = False
+            self._backlog.loading = False
 
     def note_adopted(self, count: int, size: int) -> None:
         """The spool adopted ``count`` batches of ``size`` bytes left by a dead process."""
         with self._lock:
             self.counters.adopted += count
-            self._adopted_count += count
-            self._adopted_bytes += size
+            self._backlog.adopt(count, size)
             self._stored_bytes += size
             self._wake_sender()
 
@@ -369,7 +339,7 @@ class BatchQueue:
             return min(pause, MAX_WAIT)
         if self._closed or items[0].seq <= self._drain_through or self._full_request_queued():
             return 0.0
-        if self._backlog():
+        if self._backlog.count:
             return 0.0  # spooled batches are waiting: they are old enough
         return max(0.0, items[0].queued_at + self.interval - time.monotonic())
 
@@ -380,8 +350,7 @@ class BatchQueue:
     def _take_request(self) -> List[QueuedBatch]:
         request = take_request(self._items, self.request_count, self.request_bytes)
         self._bytes -= sum(len(b.data) for b in request)
-        self._in_flight[request[0].seq] = len(request)
-        self._in_flight_count += len(request)
+        self._ledger.take(request)
         if self._blocked:
             self._not_full.notify_all()
         if self._idle_senders and (self._due_in() == 0.0 or self._load_due() is not None):
@@ -400,7 +369,7 @@ class BatchQueue:
         """True when shutdown already settled (and reported) ``part`` of ``request`` for its
         sender."""
         with self._lock:
-            return part[0].seq in self._abandoned_parts or request[0].seq in self._kept_requests
+            return self._ledger.is_abandoned(request, part)
 
     def settle(self, request: List[QueuedBatch], outcome: Outcome) -> None:
         """Record the outcome of some batches of ``request`` (delivered, or dropped)."""
@@ -446,12 +415,8 @@ class BatchQueue:
         return lost
 
     def _unsettle(self, request: List[QueuedBatch], batches: List[QueuedBatch]) -> None:
-        key = request[0].seq
-        left = self._in_flight.get(key)
-        if left is None:  # shutdown settled this part already
+        if not self._ledger.unsettle(request, batches):  # shutdown settled this part already
             return
-        self._in_flight[key] = left - len(batches)
-        self._in_flight_count -= len(batches)
         self._stored_bytes -= sum(len(b.data) for b in batches if b.spool is not None)
         if self._blocked:
             self._not_full.notify_all()
@@ -461,11 +426,7 @@ class BatchQueue:
     def release(self, request: List[QueuedBatch]) -> None:
         """The sender is done with ``request`` (every part settled or requeued)."""
         with self._lock:
-            left = self._in_flight.pop(request[0].seq, 0)
-            self._in_flight_count -= left  # parts shutdown took over are settled already
-            for item in request:
-                self._abandoned_parts.discard(item.seq)
-            self._kept_requests.discard(request[0].seq)
+            self._ledger.release(request)
             if self._flushers or self._abandoning:
                 self._settled.notify_all()
 
@@ -477,7 +438,7 @@ class BatchQueue:
     def sending(self, part: List[QueuedBatch], active: bool) -> None:
         """``part`` is (active) or is no longer on the wire."""
         with self._lock:
-            self._on_wire += len(part) if active else -len(part)
+            self._ledger.sending(part, active)
             if self._abandoning:
                 self._settled.notify_all()
 
@@ -487,17 +448,13 @@ class BatchQueue:
         with self._lock:
             if self._abandoning:
                 return False
-            self._waiting[part[0].seq] = part
-            self._owner[part[0].seq] = request[0].seq
-            self._on_wire -= len(part)
+            self._ledger.begin_wait(request, part)
             return True
 
     def end_wait(self, part: List[QueuedBatch]) -> bool:
         """The wait is over; False when shutdown settled ``part`` meanwhile."""
         with self._lock:
-            self._on_wire += len(part)
-            self._owner.pop(part[0].seq, None)
-            return self._waiting.pop(part[0].seq, None) is not None
+            return self._ledger.end_wait(part)
 
     # -- sync mode: batches sent on the caller's thread -------------------------------------------
     def admit_inline(self, requests: List[List[QueuedBatch]]) -> bool:
@@ -513,8 +470,7 @@ class BatchQueue:
                 for item in request:
                     item.seq = self._next_seq
                     self._next_seq += 1
-                self._in_flight[request[0].seq] = len(request)
-            self._in_flight_count += count
+                self._ledger.take(request)
             return True
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -539,9 +495,7 @@ class BatchQueue:
             self._sorted = True
         elif items[0].seq <= seq or (not self._sorted and any(item.seq <= seq for item in items)):
             return False
-        if self._spilled_count and self._spill_lo <= seq:
-            return False
-        return not any(left and first <= seq for first, left in self._in_flight.items())
+        return not self._backlog.spilled_through(seq) and not self._ledger.unsettled_through(seq)
 
     def wait_idle(self, timeout: Optional[float]) -> bool:
         """Wait until nothing is queued, spooled or in flight (False on timeout)."""
@@ -549,7 +503,7 @@ class BatchQueue:
             self._flushers += 1
             try:
                 return self._settled.wait_for(
-                    lambda: not self._items and not self._backlog() and not self._in_flight_count, timeout
+                    lambda: not self._items and not self._backlog.count and not self._ledger.count, timeout
                 )
             finally:
                 self._flushers -= 1
@@ -572,19 +526,11 @@ class BatchQueue:
             taken = list(self._items)
             self._items.clear()
             self._bytes = 0
-            for part in self._waiting.values():
-                self._abandoned_parts.add(part[0].seq)
-                key = self._owner.pop(part[0].seq)
-                self._in_flight[key] -= len(part)
-                self._in_flight_count -= len(part)
-                taken.extend(part)
-            self._waiting.clear()
+            taken.extend(self._ledger.abandon_waiting())
             counters = self.counters
             if keep:  # on disk for the next process, except what never reached it
                 lost = [item for item in taken if item.spool is None]
-                counters.kept += len(taken) - len(lost) + self._backlog()
-                self._spilled_count = self._spilled_bytes = 0
-                self._adopted_count = self._adopted_bytes = 0
+                counters.kept += len(taken) - len(lost) + self._backlog.clear()
                 taken = lost
             counters.drop(SHUTDOWN_TIMEOUT, len(taken))
             self._ready.notify_all()
@@ -596,12 +542,7 @@ class BatchQueue:
         (``kept``; the next process re-sends them with the same ``source_request_id``), and
         their late outcome changes nothing."""
         with self._lock:
-            for first, left in self._in_flight.items():
-                if left:
-                    self.counters.kept += left
-                    self._kept_requests.add(first)
-                    self._in_flight[first] = 0
-            self._in_flight_count = 0
+            self.counters.kept += self._ledger.keep_all()
 
     def unkeep(self, batches: List[QueuedBatch]) -> None:
         """``batches`` counted as kept could not be written to disk after all: dropped."""
@@ -614,7 +555,7 @@ class BatchQueue:
         wire, i.e. senders that were between steps have reported theirs."""
         with self._lock:
             self._settled.wait_for(
-                lambda: self._in_flight_count <= max(0, self._on_wire) and not self._loading, timeout
+                lambda: self._ledger.quiet() and not self._backlog.loading, timeout
             )
 
     # -- accounting -----------------------------------------------------------------------------
@@ -643,7 +584,7 @@ class BatchQueue:
             return self.counters.snapshot(
                 len(self._items),
                 self._bytes,
-                self._in_flight_count,
-                self._backlog(),
+                self._ledger.count,
+                self._backlog.count,
                 self._stored_bytes,
             )
