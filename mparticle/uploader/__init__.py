@@ -1,9 +1,15 @@
 """Background batch uploader: ``enqueue`` costs microseconds, sender threads deliver in bulk.
 
-Modules: ``packing`` (serialize once, pack requests), ``batch_queue`` (bounded queue, overflow
-policy, ledger), ``sender`` (POST with retries, split refused requests), ``lifecycle`` (exit and
-fork hooks, SIGTERM), ``spool`` (the durable SQLite spool), ``stats`` (drop reasons, UploaderStats)
-and ``batch_uploader`` (the public class).
+Modules, top down: ``batch_uploader`` (the public class: options, enqueue, flush, shutdown),
+``intake`` (the enqueue path: encode, admit, wait for the spool's commit), ``delivery`` (the
+sender threads: send, settle, requeue, shutdown's drain), ``reporting`` (callbacks, warnings),
+``lifecycle`` (exit and fork hooks, SIGTERM), ``aio`` (off the event loop); the queue:
+``batch_queue`` (take, read the spool back, flush), ``admission`` (bounds, overflow policy),
+``settling`` (what became of taken batches, shutdown's takeover), ``queue_core`` (their shared
+state), ``ledger`` (batches in flight), ``backlog`` (batches on disk only), ``overflow`` (the
+policies, QueueFullError); below them ``packing`` (serialize once, pack requests), ``sender``
+(POST with retries, split refused requests), ``spool`` (the durable SQLite spool) and
+``stats`` (drop reasons, UploaderStats).
 """
 
 from mparticle.uploader.batch_uploader import BACKGROUND_RETRIES, BatchUploader
