@@ -7,13 +7,13 @@ import datetime
 import json
 import logging
 import os
-import re
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Union
 from urllib.parse import quote
 
 from mparticle.configuration import Configuration, check_base_url
-from mparticle.models.base import bag_values_valid, registry
+from mparticle.models.base import bag_values_valid
+from mparticle.models.field_types import FieldType, parse_type
 from mparticle.serialization import dumps, to_jsonable
 from mparticle.transport.client import RESTClientObject
 from mparticle.transport.errors import ApiException, RESTResponse
@@ -342,36 +342,48 @@ class ApiClient:
             data = response.data
         return self._deserialize(data, response_type)
 
-    def _deserialize(self, data: Any, klass: str) -> Any:
+    def _deserialize(self, data: Any, klass: Union[str, FieldType]) -> Any:
         if data is None:
             return None
-        match = re.match(r"list\[(.*)\]$", klass)
-        if match:
-            return [self._deserialize(item, match.group(1)) for item in data]
-        match = re.match(r"dict\(([^,]*), (.*)\)$", klass)
-        if match:
-            return {k: self._deserialize(v, match.group(2)) for k, v in data.items()}
-        if klass == "dict":
+        field_type = parse_type(klass) if isinstance(klass, str) else klass
+        kind = field_type.kind
+        if kind == "list":
+            return [self._deserialize(item, field_type.value_type) for item in data]
+        if kind == "map":
+            return {k: self._deserialize(v, field_type.value_type) for k, v in data.items()}
+        if kind == "dict":
             return dict(data)
-        if klass in ("date", "datetime"):
-            from dateutil import parser as date_parser
-
-            try:
-                parsed = date_parser.parse(data)
-            except (ValueError, OverflowError, TypeError) as exc:
-                raise ApiException(0, f"Failed to parse `{data}` into a {klass} object") from exc
-            return parsed.date() if klass == "date" else parsed
-        if klass == "object":
+        if kind == "date":
+            return _parse_date(data, field_type.text)
+        if kind == "object":
             return data
-        native = self.NATIVE_TYPES_MAPPING.get(klass)
+        native = self.NATIVE_TYPES_MAPPING.get(field_type.text)  # "native", or a name a subclass added
         if native is not None:
-            try:
-                return native(data)
-            except (TypeError, ValueError):
-                return data
-        model = registry[klass]
-        values = {f.name: self._deserialize(data[f.key], f.type) for f in model.fields if f.key in data}
+            return _coerce(native, data)
+        return self._deserialize_model(data, field_type.model)
+
+    def _deserialize_model(self, data: Any, model: Any) -> Any:
+        values = {f.name: self._deserialize(data[f.key], f.field_type) for f in model.fields if f.key in data}
         instance = dict.__new__(model)
         for name, value in values.items():
             setattr(instance, name, value)
         return instance
+
+
+def _parse_date(text: Any, type_name: str) -> Any:
+    """``text`` as a ``datetime`` (or a ``date`` for ``type_name`` "date"), else ApiException."""
+    from dateutil import parser as date_parser
+
+    try:
+        parsed = date_parser.parse(text)
+    except (ValueError, OverflowError, TypeError) as exc:
+        raise ApiException(0, f"Failed to parse `{text}` into a {type_name} object") from exc
+    return parsed.date() if type_name == "date" else parsed
+
+
+def _coerce(native: Any, data: Any) -> Any:
+    """``native(data)``, or ``data`` unchanged when it does not convert (as the original did)."""
+    try:
+        return native(data)
+    except (TypeError, ValueError):
+        return data

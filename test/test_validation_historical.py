@@ -113,16 +113,3 @@ def test_models_and_dicts_are_judged_as_their_json(data: Any) -> None:
     wire = json.loads(dumps(data))
     assert historical_problems(data, NOW) == historical_problems(wire, NOW)
     assert _raised([data]) == _raised([wire])
-
-
-def test_check_historical_words_the_problems_as_events_api_did() -> None:
-    """Equivalent to EventsApi's own check on the JSON of what it sent."""
-    from mparticle.apis import events_api
-
-    for data in CASES:
-        try:
-            events_api.check_historical(json.loads(dumps([data])), NOW)
-            expected = None
-        except ValueError as error:
-            expected = str(error)
-        assert _raised([data]) == expected

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import functools
-import json
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Optional
 
 from mparticle.api_client import ApiClient
 from mparticle.configuration import Configuration
@@ -158,24 +157,8 @@ class EventsApi:
         return body
 
     def _encode_historical(self, batches: Any) -> bytes:
+        from mparticle.validation import check_historical  # lazily: it builds the rule tables
+
         body = self._encode_bulk(batches)
-        check_historical(json.loads(body), time.time() * 1000)
+        check_historical(batches, time.time() * 1000)  # the batches as given, not the body parsed back
         return body
-
-
-#: How EventsApi words each historical rule of :mod:`mparticle.validation`.
-_HISTORICAL_MESSAGES = {
-    "historical_no_events": "the historical endpoint needs at least one event",
-    "historical_timestamp": "is required for historical data",
-    "historical_too_recent": "is less than 72 hours old; send recent data to bulk_upload_events",
-}
-
-
-def check_historical(batches: List[Any], now_ms: float) -> None:
-    """Raise ValueError for batches the historical endpoint would skip."""
-    from mparticle.validation import historical_problems
-
-    for i, batch in enumerate(batches):
-        for problem in historical_problems(batch if isinstance(batch, dict) else {}, int(now_ms)):
-            where = ":" if problem.rule == "historical_no_events" else " " + problem.path
-            raise ValueError("batch {0}{1} {2}".format(i, where, _HISTORICAL_MESSAGES[problem.rule]))
