@@ -3,9 +3,9 @@
 import time
 
 import pytest
+from http_helpers import EVENT, HIST_EVENT, batch, error_of, errors_of, request
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_testing_helpers import EVENT, HIST_EVENT, batch, error_of, errors_of, request
 
 from mparticle.models.shared import EVENT_TYPES
 from mparticle.testing import LocalEventsServer

@@ -5,7 +5,7 @@ import json
 import time
 
 import pytest
-from test_testing_helpers import batch, error_of, request
+from http_helpers import batch, error_of, request
 
 from mparticle.testing import Fault, LocalEventsServer, error_body
 from mparticle.testing.faults import FaultPlan

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from test_testing_helpers import AUTH, batch, error_of, request
+from http_helpers import AUTH, batch, error_of, request
 
 from mparticle.testing import LocalEventsServer
 

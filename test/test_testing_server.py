@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from conftest import wait_until
-from test_testing_helpers import batch, free_port, request
+from http_helpers import batch, free_port, request
 
 from mparticle.testing import Fault, LocalEventsServer
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the test_testing_* modules: a plain http.client client (no tests here)."""
+"""Helpers shared by the test_testing_* modules: a plain http.client client for the local endpoint."""
 
 import base64
 import http.client
