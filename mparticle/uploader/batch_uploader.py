@@ -1,12 +1,11 @@
 """BatchUploader: enqueue batches in microseconds; sender threads deliver them in bulk requests.
 
-The pieces, each in its own module: :mod:`~mparticle.uploader.packing` (serialize once, pack
-requests), :mod:`~mparticle.uploader.batch_queue` (bounded queue, overflow policy, ledger),
-:mod:`~mparticle.uploader.delivery` (what the sender threads do),
-:mod:`~mparticle.uploader.sender` (POST with the core's retries, split refused requests),
-:mod:`~mparticle.uploader.reporting` (callbacks and warnings) and
-:mod:`~mparticle.uploader.lifecycle` (exit and fork hooks). This module holds the options and
-wires them together.
+The pieces, each in its own module: :mod:`~mparticle.uploader.intake` (the enqueue path),
+:mod:`~mparticle.uploader.batch_queue` (the bounded queue and its ledger),
+:mod:`~mparticle.uploader.delivery` (the sender threads), :mod:`~mparticle.uploader.sender`
+(POST with the core's retries, split refused requests), :mod:`~mparticle.uploader.reporting`
+(callbacks and warnings) and :mod:`~mparticle.uploader.lifecycle` (exit and fork hooks).
+This module holds the options and wires the pieces together, once per process.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from mparticle.uploader.aio import off_loop
 from mparticle.uploader.batch_queue import DROP_NEWEST, OVERFLOW_POLICIES, BatchQueue, OverflowPolicy
 from mparticle.uploader.delivery import MAX_WAIT, Delivery
 from mparticle.uploader.intake import Intake
-from mparticle.uploader.packing import QueuedBatch
+from mparticle.uploader.packing import QueuedBatch, batch_limit
 from mparticle.uploader.reporting import DeliveredCallback, DropCallback, ErrorCallback, Reporter
 from mparticle.uploader.sender import BULK_PATH, Sender
 from mparticle.uploader.spool import Spool, SpoolError, spool_fingerprint
@@ -224,7 +223,7 @@ class BatchUploader:
             self._queue,
             self._reporter,
             self._spool,
-            max_batch_bytes=min(config.max_batch_bytes, config.max_request_bytes - 2),
+            max_batch_bytes=batch_limit(config),
             commit_interval=self.spool_commit_interval,
             start=self._delivery.start,
         )
