@@ -23,6 +23,7 @@ from mparticle import AppEvent, Batch, BatchUploader, Configuration
 from mparticle.retry import RetryPolicy
 from mparticle.testing import LocalEventsServer
 from mparticle.uploader import SPOOL_FULL, QueueFullError, SpoolError, UploaderStats
+from mparticle.uploader.packing import RequestIds, encode
 from mparticle.uploader.spool import PREFIX, SUFFIX
 
 FAST = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.005, total_timeout=5.0)
@@ -434,3 +435,24 @@ def test_enqueue_async_waits_for_the_commit_with_interval_zero(tmp_path: Path, c
     finally:
         uploader.shutdown(timeout=2)
 
+
+
+def test_drop_oldest_reports_what_it_evicted_when_the_new_batch_still_does_not_fit(
+    tmp_path: Path, created: List[BatchUploader]
+) -> None:
+    """The spool is full and its memory window holds two batches: evicting both cannot make
+    room for a bigger one, so all three are dropped as spool_full, and all three reported."""
+    config = Configuration(api_key=KEY, api_secret=SECRET, host=f"http://127.0.0.1:{closed_port()}/v2")
+    drops: List[Any] = []
+    size = len(encode(make(0), 10**6, RequestIds()).data)  # as queued: with its source_request_id
+    uploader = BatchUploader(config, spool_dir=tmp_path, max_spool_bytes=5 * size, max_queue_bytes=2 * size,
+                             overflow="drop_oldest", upload_interval=3600,
+                             on_drop=lambda r, b: drops.append((r, [x.json()["mpid"] for x in b])))
+    created.append(uploader)
+    assert all(uploader.enqueue(make(n)) for n in range(5))  # 0 and 1 in memory (and spool), 2-4 spool only
+    big = Batch(environment="development", mpid=99, events=[AppEvent("tap", "other")] * 4)
+    assert 2 * size < len(encode(big, 10**6, RequestIds()).data) <= 5 * size
+    assert uploader.enqueue(big) is False
+    assert drops == [(SPOOL_FULL, [0, 1, 99])]
+    stats = uploader.stats()
+    assert stats.dropped == {SPOOL_FULL: 3} and stats.spooled == 3 and accounted(stats)

@@ -34,7 +34,7 @@ class Admitting(QueueCore):
                 if refused is not None:
                     return refused
             self._store(item, size)
-        return True, ((QUEUE_FULL, evicted) if evicted else None)
+        return True, ((self._full_reason(), evicted) if evicted else None)
 
     def _make_room(
         self, item: QueuedBatch, size: int, wait: bool, evicted: List[QueuedBatch]
@@ -49,9 +49,11 @@ class Admitting(QueueCore):
         if not self._could_fit(size):
             return self._refuse(item, reason)
         if policy == DROP_OLDEST:
-            evicted.extend(self._evict_for(size))
+            evicted.extend(self._evict_for(size, reason))
             if not self._has_room(size):  # only spooled batches left to evict: keep them
-                return self._refuse(item, reason)
+                refused = self._refuse(item, reason)
+                evicted.append(item)  # reported with the batches it displaced, all for `reason`
+                return refused[0], (reason, list(evicted))
         elif policy == BLOCK:
             if not wait:
                 return WOULD_BLOCK
@@ -126,8 +128,9 @@ class Admitting(QueueCore):
         self.counters.drop(reason, 1)
         return False, (reason, [item])
 
-    def _evict_for(self, size: int) -> List[QueuedBatch]:
-        """drop_oldest: evict from the memory queue (spooled-only batches stay)."""
+    def _evict_for(self, size: int, reason: DropReason) -> List[QueuedBatch]:
+        """drop_oldest: evict from the memory queue (spooled-only batches stay), counted as
+        dropped for ``reason``."""
         evicted = []
         while self._items and not self._has_room(size):
             old = self._items.popleft()
@@ -135,7 +138,7 @@ class Admitting(QueueCore):
             if old.spool is not None:
                 self._stored_bytes -= len(old.data)
             evicted.append(old)
-        self.counters.drop(QUEUE_FULL, len(evicted))
+        self.counters.drop(reason, len(evicted))
         if self._flushers:
             self._settled.notify_all()
         if evicted and self.spool is not None:
