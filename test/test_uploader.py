@@ -724,7 +724,7 @@ def test_exported_from_the_package() -> None:
 def test_importing_the_uploader_does_not_load_asyncio() -> None:
     """asyncio (and the ~35 modules it pulls in) is loaded only by code that uses it: the
     command line and plain threaded programs start faster and smaller."""
-    code = "import sys, mparticle.uploader, mparticle.cli_send; print('asyncio' in sys.modules)"
+    code = "import sys, mparticle.uploader, mparticle.cli.send; print('asyncio' in sys.modules)"
     env = dict(os.environ, PYTHONPATH=REPO)
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
     assert done.stdout.strip() == "False", done.stderr
