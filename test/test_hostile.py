@@ -234,17 +234,13 @@ def test_hostile_retry_after_gives_api_exception_never_overflow(server: LocalEve
 
 
 def test_waits_handed_to_the_sleep_hook_are_clamped(server: LocalEventsServer) -> None:
-    waits: List[float] = []
+    clock = FakeClock()
     policy = RetryPolicy(max_retries=2, total_timeout=5.0, max_retry_after=0.05)
     config = mparticle.Configuration(api_key=KEY, api_secret=SECRET)
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        time.sleep(seconds)
-
-    rest = RESTClientObject(config=config, retries=policy, sleep=sleep)
+    rest = RESTClientObject(config=config, retries=policy, clock=clock, sleep=clock.sleep)
     server.script(Fault(status=429, retry_after="1e400"), Fault(status=503, retry_after="99999999999"))
     rest.POST(server.url + "/events", headers={"Authorization": config.get_basic_auth_token()}, body=b"{}")
-    assert len(waits) >= 2 and all(0 <= w <= 0.05 for w in waits)
+    assert clock.sleeps == [0.05, 0.05]  # each Retry-After clamped to max_retry_after
 
 
 # -- time limits ---------------------------------------------------------------------------------
