@@ -7,8 +7,11 @@ generated-style surface of the original SDK (``swagger_types``, ``attribute_map`
 ``to_str``, ``__repr__``, ``__eq__`` and the wire form used by :mod:`mparticle.serialization`.
 
 A model *is* its JSON object: Model subclasses dict, holding only the set fields, by JSON
-key, in declaration order. The C JSON encoder therefore serializes a model graph at the
-speed of plain dicts, with no Python call per model or per field.
+key. The C JSON encoder therefore serializes a model graph at nearly the speed of plain
+dicts: it reads each model through :meth:`Model.items`, which yields the fields in
+declaration order (the original's wire order). Constructors store in that order; setters
+just store, and a model whose keys they added out of order is put back in order once, the
+next time it is read through ``items()``, so assignments cost one dict store each.
 """
 
 from __future__ import annotations
@@ -140,27 +143,23 @@ def _structure_check(name: str, field_type: FieldType) -> Optional[Validator]:
 _get, _pop, _set = dict.get, dict.pop, dict.__setitem__
 
 
-class _FieldProperty:
+class _FieldProperty(property):
     """The property of one field: its value lives in the model (a dict) under the JSON key.
 
-    Only set fields are stored (None means unset), in declaration order.
+    Only set fields are stored (None means unset). Setting is a ``property`` setter generated
+    per field (see :func:`_make_setters`): the check's fast path inline, then one dict store.
+    A key added after later-declared ones marks the model ``_late``; :meth:`Model.items`
+    restores declaration order once, when the model is serialized, instead of on every
+    assignment.
     """
 
-    def __init__(
-        self,
-        field: Field,
-        index: int,
-        order: Dict[str, int],
-        validate: Optional[Validator],
-    ) -> None:
+    def __init__(self, field: Field, fset: Callable[[Any, Any], None]) -> None:
+        doc = "{0} ({1}){2}".format(field.name, field.type, ": " + field.doc if field.doc else "")
+        super().__init__(None, fset, None, doc)
         self.name = field.name
         self.key = field.key
-        self.index = index
-        self.order = order
-        self.validate = validate
         #: Values assigned onto a class (``Model.field = value``), by class; see ``_ModelMeta``.
         self.class_values: Dict[type, Any] = {}
-        self.__doc__ = "{0} ({1}){2}".format(field.name, field.type, ": " + field.doc if field.doc else "")
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
@@ -170,21 +169,6 @@ class _FieldProperty:
                         return self.class_values[klass]
             return self
         return _get(obj, self.key)
-
-    def __set__(self, obj: Any, value: Any) -> None:
-        values = obj
-        if value is None:
-            _pop(values, self.key, None)
-            return
-        if self.validate is not None:
-            value = self.validate(obj, value)
-        key = self.key
-        late = key not in values and len(values) and self.order[next(reversed(values))] > self.index
-        _set(values, key, value)
-        if late:  # keep declaration order, which is the original's serialization order
-            items = sorted(values.items(), key=lambda item: self.order[item[0]])
-            dict.clear(values)
-            dict.update(values, items)
 
 
 def _field_property(cls: type, name: str) -> Optional[_FieldProperty]:
@@ -233,6 +217,9 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
     event_type: ClassVar[Optional[str]] = None
     swagger_types: ClassVar[Dict[str, str]] = {}
     attribute_map: ClassVar[Dict[str, str]] = {}
+    _key_order: ClassVar[Dict[str, int]] = {}
+    #: True (on the instance) once a setter added a key before later-declared ones.
+    _late = False
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
 
     if TYPE_CHECKING:  # fields and __init__ are generated per class from ``fields``
@@ -248,14 +235,16 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
         registry[cls.__name__] = cls
         cls.swagger_types = {f.name: f.type for f in cls.fields}
         cls.attribute_map = {f.name: f.key for f in cls.fields}
-        order = {f.key: i for i, f in enumerate(cls.fields)}
+        cls._key_order = {f.key: i for i, f in enumerate(cls.fields)}
         validators: Dict[str, Validator] = {}
-        for index, f in enumerate(cls.fields):
+        for f in cls.fields:
             validate = f.validator()
             if validate is not None:
                 validators[f.name] = validate
-            setattr(cls, f.name, _FieldProperty(f, index, order, validate))
-        cls.__init__ = _make_init(cls, validators)  # type: ignore[method-assign]
+        init, setters = _make_methods(cls, validators)
+        for f in cls.fields:
+            setattr(cls, f.name, _FieldProperty(f, setters[f.name]))
+        cls.__init__ = init  # type: ignore[method-assign]
 
     def _validate(self) -> None:
         """Cross-field rules; overridden by models that have some."""
@@ -293,6 +282,21 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
     def __bool__(self) -> bool:
         return True  # a model is an object, even with no field set (as in the original)
 
+    def items(self) -> Any:  # type: ignore[override]
+        """The set fields by JSON key, in declaration order (the original's wire order). The
+        JSON encoder reads a model through this, so order is restored here, once, after
+        setters added keys out of order."""
+        if self._late:
+            self._restore_order()
+        return dict.items(self)
+
+    def _restore_order(self) -> None:
+        keys = sorted(self, key=self._key_order.__getitem__)
+        values = dict.copy(self)
+        dict.clear(self)
+        dict.update(self, zip(keys, map(values.__getitem__, keys)))
+        self._late = False
+
     def _wire(self) -> Dict[str, Any]:
         """The JSON object of this model: the model itself (set fields by JSON key)."""
         return self
@@ -308,16 +312,67 @@ def _to_dict_value(value: Any) -> Any:
     return value
 
 
-def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., None]:
-    """Build ``cls.__init__`` as real code: the original signature, declaration-order storage.
+def _make_methods(
+    cls: type, validators: Dict[str, Validator]
+) -> Tuple[Callable[..., None], Dict[str, Callable[[Any, Any], None]]]:
+    """Build ``cls.__init__`` and one setter per field as real code, compiled once per class.
 
-    Generated like dataclasses and attrs do, so construction costs one plain function call.
+    Generated like dataclasses and attrs do, so construction costs one plain function call and
+    an assignment one setter call: each value check's fast path is inlined (a valid value
+    costs no further call), the value is stored under its JSON key in one dict operation.
     """
+    fields: Tuple[Field, ...] = cls.fields  # type: ignore[attr-defined]
+    namespace: Dict[str, Any] = {"_defaults": {}, "_pop": _pop, "_len": len}
+    lines = _init_lines(cls, validators, namespace)
+    for f in fields:
+        lines += _setter_lines(f, validators, namespace)
+    exec("\n".join(lines), namespace)  # noqa: S102 - code generated from the declarations
+    init = namespace["__init__"]
+    init.__qualname__ = cls.__qualname__ + ".__init__"
+    init.__doc__ = f"Create a {cls.__name__}; arguments in the original SDK's positional order."
+    setters = {}
+    for f in fields:
+        setter = namespace["_set_" + f.name]
+        setter.__qualname__ = f"{cls.__qualname__}.{f.name}"
+        setters[f.name] = setter
+    return init, setters
+
+
+def _checked(name: str, validators: Dict[str, Validator], namespace: Dict[str, Any]) -> str:
+    """The expression that checks variable ``name`` (its fast path inline, then the check)."""
+    if name not in validators:
+        return name
+    validate = validators[name]
+    namespace["_v_" + name] = validate
+    call = f"_v_{name}(self, {name})"
+    fast_path = getattr(validate, "fast_path", None)
+    if fast_path is None:
+        return call
+    namespace["_ns_" + name] = fast_path[1]
+    test = fast_path[0].format(v=name, ns="_ns_" + name)
+    return f"{name} if {test} else {call}"
+
+
+def _setter_lines(f: Field, validators: Dict[str, Validator], namespace: Dict[str, Any]) -> List[str]:
+    key = repr(f.key)
+    return [
+        f"def _set_{f.name}(self, {f.name}):",
+        f"    if {f.name} is None:",
+        f"        _pop(self, {key}, None)",
+        "        return",
+        f"    {f.name} = {_checked(f.name, validators, namespace)}",
+        f"    if {key} not in self and _len(self):",
+        "        self._late = True",  # maybe after later-declared keys: ordered when serialized
+        f"    self[{key}] = {f.name}",
+    ]
+
+
+def _init_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str, Any]) -> List[str]:
+    """``__init__``: the original signature, storage in declaration order."""
     fields: Tuple[Field, ...] = cls.fields  # type: ignore[attr-defined]
     leading = tuple(cls.positional or ())  # type: ignore[attr-defined]
     order = leading + tuple(f.name for f in fields if f.name not in leading)
     by_name = {f.name: f for f in fields}
-    namespace: Dict[str, Any] = {"_defaults": {}}
     params = []
     for name in order:
         default = by_name[name].default
@@ -338,22 +393,7 @@ def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., Non
             lines.append(f"    if {f.name} is None:")
             lines.append(f"        raise ValueError(_required_{f.name})")
         lines.append(f"    if {f.name} is not None:")
-        if f.name in validators:
-            validate = validators[f.name]
-            namespace["_v_" + f.name] = validate
-            call = f"_v_{f.name}(self, {f.name})"
-            fast_path = getattr(validate, "fast_path", None)
-            if fast_path is not None:
-                namespace["_ns_" + f.name] = fast_path[1]
-                test = fast_path[0].format(v=f.name, ns="_ns_" + f.name)
-                call = f"{f.name} if {test} else {call}"
-            lines.append(f"        d[{f.key!r}] = {call}")
-        else:
-            lines.append(f"        d[{f.key!r}] = {f.name}")
+        lines.append(f"        d[{f.key!r}] = {_checked(f.name, validators, namespace)}")
     if cls._validate is not Model._validate:  # type: ignore[attr-defined]
         lines.append("    self._validate()")
-    exec("\n".join(lines), namespace)  # noqa: S102 - code generated from the declarations above
-    init = namespace["__init__"]
-    init.__qualname__ = cls.__qualname__ + ".__init__"
-    init.__doc__ = f"Create a {cls.__name__}; arguments in the original SDK's positional order."
-    return init  # type: ignore[no-any-return]
+    return lines
