@@ -211,15 +211,14 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
     for cross-field rules run by the constructor.
     """
 
-    __slots__ = ("__dict__",)
+    #: ``_late``: True once a setter added a key before later-declared ones (set by ``__init__``).
+    __slots__ = ("__dict__", "_late")
     fields: ClassVar[Tuple[Field, ...]] = ()
     positional: ClassVar[Optional[Tuple[str, ...]]] = None
     event_type: ClassVar[Optional[str]] = None
     swagger_types: ClassVar[Dict[str, str]] = {}
     attribute_map: ClassVar[Dict[str, str]] = {}
     _key_order: ClassVar[Dict[str, int]] = {}
-    #: True (on the instance) once a setter added a key before later-declared ones.
-    _late = False
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
 
     if TYPE_CHECKING:  # fields and __init__ are generated per class from ``fields``
@@ -277,6 +276,7 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
         clone = dict.__new__(type(self))
         dict.update(clone, self)
         clone.__dict__.update(self.__dict__)
+        clone._late = getattr(self, "_late", False)
         return clone
 
     def __bool__(self) -> bool:
@@ -286,8 +286,11 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
         """The set fields by JSON key, in declaration order (the original's wire order). The
         JSON encoder reads a model through this, so order is restored here, once, after
         setters added keys out of order."""
-        if self._late:
-            self._restore_order()
+        try:
+            if self._late:
+                self._restore_order()
+        except AttributeError:  # made without __init__ (dict.__new__) and never out of order
+            pass
         return dict.items(self)
 
     def _restore_order(self) -> None:
@@ -383,6 +386,7 @@ def _init_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str
             params.append(f"{name}=_defaults[{name!r}]")
     lines = ["def __init__(self, {0}):".format(", ".join(params)) if params else "def __init__(self):"]
     lines.append("    d = self")
+    lines.append("    d._late = False")
     for f in fields:
         if f.factory is not None:  # a fresh mutable default per instance
             namespace["_factory_" + f.name] = f.factory
