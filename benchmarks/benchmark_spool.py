@@ -6,7 +6,7 @@ uploader, paired in one run (a script, not a pytest test)::
 
 Three uploaders are compared: memory-only, spool with the default ``spool_commit_interval``
 (0.1 s), and spool with ``spool_commit_interval=0`` (enqueue returns after the commit). The
-batch is the realistic one of ``benchmarks/benchmark.py`` (10 events, identities, device info, user
+batch is the realistic one of ``benchmarks/realistic.py`` (10 events, identities, device info, user
 attributes; ~3 KB serialized). The endpoint is ``mparticle.testing.LocalEventsServer`` in a
 process of its own (loaded by file path), so that it does not share the client's GIL.
 
@@ -45,8 +45,9 @@ REPO = os.path.dirname(HERE)
 THIS = os.path.abspath(__file__)
 sys.path.insert(0, REPO)
 
-import benchmark as base  # noqa: E402 - benchmarks/benchmark.py: the realistic batch and helpers
 import benchmark_uploader as uploader_bench  # noqa: E402 - its endpoint process
+import common as base  # noqa: E402 - the benchmarks' shared constants and helpers
+import realistic  # noqa: E402 - the realistic batch
 
 POOL = 200  # distinct batches, cycled (each enqueue serializes and stamps its batch anew)
 VARIANTS = ("memory", "spool", "spool0")
@@ -231,34 +232,46 @@ def fmt_iqr(values: Tuple[float, float, float], unit: str, digits: int = 1, sign
     return f"{med:{sign}.{digits}f}{unit} [{q1:{sign}.{digits}f}, {q3:{sign}.{digits}f}]"
 
 
+def _row(name: str, cells: List[str], target: str = "") -> None:
+    print(f"| {name} | " + " | ".join(cells) + f" | {target} |")
+
+
+def _latency_rows(latency: Dict[str, Any], rounds: Dict[str, int]) -> None:
+    _row(f"enqueue p50 at {RATE:,.0f}/s ({latency['memory']['calls']:,} calls each)",
+         [f"{latency[v]['p50']:.1f} us" for v in VARIANTS])
+    _row("enqueue p99", [f"{latency[v]['p99']:.1f} us" for v in VARIANTS])
+    _row(f"p50 minus memory-only, median of {rounds['latency']} paired rounds [IQR]",
+         ["-"] + [fmt_iqr(latency[v]["delta"], " us", signed=True) for v in VARIANTS[1:]], "spool <= +20 us")
+    _row("p50 / memory-only, median of paired rounds [IQR]",
+         ["-"] + [fmt_iqr(latency[v]["ratio"], "x", 2) for v in VARIANTS[1:]])
+
+
+def _throughput_rows(rates: Dict[str, Any], rounds: Dict[str, int], counts: Dict[str, int]) -> None:
+    _row("delivered batches/s, burst to flush() (median)",
+         [f"{rates[v]['rate']:,.0f}/s ({counts[v]:,} per round)" for v in VARIANTS])
+    _row(f"delivered/s vs memory-only, median of {rounds['throughput']} paired rounds [IQR]",
+         ["-"] + [fmt_iqr(tuple(100 * x for x in rates[v]["ratio"]), "%", 0) for v in VARIANTS[1:]],  # type: ignore[arg-type]
+         "spool >= 80%")
+
+
+def _disk_rows(disk: Dict[str, Any], disk_count: int) -> None:
+    _row(f"disk bytes per held batch ({disk_count:,} held, file+WAL+shm)",
+         ["-"] + [f"{disk[v]['bytes_per_batch']:,.0f} B" for v in VARIANTS[1:]])
+    _row("  of which the WAL", ["-"] + [f"{disk[v]['wal_per_batch']:,.0f} B" for v in VARIANTS[1:]])
+    _row("serialized bytes per batch", ["-"] + [f"{disk[v]['data_per_batch']:,.0f} B" for v in VARIANTS[1:]])
+    _row("burst enqueue rate, endpoint down", ["-"] + [f"{disk[v]['burst_rate']:,.0f}/s" for v in VARIANTS[1:]])
+    _row("share committed when the burst ended", ["-"] + [f"{disk[v]['committed_at_end']:.0%}" for v in VARIANTS[1:]],
+         "~100% minus the last 0.1 s")
+    _row("then until all committed", ["-"] + [f"{disk[v]['lag'] * 1000:,.0f} ms" for v in VARIANTS[1:]])
+
+
 def report(latency: Dict[str, Any], rates: Dict[str, Any], disk: Dict[str, Any], rounds: Dict[str, int],
            counts: Dict[str, int], disk_count: int) -> None:
-    def row(name: str, cells: List[str], target: str = "") -> None:
-        print(f"| {name} | " + " | ".join(cells) + f" | {target} |")
-
     print(f"\n| measure | {' | '.join(LABELS[v] for v in VARIANTS)} | target |")
     print("|---|" + "---|" * (len(VARIANTS) + 1))
-    row(f"enqueue p50 at {RATE:,.0f}/s ({latency['memory']['calls']:,} calls each)",
-        [f"{latency[v]['p50']:.1f} us" for v in VARIANTS])
-    row("enqueue p99", [f"{latency[v]['p99']:.1f} us" for v in VARIANTS])
-    row(f"p50 minus memory-only, median of {rounds['latency']} paired rounds [IQR]",
-        ["-"] + [fmt_iqr(latency[v]["delta"], " us", signed=True) for v in VARIANTS[1:]], "spool <= +20 us")
-    row("p50 / memory-only, median of paired rounds [IQR]",
-        ["-"] + [fmt_iqr(latency[v]["ratio"], "x", 2) for v in VARIANTS[1:]])
-    row("delivered batches/s, burst to flush() (median)",
-        [f"{rates[v]['rate']:,.0f}/s ({counts[v]:,} per round)" for v in VARIANTS])
-    row(f"delivered/s vs memory-only, median of {rounds['throughput']} paired rounds [IQR]",
-        ["-"] + [fmt_iqr(tuple(100 * x for x in rates[v]["ratio"]), "%", 0) for v in VARIANTS[1:]],  # type: ignore[arg-type]
-        "spool >= 80%")
-    row(f"disk bytes per held batch ({disk_count:,} held, file+WAL+shm)",
-        ["-"] + [f"{disk[v]['bytes_per_batch']:,.0f} B" for v in VARIANTS[1:]])
-    row("  of which the WAL", ["-"] + [f"{disk[v]['wal_per_batch']:,.0f} B" for v in VARIANTS[1:]])
-    row("serialized bytes per batch", ["-"] + [f"{disk[v]['data_per_batch']:,.0f} B" for v in VARIANTS[1:]])
-    row("burst enqueue rate, endpoint down", ["-"] + [f"{disk[v]['burst_rate']:,.0f}/s" for v in VARIANTS[1:]])
-    row("share committed when the burst ended", ["-"] + [f"{disk[v]['committed_at_end']:.0%}" for v in VARIANTS[1:]],
-        "~100% minus the last 0.1 s")
-    row("then until all committed", ["-"] + [f"{disk[v]['lag'] * 1000:,.0f} ms" for v in VARIANTS[1:]])
-
+    _latency_rows(latency, rounds)
+    _throughput_rows(rates, rounds, counts)
+    _disk_rows(disk, disk_count)
     spool_delta = latency["spool"]["delta"][0]
     spool_ratio = rates["spool"]["ratio"][0]
     print(f"\ntargets: enqueue {spool_delta:+.1f} us p50 with the spool -> "
@@ -285,7 +298,7 @@ def main(argv: List[str]) -> int:
     server = ServerProcess()
     try:
         config = mparticle.Configuration(api_key=base.API_KEY, api_secret=base.API_SECRET, host=server.url)
-        pool = [base.build_ours_ctor(mparticle) for _ in range(POOL)]
+        pool = [realistic.build_ctor(mparticle) for _ in range(POOL)]
         size = len(mparticle.serialization.dumps(pool[0]))
         print(f"realistic batch: {size:,} bytes serialized; endpoint {server.url} (separate process); "
               f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; SQLite {sqlite3.sqlite_version}; "

@@ -3,7 +3,7 @@
 
     /work/venv/bin/python benchmarks/benchmark_uploader.py [--orig-python PATH] [--quick]
 
-The realistic batch and the helpers come from ``benchmarks/benchmark.py`` (issue 2's benchmark):
+The realistic batch comes from ``benchmarks/realistic.py``, the helpers from ``benchmarks/common.py``:
 10 events (6 custom events with 8 attributes, a purchase with 3 products, session start and
 end, a screen view), identities, device info and 10 user attributes.
 
@@ -46,7 +46,8 @@ REPO = os.path.dirname(HERE)
 THIS = os.path.abspath(__file__)
 sys.path.insert(0, HERE)
 
-import benchmark as base  # noqa: E402 - issue 2's benchmark: the realistic batch and helpers
+import common as base  # noqa: E402 - the benchmarks' shared constants and helpers
+import realistic  # noqa: E402 - the realistic batch
 
 POOL = 200  # distinct batches, cycled (each enqueue serializes and stamps its batch anew)
 
@@ -101,7 +102,7 @@ def orig_main(url: str, count: int) -> int:
     config = mparticle.Configuration()
     config.host, config.api_key, config.api_secret = url, base.API_KEY, base.API_SECRET
     api = mparticle.EventsApi(config)
-    pool = [base.build_setters(mparticle) for _ in range(POOL)]
+    pool = [realistic.build_setters(mparticle) for _ in range(POOL)]
     api.upload_events(pool[0])  # connect and check
     done = threading.Event()
     lock = threading.Lock()
@@ -268,7 +269,7 @@ def main(argv: List[str]) -> int:
     server = ServerProcess()
     try:
         config = mparticle.Configuration(api_key=base.API_KEY, api_secret=base.API_SECRET, host=server.url)
-        pool = [base.build_ours_ctor(mparticle) for _ in range(POOL)]
+        pool = [realistic.build_ctor(mparticle) for _ in range(POOL)]
         size = len(mparticle.serialization.dumps(pool[0]))
         print(f"realistic batch: {size} bytes serialized; endpoint {server.url} (separate process); "
               f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; load average {_load()}")
