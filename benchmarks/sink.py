@@ -1,0 +1,152 @@
+#!/usr/bin/env python
+"""The benchmark's loopback endpoint, in a process of its own (it must not be the bottleneck).
+
+Two kinds, the same for both sides of a run:
+
+* ``counting`` (default): a minimal HTTP/1.1 keep-alive sink on asyncio: it reads each
+  request's headers and ``Content-Length`` body, counts requests and bytes, and answers
+  ``202`` with an empty body. No JSON parsing, no auth check, no validation.
+* ``local``: this checkout's ``mparticle.testing.LocalEventsServer(record=False,
+  validate=False)``: checks auth and framing and parses every body as JSON.
+
+Started as ``python sink.py KIND``: prints its URL, then answers ``stats`` on stdin with a
+JSON line ``{"requests": N, "bytes": N}`` and exits when stdin closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import json
+import os
+import subprocess
+import sys
+import threading
+from typing import Any, Dict, Optional
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import API_KEY, API_SECRET, MAX_BATCHES, REPO, SERVER_MAX_BYTES, clean_env  # noqa: E402
+
+KINDS = {
+    "counting": "counting-only sink (reads the body, counts, answers 202; own process)",
+    "local": "LocalEventsServer(validate=False, record=False) (parses every body; own process)",
+}
+_ACCEPTED = b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"
+_LENGTH_REQUIRED = b"HTTP/1.1 411 Length Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+STATS = {"requests": 0, "bytes": 0}
+
+
+class _Counting(asyncio.Protocol):
+    """One connection: split the byte stream into requests by ``Content-Length``."""
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        self.buffer = b""
+        self.need: Optional[int] = None  # body bytes still expected, None while in headers
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while self._step():
+            pass
+
+    def _step(self) -> bool:
+        """Consume one complete head or body from the buffer; False when more data is needed."""
+        if self.need is None:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return False
+            head, self.buffer = self.buffer[:end], self.buffer[end + 4:]
+            self.need = _content_length(head)
+            if self.need < 0:
+                self.transport.write(_LENGTH_REQUIRED)
+                self.transport.close()
+                return False
+            return True
+        if len(self.buffer) < self.need:
+            return False
+        STATS["requests"] += 1
+        STATS["bytes"] += self.need
+        self.buffer = self.buffer[self.need:]
+        self.need = None
+        self.transport.write(_ACCEPTED)
+        return True
+
+
+def _content_length(head: bytes) -> int:
+    """The Content-Length of a request head (0 without a body; -1 for a chunked body)."""
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            return int(value)
+        if name == b"transfer-encoding":
+            return -1
+    return 0
+
+
+def _serve_counting() -> str:
+    loop = asyncio.new_event_loop()
+    server = loop.run_until_complete(loop.create_server(_Counting, "127.0.0.1", 0, backlog=64))
+    port = server.sockets[0].getsockname()[1]
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    return f"http://127.0.0.1:{port}/v2"
+
+
+def sink_main(kind: str) -> int:
+    """Serve ``kind`` until stdin closes."""
+    if kind == "counting":
+        url = _serve_counting()
+
+        def stats() -> Dict[str, int]:
+            return dict(STATS)
+    else:
+        sys.path.insert(0, REPO)
+        from mparticle.testing import LocalEventsServer
+
+        server = LocalEventsServer(API_KEY, API_SECRET, record=False, validate=False,
+                                   max_request_bytes=SERVER_MAX_BYTES, max_batches=MAX_BATCHES).start()
+        url = server.url
+
+        def stats() -> Dict[str, int]:
+            return {"requests": server.request_count, "bytes": -1}
+    print(url, flush=True)
+    for line in sys.stdin:
+        if line.strip() == "stats":
+            print(json.dumps(stats()), flush=True)
+    return 0
+
+
+class SinkProcess:
+    """Driver side: start the sink of ``kind`` in a process of its own."""
+
+    def __init__(self, kind: str) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown sink {kind!r}; choose from {', '.join(KINDS)}")
+        self.kind = kind
+        self.description = KINDS[kind]
+        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), kind],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     bufsize=1, env=clean_env())
+        atexit.register(self.close)
+        self.url = self.proc.stdout.readline().strip()  # type: ignore[union-attr]
+        if not self.url.startswith("http://127.0.0.1:"):
+            raise RuntimeError(f"the {kind} sink did not start")
+
+    def stats(self) -> Dict[str, int]:
+        self.proc.stdin.write("stats\n")  # type: ignore[union-attr]
+        self.proc.stdin.flush()  # type: ignore[union-attr]
+        return json.loads(self.proc.stdout.readline())  # type: ignore[union-attr,no-any-return]
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()  # type: ignore[union-attr]
+                self.proc.wait(10)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(sink_main(sys.argv[1] if len(sys.argv) > 1 else "counting"))
