@@ -115,18 +115,30 @@ class Bench(Sampler):
         self.meta["sink"] = self.sink.description
         self.meta["bulk_bytes"] = {w.side: w.call("server", self.sink.url) for w in (self.ours, self.orig)}
 
+    def _sink_cpu(self, before: Dict[str, float]) -> str:
+        """The sink's CPU per request since ``before`` (its stats then)."""
+        assert self.sink is not None
+        now = self.sink.stats()
+        requests = now["requests"] - before["requests"]
+        per = (now["cpu_s"] - before["cpu_s"]) / max(1, requests)
+        return f"sink CPU {per * 1e6:,.0f} us/request"
+
     def case_upload(self) -> None:
         self.start_sink()
+        assert self.sink is not None
+        before = self.sink.stats()
         s = self.time_case("5", "upload_events, sequential, loopback", *self.both("upload"), ORIG,
                            "speedup", None)
         self.time_case("5b", "  ours vs floor: urllib3 POST of ready bytes, same sink",
                        (self.ours, "upload"), (self.ours, "raw_upload"), "floor", "ours/ref", ("<=", 1.1))
         self.time_case("5c", "  ceiling: original vs that floor (a zero-cost SDK)",
                        (self.ours, "raw_upload"), (self.orig, "upload"), ORIG, "speedup", None)
-        self.cpu_row("5d", "  client CPU per batch", s, 1, ORIG)
+        self.cpu_row("5d", f"  client CPU per batch; {self._sink_cpu(before)}", s, 1, ORIG)
 
     def case_bulk(self) -> None:
         self.start_sink()
+        assert self.sink is not None
+        before = self.sink.stats()
         n = BULK_BATCHES
         s = self.time_case("6", f"bulk_upload_events, {n} realistic batches", *self.both("bulk"), ORIG,
                            "speedup", (">=", 4.0), batches_per_request=n)
@@ -134,7 +146,7 @@ class Bench(Sampler):
                        (self.ours, "bulk"), (self.ours, "raw_bulk"), "floor", "ours/ref", None)
         self.time_case("6c", "  ceiling: original vs that floor (a zero-cost SDK)",
                        (self.ours, "raw_bulk"), (self.orig, "bulk"), ORIG, "speedup", None)
-        self.cpu_row("6d", "  client CPU per batch", s, n, ORIG)
+        self.cpu_row("6d", f"  client CPU per batch; {self._sink_cpu(before)}", s, n, ORIG)
 
     # -- memory and import ------------------------------------------------------------------
     def _mem_pairs(self, what_ours: str, what_orig: str) -> Tuple[List[float], List[float]]:

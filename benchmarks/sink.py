@@ -3,25 +3,28 @@
 
 Two kinds, the same for both sides of a run:
 
-* ``counting`` (default): a minimal HTTP/1.1 keep-alive sink on asyncio: it reads each
-  request's headers and ``Content-Length`` body, counts requests and bytes, and answers
-  ``202`` with an empty body. No JSON parsing, no auth check, no validation.
+* ``counting`` (default): a minimal HTTP/1.1 keep-alive sink (blocking sockets, a thread
+  per connection): it reads each request's headers and ``Content-Length`` body, counts
+  requests and bytes, and answers ``202`` with an empty body. No JSON parsing, no auth
+  check, no validation.
 * ``local``: this checkout's ``mparticle.testing.LocalEventsServer(record=False,
   validate=False)``: checks auth and framing and parses every body as JSON.
 
 Started as ``python sink.py KIND``: prints its URL, then answers ``stats`` on stdin with a
-JSON line ``{"requests": N, "bytes": N}`` and exits when stdin closes.
+JSON line ``{"requests": N, "bytes": N, "cpu_s": S}`` (the sink's CPU seconds so far) and
+exits when stdin closes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
+import time
 from typing import Any, Dict, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -37,7 +40,7 @@ _LENGTH_REQUIRED = b"HTTP/1.1 411 Length Required\r\nContent-Length: 0\r\nConnec
 STATS = {"requests": 0, "bytes": 0}
 
 
-class _Counting(asyncio.Protocol):
+class _Counting:
     """One connection: split the byte stream into requests by ``Content-Length``."""
 
     def connection_made(self, transport: Any) -> None:
@@ -85,12 +88,44 @@ def _content_length(head: bytes) -> int:
     return 0
 
 
+class _Conn:
+    """The transport of one blocking connection (what :class:`_Counting` writes to)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.write = sock.sendall
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _connection(sock: socket.socket) -> None:
+    """Serve one connection: blocking reads, fed to the same request splitter."""
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    protocol = _Counting()
+    protocol.connection_made(_Conn(sock))
+    with sock:
+        while True:
+            try:
+                data = sock.recv(1 << 20)
+            except OSError:
+                return
+            if not data:
+                return
+            protocol.data_received(data)
+
+
 def _serve_counting() -> str:
-    loop = asyncio.new_event_loop()
-    server = loop.run_until_complete(loop.create_server(_Counting, "127.0.0.1", 0, backlog=64))
-    port = server.sockets[0].getsockname()[1]
-    threading.Thread(target=loop.run_forever, daemon=True).start()
-    return f"http://127.0.0.1:{port}/v2"
+    """Listen on 127.0.0.1; one thread per connection (the SDKs keep one connection alive)."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+
+    def accept() -> None:
+        while True:
+            conn, _ = listener.accept()
+            threading.Thread(target=_connection, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return f"http://127.0.0.1:{listener.getsockname()[1]}/v2"
 
 
 def sink_main(kind: str) -> int:
@@ -98,8 +133,8 @@ def sink_main(kind: str) -> int:
     if kind == "counting":
         url = _serve_counting()
 
-        def stats() -> Dict[str, int]:
-            return dict(STATS)
+        def stats() -> Dict[str, float]:
+            return {**STATS, "cpu_s": time.process_time()}
     else:
         sys.path.insert(0, REPO)
         from mparticle.testing import LocalEventsServer
@@ -108,8 +143,8 @@ def sink_main(kind: str) -> int:
                                    max_request_bytes=SERVER_MAX_BYTES, max_batches=MAX_BATCHES).start()
         url = server.url
 
-        def stats() -> Dict[str, int]:
-            return {"requests": server.request_count, "bytes": -1}
+        def stats() -> Dict[str, float]:
+            return {"requests": server.request_count, "bytes": -1, "cpu_s": time.process_time()}
     print(url, flush=True)
     for line in sys.stdin:
         if line.strip() == "stats":
@@ -133,7 +168,7 @@ class SinkProcess:
         if not self.url.startswith("http://127.0.0.1:"):
             raise RuntimeError(f"the {kind} sink did not start")
 
-    def stats(self) -> Dict[str, int]:
+    def stats(self) -> Dict[str, float]:
         self.proc.stdin.write("stats\n")  # type: ignore[union-attr]
         self.proc.stdin.flush()  # type: ignore[union-attr]
         return json.loads(self.proc.stdout.readline())  # type: ignore[union-attr,no-any-return]

@@ -71,10 +71,9 @@ class Worker:
             "raw_upload": lambda: self.raw_post("/events", self.raw_one),
             "raw_bulk": lambda: self.raw_post("/bulkevents", self.raw_bulk),
         }
-        if self.side == "ours":
-            validate = m.validate
-            cases["validate"] = lambda: validate(self.batch)
-            cases["validate_dict"] = lambda: validate(self.parsed_batch)
+        if self.side == "ours":  # m.validate is loaded on first use (its lookup costs ~50 ns)
+            cases["validate"] = lambda: m.validate(self.batch)
+            cases["validate_dict"] = lambda: m.validate(self.parsed_batch)
         return cases
 
     # -- commands ---------------------------------------------------------------------------
@@ -94,7 +93,10 @@ class Worker:
             if by_setters != by_ctor:
                 raise AssertionError(f"setter-built and constructor-built bytes differ:\n"
                                      f"{by_setters!r}\n{by_ctor!r}")
-            info["validate_problems"] = [str(p) for p in self.m.validate(self.batch)]
+            try:
+                info["validate_problems"] = [str(p) for p in self.m.validate(self.batch)]
+            except Exception as exc:  # reported; only the validate case needs it
+                info["validate_problems"] = [f"validate() unavailable: {exc!r}"]
         return info
 
     def cmd_dump(self, how: str) -> Any:
