@@ -8,10 +8,10 @@ generated-style surface of the original SDK (``swagger_types``, ``attribute_map`
 
 A model *is* its JSON object: Model subclasses dict, holding only the set fields, by JSON
 key. The C JSON encoder therefore serializes a model graph at nearly the speed of plain
-dicts: it reads each model through :meth:`Model.items`, which yields the fields in
-declaration order (the original's wire order). Constructors store in that order; setters
-just store, and a model whose keys they added out of order is put back in order once, the
-next time it is read through ``items()``, so assignments cost one dict store each.
+dicts. Fields are sent in declaration order (the original's wire order): constructors
+store in that order; setters just store, and a model whose keys they may have added out of
+order gets an instance ``items`` (which the encoder calls for dict subclasses) that puts
+them back in order once, so assignments cost one dict store each.
 """
 
 from __future__ import annotations
@@ -148,9 +148,9 @@ class _FieldProperty(property):
 
     Only set fields are stored (None means unset). Setting is a ``property`` setter generated
     per field (see :func:`_make_setters`): the check's fast path inline, then one dict store.
-    A key added after later-declared ones marks the model ``_late``; :meth:`Model.items`
-    restores declaration order once, when the model is serialized, instead of on every
-    assignment.
+    A key added to a non-empty model may be out of declaration order: the setter then points
+    the instance's ``items`` at :meth:`Model._items_in_order`, which restores the order once,
+    when the model is serialized, instead of on every assignment.
     """
 
     def __init__(self, field: Field, fset: Callable[[Any, Any], None]) -> None:
@@ -211,8 +211,8 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
     for cross-field rules run by the constructor.
     """
 
-    #: ``_late``: True once a setter added a key before later-declared ones (set by ``__init__``).
-    __slots__ = ("__dict__", "_late")
+    #: ``_hi``: the highest declaration index among the keys stored (set by ``__init__``).
+    __slots__ = ("__dict__", "_hi")
     fields: ClassVar[Tuple[Field, ...]] = ()
     positional: ClassVar[Optional[Tuple[str, ...]]] = None
     event_type: ClassVar[Optional[str]] = None
@@ -275,30 +275,36 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
         """A shallow copy with its own field storage (setting a field on it leaves self alone)."""
         clone = dict.__new__(type(self))
         dict.update(clone, self)
-        clone.__dict__.update(self.__dict__)
-        clone._late = getattr(self, "_late", False)
+        clone.__dict__.update(self.__getstate__())
+        if hasattr(self, "_hi"):
+            clone._hi = self._hi
+        if "items" in self.__dict__:  # out of order like self: ordered when it is serialized
+            clone.items = clone._items_in_order  # type: ignore[method-assign]
         return clone
 
     def __bool__(self) -> bool:
         return True  # a model is an object, even with no field set (as in the original)
 
-    def items(self) -> Any:  # type: ignore[override]
-        """The set fields by JSON key, in declaration order (the original's wire order). The
-        JSON encoder reads a model through this, so order is restored here, once, after
-        setters added keys out of order."""
-        try:
-            if self._late:
-                self._restore_order()
-        except AttributeError:  # made without __init__ (dict.__new__) and never out of order
-            pass
-        return dict.items(self)
+    def _items_in_order(self) -> Any:
+        """``items()`` of a model whose setters added keys out of order: put the keys back in
+        declaration order (the original's wire order), once, then answer as a dict does.
 
-    def _restore_order(self) -> None:
-        keys = sorted(self, key=self._key_order.__getitem__)
+        A setter installs it as the instance's ``items`` (see :func:`_setter_lines`); the JSON
+        encoder, which reads dict subclasses through ``items()``, finds it there. A model in
+        order has no such attribute, so it is read at plain-dict speed."""
+        self.__dict__.pop("items", None)
+        order = self._key_order
+        keys = sorted(self, key=order.__getitem__)
         values = dict.copy(self)
         dict.clear(self)
         dict.update(self, zip(keys, map(values.__getitem__, keys)))
-        self._late = False
+        self._hi = order[keys[-1]] if keys else -1
+        return dict.items(self)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """Pickle and deepcopy state: the instance attributes, without the ``items`` marker
+        (the fields themselves are pickled through ``items()``, in order)."""
+        return {k: v for k, v in self.__dict__.items() if k != "items"}
 
     def _wire(self) -> Dict[str, Any]:
         """The JSON object of this model: the model itself (set fields by JSON key)."""
@@ -327,8 +333,8 @@ def _make_methods(
     fields: Tuple[Field, ...] = cls.fields  # type: ignore[attr-defined]
     namespace: Dict[str, Any] = {"_defaults": {}, "_pop": _pop, "_len": len}
     lines = _init_lines(cls, validators, namespace)
-    for f in fields:
-        lines += _setter_lines(f, validators, namespace)
+    for index, f in enumerate(fields):
+        lines += _setter_lines(f, index, validators, namespace)
     exec("\n".join(lines), namespace)  # noqa: S102 - code generated from the declarations
     init = namespace["__init__"]
     init.__qualname__ = cls.__qualname__ + ".__init__"
@@ -356,17 +362,28 @@ def _checked(name: str, validators: Dict[str, Validator], namespace: Dict[str, A
     return f"{name} if {test} else {call}"
 
 
-def _setter_lines(f: Field, validators: Dict[str, Validator], namespace: Dict[str, Any]) -> List[str]:
-    key = repr(f.key)
+def _setter_lines(
+    f: Field, index: int, validators: Dict[str, Validator], namespace: Dict[str, Any]
+) -> List[str]:
+    """One field's setter. ``_hi`` is the highest declaration index stored so far: a new key
+    below it is out of order, and the model's ``items`` is pointed at ``_items_in_order``."""
+    key, name = repr(f.key), f.name
+    checked = _checked(name, validators, namespace)
     return [
-        f"def _set_{f.name}(self, {f.name}):",
-        f"    if {f.name} is None:",
+        f"def _set_{name}(self, {name}):",
+        f"    if {name} is None:",
         f"        _pop(self, {key}, None)",
         "        return",
-        f"    {f.name} = {_checked(f.name, validators, namespace)}",
-        f"    if {key} not in self and _len(self):",
-        "        self._late = True",  # maybe after later-declared keys: ordered when serialized
-        f"    self[{key}] = {f.name}",
+        *([f"    {name} = {checked}"] if checked != name else []),
+        "    try:",
+        f"        late = self._hi > {index}",
+        "    except AttributeError:  # made without __init__: order unknown",
+        "        late = _len(self) > 0",
+        "    if not late:",
+        f"        self._hi = {index}",
+        f"    elif {key} not in self:",
+        "        self.items = self._items_in_order",
+        f"    self[{key}] = {name}",
     ]
 
 
@@ -386,8 +403,8 @@ def _init_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str
             params.append(f"{name}=_defaults[{name!r}]")
     lines = ["def __init__(self, {0}):".format(", ".join(params)) if params else "def __init__(self):"]
     lines.append("    d = self")
-    lines.append("    d._late = False")
-    for f in fields:
+    lines.append("    hi = -1")
+    for index, f in enumerate(fields):
         if f.factory is not None:  # a fresh mutable default per instance
             namespace["_factory_" + f.name] = f.factory
             lines.append(f"    if {f.name} is None:")
@@ -398,6 +415,8 @@ def _init_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str
             lines.append(f"        raise ValueError(_required_{f.name})")
         lines.append(f"    if {f.name} is not None:")
         lines.append(f"        d[{f.key!r}] = {_checked(f.name, validators, namespace)}")
+        lines.append(f"        hi = {index}")
+    lines.append("    d._hi = hi")
     if cls._validate is not Model._validate:  # type: ignore[attr-defined]
         lines.append("    self._validate()")
     return lines
