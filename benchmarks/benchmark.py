@@ -3,7 +3,7 @@
 
 Not a pytest test: run it as a script from the repository root::
 
-    python benchmarks/benchmark.py                  # full run (a few minutes)
+    python benchmarks/benchmark.py                  # full run (a minute or two)
     python benchmarks/benchmark.py --quick          # smoke run (well under a minute)
     python benchmarks/benchmark.py --cases 1,2,9 --markdown --json results.json
 

@@ -84,7 +84,8 @@ def setter_section(rows: List[Dict[str, Any]], args: argparse.Namespace) -> List
     return [
         "",
         f"Setter cost: one assignment on a fresh instance, {scope}; {args.setter_pairs} pairs, best of "
-        f"{args.setter_rounds} pools of {args.setter_pool} per sample; speedup = original / ours",
+        f"{args.setter_rounds} pools of {args.setter_pool} per sample; speedup = original / ours; "
+        "SLOWER: the whole IQR below 1x, slower?: only the median",
         "",
         render(header, cells, args.markdown),
         "",
