@@ -104,7 +104,7 @@ def materialize(m: Any, spec: Any) -> Any:
     if isinstance(spec, dict):
         if "$model" in spec:
             kwargs = {k: materialize(m, v) for k, v in spec.get("kw", {}).items()}
-            return getattr(m, spec["$model"])(**kwargs)
+            return getattr(m.models, spec["$model"])(**kwargs)
         return {k: materialize(m, v) for k, v in spec.items()}
     return spec
 
@@ -124,7 +124,7 @@ class SetterRunner:
 
     def prep(self, index: int, spec: Dict[str, Any]) -> Optional[str]:
         """Prepare case ``index``; a reason string when this side cannot run it, else None."""
-        cls = getattr(self.m, spec["model"], None)
+        cls = getattr(self.m.models, spec["model"], None)  # the original exports some only there
         if cls is None:
             return "no such model"
         if not isinstance(getattr(cls, spec["field"], None), property):
