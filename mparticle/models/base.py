@@ -146,11 +146,12 @@ _get, _pop, _set = dict.get, dict.pop, dict.__setitem__
 class _FieldProperty(property):
     """The property of one field: its value lives in the model (a dict) under the JSON key.
 
-    Only set fields are stored (None means unset). Setting is a ``property`` setter generated
-    per field (see :func:`_make_setters`): the check's fast path inline, then one dict store.
-    A key added to a non-empty model may be out of declaration order: the setter then points
-    the instance's ``items`` at :meth:`Model._items_in_order`, which restores the order once,
-    when the model is serialized, instead of on every assignment.
+    Only set fields are stored (None means unset). Setting is a ``property`` setter made per
+    field (see :func:`_setter`): the field's check, then one dict store. A key stored below
+    the highest declared index already present is out of declaration order: the setter marks
+    the model (``_hi = LATE``) and its class reads such models through
+    :func:`_items_in_order`, which restores the order once, when the model is serialized,
+    instead of on every assignment.
     """
 
     def __init__(self, field: Field, fset: Callable[[Any, Any], None]) -> None:
@@ -211,8 +212,10 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
     for cross-field rules run by the constructor.
     """
 
-    #: ``_hi``: the highest declaration index among the keys stored (set by ``__init__``).
+    #: ``_hi``: the highest declaration index among the keys stored (set by ``__init__``), or
+    #: :data:`LATE` once a setter stored a key out of declaration order.
     __slots__ = ("__dict__", "_hi")
+    _hi: int
     fields: ClassVar[Tuple[Field, ...]] = ()
     positional: ClassVar[Optional[Tuple[str, ...]]] = None
     event_type: ClassVar[Optional[str]] = None
@@ -240,10 +243,9 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
             validate = f.validator()
             if validate is not None:
                 validators[f.name] = validate
-        init, setters = _make_methods(cls, validators)
-        for f in cls.fields:
-            setattr(cls, f.name, _FieldProperty(f, setters[f.name]))
-        cls.__init__ = init  # type: ignore[method-assign]
+        for index, f in enumerate(cls.fields):
+            setattr(cls, f.name, _FieldProperty(f, _setter(f.key, index, validators.get(f.name))))
+        cls.__init__ = _make_init(cls, validators)  # type: ignore[method-assign]
 
     def _validate(self) -> None:
         """Cross-field rules; overridden by models that have some."""
@@ -275,36 +277,13 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
         """A shallow copy with its own field storage (setting a field on it leaves self alone)."""
         clone = dict.__new__(type(self))
         dict.update(clone, self)
-        clone.__dict__.update(self.__getstate__())
+        clone.__dict__.update(self.__dict__)
         if hasattr(self, "_hi"):
             clone._hi = self._hi
-        if "items" in self.__dict__:  # out of order like self: ordered when it is serialized
-            clone.items = clone._items_in_order  # type: ignore[method-assign]
         return clone
 
     def __bool__(self) -> bool:
         return True  # a model is an object, even with no field set (as in the original)
-
-    def _items_in_order(self) -> Any:
-        """``items()`` of a model whose setters added keys out of order: put the keys back in
-        declaration order (the original's wire order), once, then answer as a dict does.
-
-        A setter installs it as the instance's ``items`` (see :func:`_setter_lines`); the JSON
-        encoder, which reads dict subclasses through ``items()``, finds it there. A model in
-        order has no such attribute, so it is read at plain-dict speed."""
-        self.__dict__.pop("items", None)
-        order = self._key_order
-        keys = sorted(self, key=order.__getitem__)
-        values = dict.copy(self)
-        dict.clear(self)
-        dict.update(self, zip(keys, map(values.__getitem__, keys)))
-        self._hi = order[keys[-1]] if keys else -1
-        return dict.items(self)
-
-    def __getstate__(self) -> Dict[str, Any]:
-        """Pickle and deepcopy state: the instance attributes, without the ``items`` marker
-        (the fields themselves are pickled through ``items()``, in order)."""
-        return {k: v for k, v in self.__dict__.items() if k != "items"}
 
     def _wire(self) -> Dict[str, Any]:
         """The JSON object of this model: the model itself (set fields by JSON key)."""
@@ -321,30 +300,82 @@ def _to_dict_value(value: Any) -> Any:
     return value
 
 
-def _make_methods(
-    cls: type, validators: Dict[str, Validator]
-) -> Tuple[Callable[..., None], Dict[str, Callable[[Any, Any], None]]]:
-    """Build ``cls.__init__`` and one setter per field as real code, compiled once per class.
+#: ``Model._hi`` of a model whose setters stored a key out of declaration order.
+LATE = 1 << 30
 
-    Generated like dataclasses and attrs do, so construction costs one plain function call and
-    an assignment one setter call: each value check's fast path is inlined (a valid value
-    costs no further call), the value is stored under its JSON key in one dict operation.
+
+def _items_in_order(self: Model) -> Any:
+    """``items()`` for the model classes that have had a model built out of order: a marked
+    model's keys are put back in declaration order (the original's wire order), once; then
+    it answers as a dict does. The JSON encoder reads dict subclasses through ``items()``.
+
+    Classes whose models were all built in order keep ``dict.items`` and are read at
+    plain-dict speed (see :func:`_mark_late`)."""
+    try:
+        late = self._hi == LATE
+    except AttributeError:  # made without __init__ (dict.__new__): order unknown
+        late = True
+    if late:
+        order = self._key_order
+        keys = sorted(self, key=order.__getitem__)
+        values = dict.copy(self)
+        dict.clear(self)
+        dict.update(self, zip(keys, map(values.__getitem__, keys)))
+        self._hi = order[keys[-1]] if keys else -1
+    return dict.items(self)
+
+
+_ORDERING: set = set()  # the classes reading their models through _items_in_order
+
+
+def _mark_late(model: Model) -> None:
+    """``model`` holds a key out of declaration order: order it when it is serialized."""
+    model._hi = LATE
+    cls = type(model)
+    if cls not in _ORDERING:
+        _ORDERING.add(cls)
+        cls.items = _items_in_order  # type: ignore[method-assign,assignment]
+
+
+def _setter(key: str, index: int, validate: Optional[Validator]) -> Callable[[Any, Any], None]:
+    """The setter of the field stored under ``key``, declared at ``index``: check the value,
+    note whether it lands out of declaration order, store it (None: remove the key)."""
+
+    def set_plain(self: Any, value: Any) -> None:
+        if value is None:
+            _pop(self, key, None)
+            return
+        try:
+            late = self._hi > index
+        except AttributeError:  # made without __init__: order unknown
+            late = True
+        if not late:
+            self._hi = index
+        elif key not in self:
+            _mark_late(self)
+        self[key] = value
+
+    if validate is None:
+        return set_plain
+
+    def set_checked(self: Any, value: Any) -> None:
+        set_plain(self, value if value is None else validate(self, value))  # type: ignore[misc]
+
+    return set_checked
+
+
+def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., None]:
+    """Build ``cls.__init__`` as real code: the original signature, declaration-order storage.
+
+    Generated like dataclasses and attrs do, so construction costs one plain function call:
+    each value check's fast path is inlined (a valid value costs no further call).
     """
-    fields: Tuple[Field, ...] = cls.fields  # type: ignore[attr-defined]
-    namespace: Dict[str, Any] = {"_defaults": {}, "_pop": _pop, "_len": len}
-    lines = _init_lines(cls, validators, namespace)
-    for index, f in enumerate(fields):
-        lines += _setter_lines(f, index, validators, namespace)
-    exec("\n".join(lines), namespace)  # noqa: S102 - code generated from the declarations
+    namespace: Dict[str, Any] = {"_defaults": {}}
+    exec("\n".join(_init_lines(cls, validators, namespace)), namespace)  # noqa: S102 - from the declarations
     init = namespace["__init__"]
     init.__qualname__ = cls.__qualname__ + ".__init__"
     init.__doc__ = f"Create a {cls.__name__}; arguments in the original SDK's positional order."
-    setters = {}
-    for f in fields:
-        setter = namespace["_set_" + f.name]
-        setter.__qualname__ = f"{cls.__qualname__}.{f.name}"
-        setters[f.name] = setter
-    return init, setters
+    return init  # type: ignore[no-any-return]
 
 
 def _checked(name: str, validators: Dict[str, Validator], namespace: Dict[str, Any]) -> str:
@@ -360,31 +391,6 @@ def _checked(name: str, validators: Dict[str, Validator], namespace: Dict[str, A
     namespace["_ns_" + name] = fast_path[1]
     test = fast_path[0].format(v=name, ns="_ns_" + name)
     return f"{name} if {test} else {call}"
-
-
-def _setter_lines(
-    f: Field, index: int, validators: Dict[str, Validator], namespace: Dict[str, Any]
-) -> List[str]:
-    """One field's setter. ``_hi`` is the highest declaration index stored so far: a new key
-    below it is out of order, and the model's ``items`` is pointed at ``_items_in_order``."""
-    key, name = repr(f.key), f.name
-    checked = _checked(name, validators, namespace)
-    return [
-        f"def _set_{name}(self, {name}):",
-        f"    if {name} is None:",
-        f"        _pop(self, {key}, None)",
-        "        return",
-        *([f"    {name} = {checked}"] if checked != name else []),
-        "    try:",
-        f"        late = self._hi > {index}",
-        "    except AttributeError:  # made without __init__: order unknown",
-        "        late = _len(self) > 0",
-        "    if not late:",
-        f"        self._hi = {index}",
-        f"    elif {key} not in self:",
-        "        self.items = self._items_in_order",
-        f"    self[{key}] = {name}",
-    ]
 
 
 def _init_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str, Any]) -> List[str]:
