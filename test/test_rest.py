@@ -151,3 +151,57 @@ def test_tls_with_custom_ca_bundle(tls_server: int, tls_files: Tuple[str, str]) 
 def test_tls_verification_can_be_disabled(tls_server: int) -> None:
     config = mparticle.Configuration(host="https://127.0.0.1:{0}/v2".format(tls_server), verify_ssl=False)
     assert mparticle.EventsApi(config).upload_events({"environment": "development"})[1] == 202
+
+
+# -- a request's head and body leave in one send ------------------------------------------------
+
+
+class _SendLog:
+    """A connected socket stand-in recording each ``sendall``."""
+
+    def __init__(self) -> None:
+        self.sent: List[bytes] = []
+
+    def sendall(self, data: bytes) -> None:
+        self.sent.append(bytes(data))
+
+    def settimeout(self, value: object) -> None:
+        pass
+
+    def setsockopt(self, *args: object) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _logged_connection() -> Tuple[object, _SendLog]:
+    from mparticle.transport.deadline import deadline_pool_classes
+
+    conn = deadline_pool_classes()["http"].ConnectionCls("127.0.0.1", 9)
+    conn.sock = log = _SendLog()
+    return conn, log
+
+
+def test_head_and_small_body_leave_in_one_send() -> None:
+    conn, log = _logged_connection()
+    conn.request("POST", "/v2/events", body=b'{"a":1}', headers={"Content-Type": "application/json"})  # type: ignore[attr-defined]
+    assert len(log.sent) == 1
+    head, _, body = log.sent[0].partition(b"\r\n\r\n")
+    assert head.startswith(b"POST /v2/events HTTP/1.1\r\n")
+    assert b"\r\nContent-Length: 7" in head and body == b'{"a":1}'
+
+
+def test_large_body_follows_its_head_and_a_bodiless_head_goes_alone() -> None:
+    from mparticle.transport.deadline import COALESCE_MAX
+
+    conn, log = _logged_connection()
+    big = b"x" * COALESCE_MAX
+    conn.request("POST", "/v2/bulkevents", body=big, headers={})  # type: ignore[attr-defined]
+    assert len(log.sent) == 2 and log.sent[0].endswith(b"\r\n\r\n") and log.sent[1] == big
+    conn, log = _logged_connection()
+    conn.request("GET", "/v2/ping", headers={})  # type: ignore[attr-defined]
+    assert len(log.sent) == 1 and log.sent[0].startswith(b"GET /v2/ping HTTP/1.1\r\n")
+    assert log.sent[0].endswith(b"\r\n\r\n")
+    conn.send(b"later")  # type: ignore[attr-defined] # outside a request: straight out
+    assert log.sent[-1] == b"later"

@@ -143,11 +143,20 @@ class Attempt:
 current = threading.local()  #: ``.attempt``: the Attempt running on this thread
 
 
+#: Largest request (head and body) sent with one ``sendall``: longer bodies follow their head
+#: (copying them would cost more than the system call it saves).
+COALESCE_MAX = 64 * 1024
+
+
 class _DeadlineConnection:
     """Mixed into urllib3's connection classes: the response wait and body read of the
-    current attempt are watched (see :class:`Attempt`)."""
+    current attempt are watched (see :class:`Attempt`), and a request's head and bytes body
+    leave in one ``sendall`` (the same bytes in one segment instead of two: one system call
+    and one wake-up of the server fewer)."""
 
     _mparticle_watch: Optional[_Watch] = None
+    _mparticle_head: Optional[bytes] = None  # the request head, held until its body is sent
+    _mparticle_hold = False  # True from request() until the head has gone out
 
     def request(self, *args: Any, **kwargs: Any) -> Any:
         stale = self._mparticle_watch
@@ -155,7 +164,30 @@ class _DeadlineConnection:
             self._mparticle_watch = None
             if stale.sock is not None:
                 _the_watchdog().cancel(stale)
-        return super().request(*args, **kwargs)  # type: ignore[misc]
+        self._mparticle_hold = True
+        try:
+            result = super().request(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            self._mparticle_hold = False
+            head, self._mparticle_head = self._mparticle_head, None
+        if head is not None:  # no body followed: the head goes alone
+            super().send(head)  # type: ignore[misc]
+        return result
+
+    def send(self, data: Any) -> None:
+        if not self._mparticle_hold:
+            return super().send(data)  # type: ignore[misc,no-any-return]
+        head = self._mparticle_head
+        if head is None and type(data) is bytes:  # http.client's first send: the head
+            self._mparticle_head = data
+            return None
+        self._mparticle_hold = False  # anything sent while connecting (a proxy CONNECT) goes straight out
+        self._mparticle_head = None
+        if head is not None:
+            if type(data) is bytes and len(head) + len(data) <= COALESCE_MAX:
+                return super().send(head + data)  # type: ignore[misc,no-any-return]
+            super().send(head)  # type: ignore[misc]
+        return super().send(data)  # type: ignore[misc,no-any-return]
 
     def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         attempt = getattr(current, "attempt", None)

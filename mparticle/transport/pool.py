@@ -30,7 +30,7 @@ class Pool:
 
     def _current_settings(self) -> Tuple[Any, ...]:
         c = self.config
-        proxy_headers = tuple(sorted((c.proxy_headers or {}).items()))
+        proxy_headers = tuple(sorted(c.proxy_headers.items())) if c.proxy_headers else ()
         return (
             c.verify_ssl,
             c.ssl_ca_cert,

@@ -39,8 +39,7 @@ def send_once(
     max_response_bytes: int,
 ) -> RESTResponse:
     """One attempt, over by ``deadline`` (monotonic): the response with its capped body."""
-    from urllib3.exceptions import HTTPError as Urllib3Error
-
+    Urllib3Error = _HTTP_ERROR or _http_error()  # noqa: N806 - a class
     started = time.monotonic()
     attempt = Attempt(deadline)
     _deadline.current.attempt = attempt  # seen by the connection when it waits for the response
@@ -66,14 +65,26 @@ def send_once(
             raw.close()  # unread data: the connection cannot be reused
         raw.release_conn()
     response = RESTResponse(raw, data, truncated=not complete)
-    logger.debug(
-        "%s %s -> %d in %.1f ms",
-        method,
-        loggable(url),
-        response.status,
-        (time.monotonic() - started) * 1000,
-    )
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            "%s %s -> %d in %.1f ms",
+            method,
+            loggable(url),
+            response.status,
+            (time.monotonic() - started) * 1000,
+        )
     return response
+
+
+_HTTP_ERROR: Any = None  # urllib3.exceptions.HTTPError, once urllib3 is loaded
+
+
+def _http_error() -> Any:
+    global _HTTP_ERROR
+    from urllib3.exceptions import HTTPError
+
+    _HTTP_ERROR = HTTPError
+    return HTTPError
 
 
 # -- timeouts and deadlines ---------------------------------------------------------------------
@@ -128,9 +139,9 @@ def _read_body(raw: Any, limit: int, deadline: float) -> Tuple[bytes, bool]:
     Reads raw chunks (never more than ``limit`` wire bytes) and decodes gzip/deflate here with
     a bounded output size, so a compression bomb costs no memory. A body that fails, ends
     early or is still arriving at ``deadline`` is kept as far as it came."""
-    from urllib3.exceptions import HTTPError as Urllib3Error
-
-    decoder = _decoder(raw.headers.get("Content-Encoding"))
+    Urllib3Error = _HTTP_ERROR or _http_error()  # noqa: N806 - a class
+    encoding = raw.headers.get("Content-Encoding")
+    decoder = None if encoding is None else _decoder(encoding)
     parts: List[bytes] = []
     size = wire = 0
     try:
