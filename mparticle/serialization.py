@@ -19,12 +19,12 @@ import datetime
 import decimal
 import json
 import math
-from typing import Any, Callable, Dict, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from mparticle.models.base import Model, colliding_keys, collision_message, safe_text
 from mparticle.models.batch import Batch
 
-__all__ = ["MAX_DEPTH", "check_keys", "dumps", "encode_batch", "join_batches", "to_jsonable"]
+__all__ = ["MAX_DEPTH", "check_keys", "dumps", "encode_batch", "encode_bulk", "join_batches", "to_jsonable"]
 
 #: Deepest nesting of containers (models, dicts, lists) :func:`to_jsonable` accepts. Valid
 #: batches nest about 6 levels deep.
@@ -82,9 +82,13 @@ def dumps(obj: Any) -> bytes:
     Raises ValueError (NaN, Infinity, cycles) or TypeError (unserializable objects) naming the
     field path, e.g. ``Batch.events[2].data.custom_attributes['price']``.
     """
+    return _text(obj).encode("ascii")
+
+
+def _text(obj: Any) -> str:
+    """:func:`dumps` as a str (ASCII only: its length is the byte count)."""
     try:
-        text = "".join(_C_ENCODE(obj, 0)) if _C_ENCODE is not None else _ENCODER.encode(obj)
-        return text.encode("ascii")
+        return "".join(_C_ENCODE(obj, 0)) if _C_ENCODE is not None else _ENCODER.encode(obj)
     except (TypeError, ValueError, RecursionError):  # a cycle or deep nesting surfaces as RecursionError
         to_jsonable(obj)  # raises the precise error, naming the path
         raise
@@ -201,11 +205,43 @@ def encode_batch(batch: Any, max_bytes: int, label: str = "batch") -> bytes:
     """Serialize one batch (a Batch, or a dict in wire form) and refuse it when it exceeds
     ``max_bytes``. Any other value, including other models such as an AppEvent, raises
     TypeError."""
-    _check_batch_type(batch, label)
+    if type(batch) is not Batch:
+        _check_batch_type(batch, label)
     data = dumps(batch)
     if len(data) > max_bytes:
-        raise ValueError(f"{label} is {len(data)} bytes serialized, over the {max_bytes}-byte limit per batch")
+        raise _too_big(label, len(data), max_bytes)
     return data
+
+
+def encode_bulk(batches: Sequence[Any], max_bytes: int, check_dict_keys: bool = True) -> bytes:
+    """The bulk request body (JSON array) of ``batches``: the bytes of :func:`join_batches`
+    of each :func:`encode_batch` (labelled ``batch <i>``), checked in order, with plain-dict
+    batches also run through :func:`check_keys` when ``check_dict_keys``. Encoded as text
+    and joined once: one copy of the body instead of three."""
+    if not batches:
+        return b"[]"
+    texts: List[str] = []
+    append = texts.append
+    for i, batch in enumerate(batches):
+        if type(batch) is not Batch:
+            _check_batch_type(batch, f"batch {i}")
+        text = _text(batch)
+        if len(text) > max_bytes:
+            raise _too_big(f"batch {i}", len(text), max_bytes)
+        if check_dict_keys and not isinstance(batch, Model):
+            check_keys(batch, f"batch {i}")
+        append(text)
+    return ("[" + ",".join(texts) + "]").encode("ascii") if len(texts) < 2 else _bracket(texts)
+
+
+def _bracket(texts: List[str]) -> bytes:
+    texts[0] = "[" + texts[0]  # small copies of the first and last batch, one of the body
+    texts[-1] += "]"
+    return ",".join(texts).encode("ascii")
+
+
+def _too_big(label: str, size: int, max_bytes: int) -> ValueError:
+    return ValueError(f"{label} is {size} bytes serialized, over the {max_bytes}-byte limit per batch")
 
 
 def _check_batch_type(batch: Any, label: str) -> None:
@@ -216,5 +252,10 @@ def _check_batch_type(batch: Any, label: str) -> None:
 
 
 def join_batches(parts: "list[bytes]") -> bytes:
-    """A bulk request body (JSON array) from already serialized batches."""
-    return b"[" + b",".join(parts) + b"]"
+    """A bulk request body (JSON array) from already serialized batches (one copy of them)."""
+    ends = list(parts)
+    if len(ends) < 2:
+        return b"[" + ends[0] + b"]" if ends else b"[]"
+    ends[0] = b"[" + ends[0]
+    ends[-1] += b"]"
+    return b",".join(ends)

@@ -626,3 +626,57 @@ def test_circular_references_name_the_path() -> None:
     batch.user_attributes = {"batch": batch}
     with pytest.raises(ValueError, match=r"^Batch\.user_attributes\['batch'\]: circular reference$"):
         dumps(batch)
+
+
+# -- bulk bodies: encode_bulk and join_batches ----------------------------------------------------
+
+
+def _bulk_mix() -> list:
+    return [
+        Batch(environment="development", mpid=1, events=[AppEvent(event_name="a", custom_event_type="other")]),
+        {"environment": "production", "user_attributes": {"plan": "premium", "n": 2}},
+        Batch(environment="production", user_attributes={"k": "v"}),
+    ]
+
+
+def test_encode_bulk_gives_the_bytes_of_join_batches_of_encode_batch() -> None:
+    from mparticle.serialization import encode_batch, encode_bulk, join_batches
+
+    batches = _bulk_mix()
+    expected = join_batches([encode_batch(b, 1 << 20) for b in batches])
+    assert encode_bulk(batches, 1 << 20) == expected
+    assert expected == b"[" + b",".join(dumps(b) for b in batches) + b"]"
+    assert encode_bulk(batches[:1], 1 << 20) == b"[" + dumps(batches[0]) + b"]"
+    assert encode_bulk([], 1) == b"[]"
+
+
+def test_join_batches_edges() -> None:
+    from mparticle.serialization import join_batches
+
+    assert join_batches([]) == b"[]"
+    assert join_batches([b"{}"]) == b"[{}]"
+    assert join_batches([b"1", b"2", b"3"]) == b"[1,2,3]"
+    assert join_batches(p for p in (b"1", b"2")) == b"[1,2]"  # any iterable, as before
+    parts = [b"1", b"2"]
+    join_batches(parts)
+    assert parts == [b"1", b"2"]  # the caller's list is left alone
+
+
+def test_encode_bulk_refuses_as_encode_batch_would_labelled_by_index() -> None:
+    from mparticle.serialization import encode_bulk
+
+    small, big = {"environment": "production"}, {"environment": "production", "user_attributes": {"plan": "p"}}
+    limit = len(dumps(small))
+    with pytest.raises(ValueError) as caught:
+        encode_bulk([small, big], limit)
+    assert str(caught.value) == f"batch 1 is {len(dumps(big))} bytes serialized, over the {limit}-byte limit per batch"
+    with pytest.raises(TypeError, match=r"^batch 2: expected a Batch or a dict, got AppEvent \(wrap events"):
+        encode_bulk([small, big, AppEvent(event_name="x", custom_event_type="other")], 1 << 20)
+    with pytest.raises(TypeError, match=r"^batch 0: expected a Batch or a dict, got list"):
+        encode_bulk([[small]], 1 << 20)
+    with pytest.raises(ValueError, match=r"^\$\['user_attributes'\]\['x'\]: nan is not valid JSON"):
+        encode_bulk([small, {"user_attributes": {"x": math.nan}}], 1 << 20)
+    colliding = {"user_attributes": {1: "a", "1": "b"}}
+    with pytest.raises(ValueError, match=r"^batch 1\['user_attributes'\]"):
+        encode_bulk([small, colliding], 1 << 20)
+    assert encode_bulk([colliding], 1 << 20, check_dict_keys=False) == b'[{"user_attributes":{"1":"a","1":"b"}}]'

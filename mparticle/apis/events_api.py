@@ -10,7 +10,7 @@ from mparticle.api_client import ApiClient
 from mparticle.configuration import Configuration
 from mparticle.limits import BULK_PATH, EVENTS_PATH, HISTORICAL_PATH
 from mparticle.models.base import Model
-from mparticle.serialization import check_keys, encode_batch, join_batches
+from mparticle.serialization import check_keys, encode_batch, encode_bulk
 
 __all__ = ["EventsApi"]
 
@@ -148,8 +148,7 @@ class EventsApi:
                 f"{len(batches)} batches in one request, over the limit of "
                 f"{config.max_batches_per_request} (max_batches_per_request)"
             )
-        parts = [self._encode_one(b, f"batch {i}") for i, b in enumerate(batches)]
-        body = join_batches(parts)
+        body = encode_bulk(batches, config.max_batch_bytes)  # each batch as _encode_one would
         if len(body) > config.max_request_bytes:
             raise ValueError(
                 f"request body is {len(body)} bytes, over the {config.max_request_bytes}-byte limit (max_request_bytes)"
