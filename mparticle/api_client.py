@@ -4,6 +4,7 @@ worker pool that runs its ``callback=`` calls."""
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import logging
 import os
@@ -162,25 +163,23 @@ class ApiClient:
         """Send a request. With ``callback`` it runs on this client's worker pool, returns an
         :class:`AsyncCall`, and the callback receives the result or any exception raised."""
 
-        def call() -> Any:
-            return self._call_api(
-                resource_path,
-                method,
-                path_params,
-                query_params,
-                header_params,
-                body,
-                post_params,
-                files,
-                response_type,
-                auth_settings,
-                _return_http_data_only,
-                _request_timeout,
-            )
-
+        args = (
+            resource_path,
+            method,
+            path_params,
+            query_params,
+            header_params,
+            body,
+            post_params,
+            files,
+            response_type,
+            auth_settings,
+            _return_http_data_only,
+            _request_timeout,
+        )
         if callback is None:
-            return call()
-        return self.submit(call, callback)
+            return self._call_api(*args)
+        return self.submit(functools.partial(self._call_api, *args), callback)
 
     def submit(self, work: Callable[[], Any], callback: Callable[[Any], Any]) -> AsyncCall:
         """Run ``work`` on this client's worker pool (:data:`CALLBACK_WORKERS` threads) and hand
@@ -230,15 +229,21 @@ class ApiClient:
         _request_timeout: Any,
     ) -> Any:
         headers = dict(self.default_headers)
-        headers.update(header_params or {})
+        if header_params:
+            headers.update(header_params)
         if self.cookie:
             headers["Cookie"] = self.cookie
-        for name, value in (path_params or {}).items():
-            resource_path = resource_path.replace("{%s}" % name, quote(self.to_path_value(value), safe=""))
-        query = [
-            (k, self.to_path_value(v))
-            for k, v in (query_params.items() if isinstance(query_params, dict) else query_params or [])
-        ]
+        if path_params:
+            for name, value in path_params.items():
+                resource_path = resource_path.replace("{%s}" % name, quote(self.to_path_value(value), safe=""))
+        query = (
+            [
+                (k, self.to_path_value(v))
+                for k, v in (query_params.items() if isinstance(query_params, dict) else query_params)
+            ]
+            if query_params
+            else []
+        )
         if post_params or files:
             post_params = self.prepare_post_parameters(post_params, files)
         self.update_params_for_auth(headers, query, auth_settings)
