@@ -42,7 +42,8 @@ class _Watchdog:
     """
 
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()  # taken directly on the request path (no Python-level enter/exit)
+        self._cond = threading.Condition(self._lock)
         self._heap: List[Tuple[float, int, _Watch]] = []
         self._order = itertools.count()
         self._wake_at = math.inf
@@ -50,7 +51,7 @@ class _Watchdog:
 
     def watch(self, sock: socket.socket, deadline: float) -> _Watch:
         entry = _Watch(deadline, sock)
-        with self._cond:
+        with self._lock:
             heapq.heappush(self._heap, (deadline, next(self._order), entry))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="mparticle-deadline", daemon=True)
@@ -61,7 +62,7 @@ class _Watchdog:
 
     def cancel(self, entry: _Watch) -> None:
         """After this returns, ``entry``'s socket is never touched."""
-        with self._cond:
+        with self._lock:
             entry.sock = None
             heap = self._heap
             while heap and heap[0][2].sock is None:
