@@ -255,7 +255,7 @@ def join_batches(parts: "list[bytes]") -> bytes:
     """A bulk request body (JSON array) from already serialized batches (one copy of them)."""
     ends = list(parts)
     if len(ends) < 2:
-        return b"[" + ends[0] + b"]" if ends else b"[]"
-    ends[0] = b"[" + ends[0]
-    ends[-1] += b"]"
+        return b"".join((b"[", ends[0], b"]")) if ends else b"[]"
+    ends[0] = b"".join((b"[", ends[0]))  # any bytes-like part; the caller's parts are left alone
+    ends[-1] = b"".join((ends[-1], b"]"))
     return b",".join(ends)

@@ -657,9 +657,9 @@ def test_join_batches_edges() -> None:
     assert join_batches([b"{}"]) == b"[{}]"
     assert join_batches([b"1", b"2", b"3"]) == b"[1,2,3]"
     assert join_batches(p for p in (b"1", b"2")) == b"[1,2]"  # any iterable, as before
-    parts = [b"1", b"2"]
-    join_batches(parts)
-    assert parts == [b"1", b"2"]  # the caller's list is left alone
+    parts = [bytearray(b"1"), memoryview(b"2"), bytearray(b"3")]
+    assert join_batches(parts) == b"[1,2,3]" and join_batches(parts[2:]) == b"[3]"
+    assert parts[0] == b"1" and parts[2] == b"3"  # the caller's parts are left alone
 
 
 def test_encode_bulk_refuses_as_encode_batch_would_labelled_by_index() -> None:
