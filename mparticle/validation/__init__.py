@@ -8,8 +8,9 @@ the size limits of ``config=`` (a ``Configuration``), by default :data:`mparticl
 
 The package, bottom up:
 
-* :mod:`~mparticle.validation.engine`: the :class:`Problem` type and a handful of spec classes
-  (``Obj``, ``ListOf``, ``MapOf``, ...) that check a JSON value; nothing mParticle-specific.
+* :mod:`~mparticle.validation.engine`: the :class:`Problem` type, paths, and the specs of
+  scalars (``Kind``, ``Text``, ``Enum``, ...); :mod:`~mparticle.validation.containers`: those of
+  objects and arrays (``Obj``, ``ListOf``, ``MapOf``, ``Tagged``); nothing mParticle-specific.
 * :mod:`~mparticle.validation.derive`: a model's declarations (keys, types, enums) as an ``Obj``.
 * :mod:`~mparticle.validation.rules`: the rules as *data*: each table (``BATCH``,
   ``EVENT_DATA``, ``DEVICE_INFO``, ...) is an object's model plus what the schema adds:

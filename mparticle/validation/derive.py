@@ -6,7 +6,8 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple, Type
 
 from mparticle.models.base import Model
 from mparticle.models.field_types import FieldType
-from mparticle.validation.engine import BOOLEAN, INTEGER, NUMBER, OBJECT, SCALAR, Enum, Kind, ListOf, MapOf, Obj, Spec
+from mparticle.validation.containers import ListOf, MapOf, Obj
+from mparticle.validation.engine import BOOLEAN, INTEGER, NUMBER, OBJECT, SCALAR, Enum, Kind, Spec
 
 # -- from the models' declarations to specs -------------------------------------------------------
 

@@ -38,24 +38,9 @@ from mparticle.models.base import registry as model_registry
 from mparticle.models.batch import ENVIRONMENTS
 from mparticle.models.push_message_event import PUSH_MESSAGE_BEHAVIORS
 from mparticle.models.shared import EVENT_TYPES
+from mparticle.validation.containers import ListOf, MapOf, Obj, ScalarOrList, Tagged
 from mparticle.validation.derive import _schema_values, _spec_from_model
-from mparticle.validation.engine import (
-    ARRAY,
-    INTEGER,
-    IP,
-    OBJECT,
-    SCALAR,
-    STRING,
-    UUID,
-    Enum,
-    ListOf,
-    MapOf,
-    Obj,
-    ScalarOrList,
-    Spec,
-    Tagged,
-    Text,
-)
+from mparticle.validation.engine import ARRAY, INTEGER, IP, OBJECT, SCALAR, STRING, UUID, Enum, Spec, Text
 
 # -- limits (schema.md section 8; KB = 1024 bytes, lengths are characters) ---------------------
 
