@@ -24,9 +24,15 @@ historical rules), itself based on the live Events API JSON Schema ("SCHEMA-2026
 
 Conventions:
 
-* Models and dicts are checked identically: both are serialized with
-  :func:`mparticle.serialization.dumps` (the bytes that would be sent, also measured for the
-  byte limits) and read back as plain JSON before the tables are applied.
+* Models and dicts are checked as they are, in one walk and without serializing them: a model
+  is the dict of its set fields by JSON key, read in the order it is sent (``items()``), so a
+  model graph gets exactly the problems of its JSON, ``json.loads(dumps(model))``, in the same
+  order. The walk also bounds the serialized size; only a batch whose bound exceeds the byte
+  limit is serialized, to measure it. Values the wire carries differently (``Decimal``, dates,
+  NaN, unknown objects, subclasses of JSON types, keys that are not strings, very deep
+  nesting) make the batch take the reference path instead: serialized with
+  :func:`mparticle.serialization.dumps` and read back as plain JSON before the tables are
+  applied.
 * ``null`` counts as absent: an optional key set to ``null`` is accepted, a required one is
   reported as ``required``.
 * Enum lists come from the models where the model's list is the schema's; the models'

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
-from typing import Any, List, Optional, Protocol
+from typing import Any, Callable, List, Optional, Protocol
 
 from mparticle.limits import LIMITS
 from mparticle.models.base import Model
-from mparticle.serialization import dumps, join_batches
-from mparticle.validation.engine import Problem, _json_type
+from mparticle.serialization import dumps
+from mparticle.validation.engine import UNIT, Problem, Unusual, _json_type, is_object, wire_data
 from mparticle.validation.historical import _historical
 from mparticle.validation.rules import BATCH
 
@@ -38,40 +37,76 @@ def _kb(size: int) -> str:
     return f" ({size // 1024} KB)" if size % 1024 == 0 else ""
 
 
-@dataclass
 class _Checked:
-    problems: List[Problem] = field(default_factory=list)
-    data: Optional[bytes] = None  # the serialized batch, when it serializes
+    """What checking one batch found: its problems and its serialized size.
+
+    ``size`` is exact once the batch was serialized, else an upper bound (:meth:`exact_size`
+    serializes it); ``serializes`` is False when the batch is not valid JSON.
+    """
+
+    __slots__ = ("problems", "size", "exact", "serializes", "batch")
+
+    def __init__(self, problems: List[Problem], size: int, exact: bool, batch: Any, serializes: bool = True) -> None:
+        self.problems = problems
+        self.size = size
+        self.exact = exact
+        self.serializes = serializes
+        self.batch = batch
+
+    def exact_size(self) -> int:
+        if not self.exact:
+            self.size = len(dumps(self.batch))
+            self.exact = True
+        return self.size
 
 
 def _check_batch(batch: Any, historical: bool, now_ms: Optional[int], max_bytes: int) -> _Checked:
-    """Serialize (the wire bytes, as sent), read back as plain JSON, then apply the tables.
-
-    Going through the bytes makes models and dicts identical and is faster than a Python walk.
-    """
-    result = _Checked()
+    """Apply the tables to the batch as it is, or to its serialized form when it holds values the
+    wire carries differently (:class:`~mparticle.validation.engine.Unusual`); then the size limit."""
+    now = (now_ms if now_ms is not None else int(time.time() * 1000)) if historical else 0
     try:
-        raw = dumps(batch)
-    except (TypeError, ValueError, RecursionError) as error:
-        result.problems.append(Problem("", "json", f"the batch is not valid JSON: {error}"))
-        return result
-    data = json.loads(raw)
-    if not isinstance(data, dict):
-        result.problems.append(Problem("", "type", f"a batch must be a JSON object, got {_json_type(data)}"))
-        return result
-    result.data = raw
-    BATCH.check(data, None, result.problems)
-    if historical:
-        _historical(data, now_ms if now_ms is not None else int(time.time() * 1000), result.problems)
-    if len(raw) > max_bytes:
-        result.problems.append(
+        checked = _check_as_is(batch, historical, now)
+    except (Unusual, RecursionError):
+        checked = _check_serialized(batch, historical, now)
+    if checked.serializes and checked.size > max_bytes and checked.exact_size() > max_bytes:
+        checked.problems.append(
             Problem(
                 "",
                 "max_bytes",
-                f"the batch is {len(raw):,} bytes serialized; the limit is {max_bytes:,}{_kb(max_bytes)}",
+                f"the batch is {checked.size:,} bytes serialized; the limit is {max_bytes:,}{_kb(max_bytes)}",
             )
         )
-    return result
+    return checked
+
+
+def _check_as_is(batch: Any, historical: bool, now_ms: int) -> _Checked:
+    """One walk over the model graph or dict, no serialization: Unusual if it is not plain JSON."""
+    if not is_object(batch):
+        raise Unusual
+    problems: List[Problem] = []
+    bound = BATCH.check(batch, None, problems)
+    if historical:
+        _historical(batch, now_ms, problems)
+    return _Checked(problems, UNIT * bound, False, batch)
+
+
+def _check_serialized(batch: Any, historical: bool, now_ms: int) -> _Checked:
+    """Serialize (the wire bytes, as sent), read back as plain JSON, then apply the tables."""
+    try:
+        raw = dumps(batch)
+    except (TypeError, ValueError, RecursionError) as error:
+        problem = Problem("", "json", f"the batch is not valid JSON: {error}")
+        return _Checked([problem], 0, True, batch, serializes=False)
+    data = json.loads(raw)
+    if not isinstance(data, dict):
+        problem = Problem("", "type", f"a batch must be a JSON object, got {_json_type(data)}")
+        return _Checked([problem], 0, True, batch, serializes=False)
+    problems: List[Problem] = []
+    with wire_data():
+        BATCH.check(data, None, problems)
+    if historical:
+        _historical(data, now_ms, problems)
+    return _Checked(problems, len(raw), True, batch)
 
 
 def validate(
@@ -116,16 +151,18 @@ def validate_request(
     problems: List[Problem] = []
     if len(batches) > max_batches:
         problems.append(Problem("", "max_items", f"the request has {len(batches)} batches; the limit is {max_batches}"))
-    parts: List[bytes] = []
+    parts: List[_Checked] = []
     for index, batch in enumerate(batches):
         checked = _check_batch(batch, historical, now_ms, limits.max_batch_bytes)
         prefix = f"[{index}]"
         for p in checked.problems:
             path = prefix + ("" if not p.path else p.path if p.path.startswith("[") else "." + p.path)
             problems.append(Problem(path, p.rule, p.message))
-        if checked.data is not None:
-            parts.append(checked.data)
-    size = len(join_batches(parts))
+        if checked.serializes:
+            parts.append(checked)
+    size = _request_size(parts, lambda c: c.size)
+    if size > max_bytes:
+        size = _request_size(parts, _Checked.exact_size)
     if size > max_bytes:
         problems.append(
             Problem(
@@ -133,3 +170,8 @@ def validate_request(
             )
         )
     return problems
+
+
+def _request_size(parts: List[_Checked], size: Callable[[_Checked], int]) -> int:
+    """Bytes of the bulk body ``[a,b,...]`` (:func:`~mparticle.serialization.join_batches`)."""
+    return sum(map(size, parts)) + max(len(parts) - 1, 0) + 2

@@ -1,13 +1,39 @@
 """The specs of objects and arrays: :class:`Obj`, :class:`ListOf`, :class:`MapOf`,
-:class:`ScalarOrList` and :class:`Tagged` (the event union)."""
+:class:`ScalarOrList` and :class:`Tagged` (the event union).
+
+Each walks its entries once, in the order they are sent (a model's ``items()``), and accepts
+the common entries inline, without calling their spec: a string the spec takes as it is
+(``str_max``, ``strings``), a number or boolean of a ``free`` type, a null. The size bound
+and :class:`~mparticle.validation.engine.Unusual` are as described in
+:mod:`mparticle.validation.engine`.
+"""
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Tuple
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 
-from mparticle.validation.engine import ARRAY, OBJECT, Out, Path, Spec, _fail, _json_type
+from mparticle.models.base import Model
+from mparticle.validation.engine import (
+    ANY_LENGTH,
+    ARRAY,
+    INT64_MAX,
+    INT64_MIN,
+    OBJECT,
+    OBJECTS,
+    SLOT,
+    UNIT,
+    Out,
+    Path,
+    Spec,
+    Unusual,
+    _fail,
+    _json_type,
+    is_object,
+    plain_size,
+)
 
 __all__ = ["ListOf", "MapOf", "Obj", "ScalarOrList", "Tagged"]
 
@@ -19,16 +45,28 @@ class ListOf(Spec):
     item: Spec
     max_items: Optional[int] = None
 
-    def check(self, value: Any, path: Path, out: Out) -> None:
-        if not isinstance(value, list):
-            ARRAY.check(value, path, out)
-            return
+    def check(self, value: Any, path: Path, out: Out) -> int:
+        kind = type(value)
+        if kind is not list and kind is not tuple:
+            return ARRAY.check(value, path, out)
         if self.max_items is not None and len(value) > self.max_items:
             _fail(out, path, "max_items", f"has {len(value)} entries; the limit is {self.max_items}")
-        check = self.item.check
+        spec = self.item
+        str_max, strings, free = spec.str_max, spec.strings, spec.free
+        size = 1 + SLOT * len(value)
         for index, item in enumerate(value):
-            if item is not None:
-                check(item, (path, index), out)
+            kind = type(item)
+            if kind is str:
+                if (length := len(item)) <= str_max or item in strings:
+                    size += length
+                    continue
+            elif kind in free:
+                if INT64_MIN <= item <= INT64_MAX:
+                    continue
+            elif item is None:
+                continue
+            size += spec.check(item, (path, index), out)
+        return size
 
 
 @dataclass(frozen=True)
@@ -39,19 +77,34 @@ class MapOf(Spec):
     max_items: Optional[int] = None
     key_max: Optional[int] = None
 
-    def check(self, value: Any, path: Path, out: Out) -> None:
-        if not isinstance(value, dict):
-            OBJECT.check(value, path, out)
-            return
+    def check(self, value: Any, path: Path, out: Out) -> int:
+        if type(value) not in OBJECTS and not isinstance(value, Model):
+            return OBJECT.check(value, path, out)
         if self.max_items is not None and len(value) > self.max_items:
             _fail(out, path, "max_items", f"has {len(value)} entries; the limit is {self.max_items}")
-        key_max = self.key_max
-        check = self.value.check
+        key_max = ANY_LENGTH if self.key_max is None else self.key_max
+        spec = self.value
+        str_max, strings, free = spec.str_max, spec.strings, spec.free
+        size = 1 + SLOT * len(value)
         for key, item in value.items():
-            if key_max is not None and len(key) > key_max:
-                _fail(out, (path, key), "max_length", f"has a name of {len(key)} characters; the limit is {key_max}")
-            if item is not None:
-                check(item, (path, key), out)
+            if type(key) is not str:
+                raise Unusual
+            length = len(key)
+            size += length
+            if length > key_max:
+                _fail(out, (path, key), "max_length", f"has a name of {length} characters; the limit is {key_max}")
+            kind = type(item)
+            if kind is str:
+                if (length := len(item)) <= str_max or item in strings:
+                    size += length
+                    continue
+            elif kind in free:
+                if INT64_MIN <= item <= INT64_MAX:
+                    continue
+            elif item is None:
+                continue
+            size += spec.check(item, (path, key), out)
+        return size
 
 
 @dataclass(frozen=True)
@@ -61,8 +114,13 @@ class ScalarOrList(Spec):
     scalar: Spec
     items: ListOf
 
-    def check(self, value: Any, path: Path, out: Out) -> None:
-        (self.items if isinstance(value, list) else self.scalar).check(value, path, out)
+    def __post_init__(self) -> None:
+        for name in ("str_max", "strings", "free"):
+            object.__setattr__(self, name, getattr(self.scalar, name))
+
+    def check(self, value: Any, path: Path, out: Out) -> int:
+        kind = type(value)
+        return (self.items if kind is list or kind is tuple else self.scalar).check(value, path, out)
 
 
 @dataclass(frozen=True)
@@ -79,46 +137,126 @@ class Obj(Spec):
     any_of: Tuple[str, ...] = ()
     closed: bool = True
     unknown_rule: str = "unknown_key"
+    #: Units counted per entry: :data:`~mparticle.validation.engine.SLOT` and a declared key
+    #: (as long as the longest).
+    entry_size: int = field(init=False, repr=False, compare=False)
+    _requires: bool = field(init=False, repr=False, compare=False)
+    _hints: Dict[str, str] = field(init=False, repr=False, compare=False)
 
-    def check(self, value: Any, path: Path, out: Out) -> None:
-        if not isinstance(value, dict):
+    def __post_init__(self) -> None:
+        longest = max((len(json.dumps(key)) - 2 for key in self.fields), default=0)  # as sent
+        object.__setattr__(self, "entry_size", SLOT + (longest + UNIT - 1) // UNIT)
+        object.__setattr__(self, "_requires", bool(self.required or self.any_of))
+        object.__setattr__(self, "_hints", {})
+
+    def check(self, value: Any, path: Path, out: Out) -> int:
+        if type(value) not in OBJECTS and not isinstance(value, Model):
+            size = plain_size(value)
             _fail(out, path, "type", f"({self.name}) must be an object, got {_json_type(value)}")
-            return
-        for key in self.required:
-            if value.get(key) is None:
-                _fail(out, (path, key), "required", f"is required in {self.name}")
-        if self.any_of and all(value.get(key) is None for key in self.any_of):
-            _fail(out, path, "required_any", f"({self.name}) needs one of: {', '.join(self.any_of)}")
+            return size
+        required = self.required
+        if required:
+            get = value.get
+            for key in required:
+                if get(key) is None:
+                    _fail(out, (path, key), "required", f"is required in {self.name}")
+        if self.any_of:
+            self._check_any_of(value, path, out)
         fields = self.fields
+        size = 1 + self.entry_size * len(value)
         for key, item in value.items():
-            spec = fields.get(key)
-            if spec is None:
-                if self.closed:
-                    self._unknown(key, (path, key), out)
-            elif item is not None:
-                spec.check(item, (path, key), out)
+            try:
+                spec = fields[key]
+            except KeyError:
+                size += self._other(key, item, path, out)
+                continue
+            kind = type(item)
+            if kind is str:
+                if (length := len(item)) <= spec.str_max or item in spec.strings:
+                    size += length
+                    continue
+            elif kind in spec.free:
+                if INT64_MIN <= item <= INT64_MAX:
+                    continue
+            elif item is None:
+                continue
+            size += spec.check(item, (path, key), out)
+        return size
 
-    def _unknown(self, key: str, path: Path, out: Out) -> None:
-        allowed = list(self.fields)
-        close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f" (did you mean `{close[0]}`?)" if close else ""
-        _fail(out, path, self.unknown_rule, f"is not allowed in {self.name}{hint}; allowed keys: {', '.join(allowed)}")
+    def _check_any_of(self, value: Mapping[str, Any], path: Path, out: Out) -> None:
+        get = value.get
+        if all(get(key) is None for key in self.any_of):
+            _fail(out, path, "required_any", f"({self.name}) needs one of: {', '.join(self.any_of)}")
+
+    def _other(self, key: Any, item: Any, path: Path, out: Out) -> int:
+        """A key the object does not declare: reported if the object is closed; its size."""
+        if type(key) is not str:
+            raise Unusual
+        if self.closed:
+            _fail(out, (path, key), self.unknown_rule, f"is not allowed in {self.name}{self._hint(key)}")
+        return len(key) + plain_size(item)
+
+    def _hint(self, key: str) -> str:
+        """`` (did you mean `x`?); allowed keys: ...``, remembered per key (the same mistake
+        tends to come batch after batch, and the close match costs far more than a check)."""
+        hint = self._hints.get(key)
+        if hint is None:
+            allowed = list(self.fields)
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = (f" (did you mean `{close[0]}`?)" if close else "") + f"; allowed keys: {', '.join(allowed)}"
+            if len(self._hints) < 256:
+                self._hints[key] = hint
+        return hint
+
+
+class _Body(Spec):
+    """A tagged envelope's body, as the envelope sees it: an object (checked by :class:`Tagged`)."""
+
+    def check(self, value: Any, path: Path, out: Out) -> int:
+        if is_object(value):
+            return 0  # checked, and sized, with the spec its tag selects
+        return OBJECT.check(value, path, out)
 
 
 @dataclass(frozen=True)
 class Tagged(Spec):
-    """An envelope whose ``tag`` value selects the spec of its ``body`` (the event union)."""
+    """An envelope whose ``tag`` value selects the spec of its ``body`` (the event union).
+
+    ``envelope`` declares ``body`` too (its spec there is not used: the body is checked with
+    the one its tag selects, else ``fallback``).
+    """
 
     envelope: Obj
     tag: str
     body: str
     bodies: Mapping[str, Obj]
     fallback: Obj
+    _outer: Obj = field(init=False, repr=False, compare=False)
+    _plain_tags: FrozenSet[str] = field(init=False, repr=False, compare=False)
 
-    def check(self, value: Any, path: Path, out: Out) -> None:
-        self.envelope.check(value, path, out)
-        if not isinstance(value, dict) or not isinstance(value.get(self.body), dict):
-            return  # the envelope check reported it
+    def __post_init__(self) -> None:
+        envelope = self.envelope
+        fields = {key: _Body() if key == self.body else spec for key, spec in envelope.fields.items()}
+        outer = Obj(envelope.name, fields, envelope.required, envelope.any_of, envelope.closed, envelope.unknown_rule)
+        object.__setattr__(self, "_outer", outer)
+        # tags the envelope takes as they are, each with its body spec: {tag, body} is then valid
+        tag_spec = envelope.fields.get(self.tag)
+        tags = tag_spec.strings if tag_spec is not None and tag_spec.str_max < 0 else frozenset()
+        object.__setattr__(self, "_plain_tags", frozenset(tags & set(self.bodies)))
+
+    def check(self, value: Any, path: Path, out: Out) -> int:
+        if (type(value) in OBJECTS or isinstance(value, Model)) and len(value) == 2:  # the usual: tag and body
+            tag = value.get(self.tag)
+            body = value.get(self.body)
+            if type(tag) is str and tag in self._plain_tags and (type(body) in OBJECTS or isinstance(body, Model)):
+                size = 1 + 2 * self._outer.entry_size + len(tag)
+                return size + self.bodies[tag].check(body, (path, self.body), out)
+        size = self._outer.check(value, path, out)
+        if not is_object(value):
+            return size  # the envelope check reported it
+        body = value.get(self.body)
+        if not is_object(body):
+            return size  # reported, unless it is null
         tag = value.get(self.tag)
-        spec = self.bodies.get(tag, self.fallback) if isinstance(tag, str) else self.fallback
-        spec.check(value[self.body], (path, self.body), out)
+        spec = self.bodies.get(tag, self.fallback) if type(tag) is str else self.fallback
+        return size + spec.check(body, (path, self.body), out)

@@ -7,12 +7,12 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple, Type
 from mparticle.models.base import Model
 from mparticle.models.field_types import FieldType
 from mparticle.validation.containers import ListOf, MapOf, Obj
-from mparticle.validation.engine import BOOLEAN, INTEGER, NUMBER, OBJECT, SCALAR, Enum, Kind, Spec
+from mparticle.validation.engine import ANY_LENGTH, BOOLEAN, INTEGER, NUMBER, OBJECT, SCALAR, Enum, Kind, Spec
 
 # -- from the models' declarations to specs -------------------------------------------------------
 
 #: Any JSON value (a model field declared ``object``).
-ANY = Kind("any JSON value", lambda v: True)
+ANY = Kind("any JSON value", lambda v: True, ANY_LENGTH, frozenset((int, float, bool)))
 
 #: The spec of each plain swagger type. A model's ``str`` is SCHEMA's lenient ``String`` (any
 #: flat value); the tables say ``STRING`` where the schema wants a JSON string.

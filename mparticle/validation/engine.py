@@ -1,21 +1,38 @@
-"""The generic rule engine: a :class:`Problem` type and the specs that check a JSON value.
+"""The generic rule engine: the :class:`Problem` type, paths, and the specs of single values.
 
-A spec (:class:`Kind`, :class:`Text`, :class:`Enum`, ...; those of objects and arrays are in
-:mod:`~mparticle.validation.containers`) checks one JSON value and appends a :class:`Problem`
-per violation; paths are built lazily and rendered only for a problem. Nothing here knows
+A spec checks one value and appends a :class:`Problem` per violation; paths are built lazily
+and rendered only for a problem. This module has the specs of scalars (:class:`Kind`,
+:class:`Integer`, :class:`Format`, :class:`Text`, :class:`Enum`, ...);
+:mod:`~mparticle.validation.containers` has those of objects and arrays. Nothing here knows
 the Events API's rules (only its UUID pattern, which the models define): the rule tables are
 in :mod:`mparticle.validation.rules`.
+
+A spec reads a JSON value or a model graph *as it is*, never serialized first: a model is the
+dict of its set fields by JSON key, whose ``items()`` gives them in the order they are sent.
+``check`` sees every value once and returns a *size bound*: at least the bytes the value takes
+serialized, in units of :data:`UNIT` bytes, the most one character of a string may take (so a
+string counts a unit per character) and, in an object or array, :data:`SLOT` units per entry
+for the rest (the key's quotes, a colon, a comma; a string's quotes, a number, true, false or
+null). A value that is not plain JSON data the way it is sent (a
+``Decimal`` or a date, which the serializer converts; NaN; an unknown object; a subclass of a
+JSON type; a key that is not a string; nesting deeper than :data:`MAX_PLAIN_DEPTH`) raises
+:class:`Unusual`, and the caller checks the serialized form instead
+(:mod:`mparticle.validation.api`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Tuple
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, FrozenSet, Iterator, List, Optional, Tuple
 
-from mparticle.models.base import UUID_PATTERN
+import mparticle.models  # noqa: F401 - every model declared before OBJECTS is made
+from mparticle.models.base import UUID_PATTERN, Model, registry
 
 
 @dataclass(frozen=True)
@@ -29,8 +46,6 @@ class Problem:
     def __str__(self) -> str:
         return "{0}: {1} [{2}]".format(self.path or "<batch>", self.message, self.rule)
 
-
-# -- the engine: specs that check a JSON value and append problems --------------------------
 
 Out = List[Problem]
 #: A lazy path: ``None`` (the batch) or ``(parent, key)``; rendered only for a problem.
@@ -46,7 +61,7 @@ def render(path: Path) -> str:
         keys.append(key)
     text = ""
     for key in reversed(keys):
-        if isinstance(key, int):  # list index (object keys are strings after the JSON round trip)
+        if isinstance(key, int):  # list index (object keys are strings)
             text += f"[{key}]"
         elif _IDENTIFIER.match(key):
             text = f"{text}.{key}" if text else key
@@ -71,7 +86,7 @@ def _json_type(value: Any) -> str:
         return "string"
     if isinstance(value, dict):
         return "object"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "array"
     return type(value).__name__
 
@@ -82,23 +97,136 @@ def _fail(out: Out, path: Path, rule: str, tail: str) -> None:
     out.append(Problem(text, rule, f"`{text}` {tail}" if text else f"the batch {tail}"))
 
 
-class Spec:
-    """A rule for one JSON value; ``check`` appends a :class:`Problem` per violation."""
+# -- values as they are sent ----------------------------------------------------------------------
 
-    def check(self, value: Any, path: Path, out: Out) -> None:
+
+class Unusual(Exception):
+    """A value the engine does not judge as it is: check the serialized form instead."""
+
+
+#: Nesting :func:`plain_size` follows before it hands the value over to the serializer.
+MAX_PLAIN_DEPTH = 100
+#: A string of any length (``Spec.str_max``).
+ANY_LENGTH = sys.maxsize
+#: The unit of size bounds: the bytes one character may take serialized (an astral character,
+#: ``\ud83d\ude00``).
+UNIT = 12
+_NUMBER_UNITS = 2  # a 64-bit integer (20 characters), any float (24: -1.2345678901234567e-308)
+#: Units per entry of an object or array besides a string's characters: 28 bytes at most (a
+#: key's quotes, a colon and a comma, then a string's quotes or a number, true, false, null).
+SLOT = 3
+_NUMBER_LIMIT = 10**19  # ints closer to 0 are at most 20 characters
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: dict and the models declared so far (other models are found by ``isinstance``).
+OBJECTS: FrozenSet[type] = frozenset((dict, *registry.values()))
+#: ``active`` while a serialized form is checked: plain JSON by construction.
+_WIRE = threading.local()
+
+
+@contextlib.contextmanager
+def wire_data() -> Iterator[None]:
+    """Check data read back from its serialized form: deep nesting is no reason to stop."""
+    previous = getattr(_WIRE, "active", False)
+    _WIRE.active = True
+    try:
+        yield
+    finally:
+        _WIRE.active = previous
+
+
+def is_object(value: Any) -> bool:
+    """A JSON object as the engine reads it: a plain dict or a model."""
+    return type(value) in OBJECTS or isinstance(value, Model)
+
+
+def plain_size(value: Any, depth: int = 0) -> int:
+    """A bound of the serialized size of ``value`` (any JSON value, in units); Unusual if it is
+    not plain JSON data."""
+    kind = type(value)
+    if kind is str:
+        return len(value) + 1
+    if kind is int:
+        return int_size(value)
+    if kind is float:
+        if value - value != 0.0:  # NaN or an infinity
+            raise Unusual
+        return _NUMBER_UNITS
+    if kind is bool or value is None:
+        return 1
+    return _container_size(value, depth)
+
+
+def _container_size(value: Any, depth: int) -> int:
+    if depth >= MAX_PLAIN_DEPTH:  # a cycle, or nesting the encoder may refuse: it decides
+        if getattr(_WIRE, "active", False):
+            return 0
+        raise Unusual
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return 1 + len(value) + sum(plain_size(item, depth + 1) for item in value)
+    if not is_object(value):
+        raise Unusual
+    size = 1
+    for key, item in value.items():
+        if type(key) is not str:
+            raise Unusual
+        size += len(key) + 1 + plain_size(item, depth + 1)
+    return size
+
+
+def int_size(value: int) -> int:
+    """Units of ``value`` serialized (at most); Unusual if it has too many digits to print."""
+    if -_NUMBER_LIMIT < value < _NUMBER_LIMIT:
+        return _NUMBER_UNITS
+    try:
+        return len(int.__repr__(value)) // UNIT + 1
+    except ValueError:  # over the interpreter's digit limit: the serializer names it
+        raise Unusual from None
+
+
+# -- the specs of single values ------------------------------------------------------------------
+
+
+class Spec:
+    """A rule for one value; ``check`` appends a :class:`Problem` per violation and returns the
+    value's size bound (Unusual for a value that is not plain JSON data).
+
+    What an object or array accepts without calling ``check``: a string of at most ``str_max``
+    characters (-1: none) or one of ``strings``; a value whose type is in ``free`` (int, float,
+    bool) and that lies within the 64-bit integer range (so NaN and infinities never do).
+    """
+
+    str_max: int = -1
+    strings: FrozenSet[str] = frozenset()
+    free: FrozenSet[type] = frozenset()
+
+    def check(self, value: Any, path: Path, out: Out) -> int:
         raise NotImplementedError
 
 
-class Kind(Spec):
-    """A JSON type test, e.g. integer, or flat scalar (string, number, boolean or null)."""
+_NUMBERS = frozenset((int, float))
 
-    def __init__(self, description: str, test: Callable[[Any], bool]) -> None:
+
+class Kind(Spec):
+    """A JSON type test, e.g. boolean, or flat scalar (string, number, boolean or null)."""
+
+    def __init__(
+        self,
+        description: str,
+        test: Callable[[Any], bool],
+        str_max: int = -1,
+        free: FrozenSet[type] = frozenset(),
+    ) -> None:
         self.description = description
         self.test = test
+        self.str_max = str_max
+        self.free = free
 
-    def check(self, value: Any, path: Path, out: Out) -> None:
+    def check(self, value: Any, path: Path, out: Out) -> int:
+        size = plain_size(value)
         if not self.test(value):
             _fail(out, path, "type", f"must be {self.description}, got {_json_type(value)}")
+        return size
 
 
 def _is_int(value: Any) -> bool:  # JSON Schema "integer": 3 and 3.0, never true/false
@@ -107,34 +235,40 @@ def _is_int(value: Any) -> bool:  # JSON Schema "integer": 3 and 3.0, never true
     return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
 
 
-STRING = Kind("a string", lambda v: isinstance(v, str))
+def _is_flat(value: Any) -> bool:
+    return value is None or isinstance(value, (str, int, float, bool))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+STRING = Kind("a string", lambda v: isinstance(v, str), ANY_LENGTH)
 #: SCHEMA's ``String``: any flat JSON value (string, number, boolean, null).
-SCALAR = Kind(
-    "a flat value (string, number, boolean or null)",
-    lambda v: v is None or isinstance(v, (str, int, float, bool)),
-)
+SCALAR = Kind("a flat value (string, number, boolean or null)", _is_flat, ANY_LENGTH, _NUMBERS | {bool})
+NUMBER = Kind("a number", _is_number, free=_NUMBERS)
+BOOLEAN = Kind("a boolean", lambda v: isinstance(v, bool), free=frozenset((bool,)))
+OBJECT = Kind("an object", lambda v: isinstance(v, dict))
+ARRAY = Kind("an array", lambda v: isinstance(v, (list, tuple)))
 
 
 class Integer(Kind):
     """JSON Schema "integer" within the Events API's 64-bit range (ids, timestamps)."""
 
     def __init__(self) -> None:
-        super().__init__("an integer", _is_int)
+        super().__init__("an integer", _is_int, free=frozenset((int,)))
 
-    def check(self, value: Any, path: Path, out: Out) -> None:
+    def check(self, value: Any, path: Path, out: Out) -> int:
+        size = plain_size(value)
         if not _is_int(value):
-            super().check(value, path, out)
+            _fail(out, path, "type", f"must be {self.description}, got {_json_type(value)}")
         elif not INT64_MIN <= value <= INT64_MAX:
             bits = int(value).bit_length()  # (str() of a huge int can itself raise)
             _fail(out, path, "range", f"must be a 64-bit integer ({INT64_MIN} to {INT64_MAX}), got a {bits}-bit one")
+        return size
 
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 INTEGER = Integer()
-NUMBER = Kind("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-BOOLEAN = Kind("a boolean", lambda v: isinstance(v, bool))
-OBJECT = Kind("an object", lambda v: isinstance(v, dict))
-ARRAY = Kind("an array", lambda v: isinstance(v, list))
 
 
 class Format(Spec):
@@ -145,11 +279,12 @@ class Format(Spec):
         self.description = description
         self.test = test
 
-    def check(self, value: Any, path: Path, out: Out) -> None:
-        if not isinstance(value, str):
-            STRING.check(value, path, out)
-        elif not self.test(value):
+    def check(self, value: Any, path: Path, out: Out) -> int:
+        if type(value) is not str:
+            return STRING.check(value, path, out)
+        if not self.test(value):
             _fail(out, path, self.rule, f"must be {self.description}, got {_show(value)}")
+        return len(value) + 1
 
 
 def _is_ip(text: str) -> bool:
@@ -174,11 +309,16 @@ class Text(Spec):
     max_length: int
     kind: Spec = SCALAR
 
-    def check(self, value: Any, path: Path, out: Out) -> None:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "str_max", self.max_length if self.kind.str_max >= 0 else -1)
+        object.__setattr__(self, "free", self.kind.free)
+
+    def check(self, value: Any, path: Path, out: Out) -> int:
         before = len(out)
-        self.kind.check(value, path, out)
-        if len(out) == before and isinstance(value, str) and len(value) > self.max_length:
+        size = self.kind.check(value, path, out)
+        if len(out) == before and type(value) is str and len(value) > self.max_length:
             _fail(out, path, "max_length", f"is {len(value)} characters; the limit is {self.max_length}")
+        return size
 
 
 @dataclass(frozen=True)
@@ -188,11 +328,18 @@ class Enum(Spec):
     values: Tuple[str, ...]
     rule: str = "enum"
     other: Optional[Kind] = None
+    strings: FrozenSet[str] = field(init=False, repr=False, compare=False)
 
-    def check(self, value: Any, path: Path, out: Out) -> None:
-        if isinstance(value, str):
-            if value not in self.values:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "strings", frozenset(self.values))
+
+    def check(self, value: Any, path: Path, out: Out) -> int:
+        if type(value) is str:
+            if value not in self.strings:
                 _fail(out, path, self.rule, f"is {_show(value)}; allowed values: {', '.join(self.values)}")
-        elif self.other is None or not self.other.test(value):
+            return len(value) + 1
+        size = plain_size(value)
+        if self.other is None or not self.other.test(value):
             extra = f" or {self.other.description}" if self.other is not None else ""
             _fail(out, path, "type", f"must be one of {', '.join(self.values)}{extra}, got {_json_type(value)}")
+        return size
