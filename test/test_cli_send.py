@@ -3,6 +3,7 @@ after Ctrl-C, dry runs, every input layout, exit codes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -31,7 +32,7 @@ from test_cli import (
 )
 
 from mparticle.cli import main
-from mparticle.cli.sources import source_request_id
+from mparticle.cli.sources import SOURCE_ID_NAMESPACE, source_request_id
 from mparticle.testing import Fault, LocalEventsServer
 
 
@@ -370,6 +371,16 @@ def test_source_request_id_depends_on_the_input_the_offset_and_the_text_only() -
     }
     assert len(others) == 4 and one not in others
     assert source_request_id("<stdin>", 0, "\udcff")  # text that is not valid UTF-8 still gets an id
+
+
+@pytest.mark.parametrize("key", ["/data/a.jsonl", "<stdin>", "/data/caf\u00e9 \U0001f600.jsonl"])
+@pytest.mark.parametrize("text", ['{"a": 1}', '{"\u00e9": "\udcff"}', ""])
+def test_source_request_id_is_the_uuid5_of_the_input_the_offset_and_the_text_digest(key: str, text: str) -> None:
+    """The ids of earlier runs stay valid: a resume must give a record the id it was sent with."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+    for offset in (0, 7, 2**40):
+        expected = uuid.uuid5(SOURCE_ID_NAMESPACE, f"{key}\n@{offset}\n{digest}")
+        assert source_request_id(key, offset, text) == str(expected)
 
 
 @pytest.mark.subprocess

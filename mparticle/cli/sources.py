@@ -34,7 +34,19 @@ def source_request_id(key: str, offset: int, text: str) -> str:
     content gets new ids.
     """
     digest = hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
-    return str(uuid.uuid5(SOURCE_ID_NAMESPACE, f"{key}\n@{offset}\n{digest}"))
+    return _uuid5(f"{key}\n@{offset}\n{digest}")
+
+
+_NAMESPACE_BYTES = SOURCE_ID_NAMESPACE.bytes
+
+
+def _uuid5(name: str) -> str:
+    """``str(uuid.uuid5(SOURCE_ID_NAMESPACE, name))`` without the UUID object (a third of the time)."""
+    raw = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8")).digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 @dataclass

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any, List, Optional, TextIO, Tuple
+from typing import Any, List, Optional, TextIO, Tuple
 
+from mparticle import validation
 from mparticle.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL
 from mparticle.cli.input import Record, RecordReader
-
-if TYPE_CHECKING:
-    from mparticle.validation import Problem
+from mparticle.validation import Problem
 
 __all__ = ["check_batch", "run_validate"]
 
 
-def check_batch(value: Any, historical: bool, now_ms: Optional[int] = None) -> List["Problem"]:
-    """The validation problems of one parsed record; a failure of the validator itself (such
-    as nesting too deep for it) is one problem too, never an exception."""
-    from mparticle.validation import Problem, validate
-
+def check_batch(value: Any, historical: bool, now_ms: Optional[int] = None) -> List[Problem]:
+    """The validation problems of one parsed record (checked as parsed: serialized only when
+    its size needs measuring); a failure of the validator itself (such as nesting too deep for
+    it) is one problem too, never an exception."""
     try:
-        return validate(value, historical=historical, now_ms=now_ms)
+        return validation.validate(value, historical=historical, now_ms=now_ms)
     except RecursionError:
         return [Problem("", "nesting", "the batch is nested too deeply to be validated")]
     except Exception as exc:  # noqa: BLE001 - any input must end up as a reported problem
