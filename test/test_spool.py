@@ -23,8 +23,9 @@ from mparticle import AppEvent, Batch, BatchUploader, Configuration
 from mparticle.retry import RetryPolicy
 from mparticle.testing import LocalEventsServer
 from mparticle.uploader import SPOOL_FULL, QueueFullError, SpoolError, UploaderStats
-from mparticle.uploader.packing import RequestIds, encode
-from mparticle.uploader.spool import PREFIX, SUFFIX
+from mparticle.uploader.batch_queue import BatchQueue
+from mparticle.uploader.packing import QueuedBatch
+from mparticle.uploader.spool import PREFIX, SUFFIX, Spool
 
 FAST = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.005, total_timeout=5.0)
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -437,22 +438,23 @@ def test_enqueue_async_waits_for_the_commit_with_interval_zero(tmp_path: Path, c
 
 
 
-def test_drop_oldest_reports_what_it_evicted_when_the_new_batch_still_does_not_fit(
-    tmp_path: Path, created: List[BatchUploader]
-) -> None:
-    """The spool is full and its memory window holds two batches: evicting both cannot make
-    room for a bigger one, so all three are dropped as spool_full, and all three reported."""
-    config = Configuration(api_key=KEY, api_secret=SECRET, host=f"http://127.0.0.1:{closed_port()}/v2")
-    drops: List[Any] = []
-    size = len(encode(make(0), 10**6, RequestIds()).data)  # as queued: with its source_request_id
-    uploader = BatchUploader(config, spool_dir=tmp_path, max_spool_bytes=5 * size, max_queue_bytes=2 * size,
-                             overflow="drop_oldest", upload_interval=3600,
-                             on_drop=lambda r, b: drops.append((r, [x.json()["mpid"] for x in b])))
-    created.append(uploader)
-    assert all(uploader.enqueue(make(n)) for n in range(5))  # 0 and 1 in memory (and spool), 2-4 spool only
-    big = Batch(environment="development", mpid=99, events=[AppEvent("tap", "other")] * 4)
-    assert 2 * size < len(encode(big, 10**6, RequestIds()).data) <= 5 * size
-    assert uploader.enqueue(big) is False
-    assert drops == [(SPOOL_FULL, [0, 1, 99])]
-    stats = uploader.stats()
-    assert stats.dropped == {SPOOL_FULL: 3} and stats.spooled == 3 and accounted(stats)
+def test_drop_oldest_reports_what_it_evicted_when_the_new_batch_still_does_not_fit(tmp_path: Path) -> None:
+    """The spool is full and the memory window holds two batches: evicting both cannot make
+    room for a bigger one, so all three are dropped as spool_full, and all three reported.
+    (The queue on a real spool file, without sender threads: a sender would take the window's
+    batches in flight as soon as batches wait on disk.)"""
+    spool = Spool(str(tmp_path), "fingerprint", commit_interval=0.1, fsync=False,
+                  on_adopted=lambda count, size: None, on_error=lambda error: None)
+    size = 100
+    queue = BatchQueue(max_batches=None, max_bytes=2 * size, overflow="drop_oldest", block_timeout=0.0,
+                       request_count=100, request_bytes=256 * 1024, interval=3600.0, pause=lambda: 0.0,
+                       spool=spool, max_spool_bytes=5 * size)
+    try:
+        items = [QueuedBatch(b"%0100d" % n, f"id-{n}") for n in range(5)]
+        assert all(queue.put(item) == (True, None) for item in items)  # 0, 1 in memory; 2-4 on disk only
+        big = QueuedBatch(b"x" * (3 * size), "id-big")
+        assert queue.put(big) == (False, (SPOOL_FULL, [items[0], items[1], big]))
+        stats = queue.stats()
+        assert stats.dropped == {SPOOL_FULL: 3} and (stats.queued, stats.spooled) == (0, 3) and accounted(stats)
+    finally:
+        spool.close()
