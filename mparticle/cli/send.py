@@ -22,6 +22,7 @@ Reject and checkpoint files are created ``0600``.
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 import threading
 import time
@@ -195,6 +196,7 @@ class _SendRun:
                 return self._send_all()
         finally:
             ticker_stop.set()
+            self.rejects.flush()  # the records of waiting rejects are marked done before the end
             self.tracker.freeze()
             ticker.join(1.0)
 
@@ -216,7 +218,12 @@ class _SendRun:
         return self.args.shutdown_timeout if self.interrupt.event.is_set() or self.error else None
 
     def _stopping(self) -> bool:
-        return self.interrupt.event.is_set() or self.upload.fatal is not None or self.error is not None
+        return (
+            self.interrupt.event.is_set()
+            or self.upload.fatal is not None
+            or self.error is not None
+            or self.rejects.failure is not None
+        )
 
     def _save_checkpoint(self) -> None:
         """Write the checkpoint (rejects first made durable); not in a dry run, and not while a
@@ -269,10 +276,11 @@ class _SendRun:
     def _send_records(self, f: InputFile, reader: RecordReader, start: int) -> bool:
         """Send the records of ``f`` not done yet; True when it was read to its end."""
         tally = self.tally
+        skip = f.skip if f.skip.intervals else None  # a fresh input has nothing to skip
         for record in reader:
-            tally.bytes_current = reader.offset - start
+            tally.bytes_current = record.end_offset - start  # (the reader.offset)
             f.records = record.ordinal
-            if record.ordinal in f.skip:
+            if skip is not None and record.ordinal in skip:
                 tally.skipped += 1
                 continue
             tally.read += 1
@@ -304,10 +312,9 @@ class _SendRun:
         return handed_over and not self._stopping()
 
     def _reject(self, f: InputFile, record: Record, reason: str, problems: List[Dict[str, str]]) -> None:
-        self.rejects.write(reject_entry(f, record.line, record.array_index, reason, problems, record.text))
+        done = None if self.args.dry_run else functools.partial(self.tracker.mark, [Item.of(f, record)])
+        self.rejects.write(reject_entry(f, record.line, record.array_index, reason, problems, record.text), done)
         self.tally.rejected += 1
-        if not self.args.dry_run:
-            self.tracker.mark([Item.of(f, record)])
 
     # -- the outcome ---------------------------------------------------------------------------
 
@@ -332,6 +339,8 @@ class _SendRun:
         """Why the run stopped before its end (an input or output error, a fatal refusal), if it did."""
         if self.error is not None:
             return self.error
+        if self.rejects.failure is not None:
+            return str(self.rejects.failure)
         fatal = self.upload.fatal
         return error_summary(fatal) if fatal is not None else None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import json
 import threading
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
@@ -76,7 +77,10 @@ class Upload:
                 if stop.is_set() or self.fatal is not None:
                     return False
                 self._room.wait(0.1)
-            self._open.setdefault(key, collections.deque()).append(item)
+            waiting = self._open.get(key)
+            if waiting is None:
+                self._open[key] = waiting = collections.deque()
+            waiting.append(item)
             self._open_count += 1
             self._open_size += item.size
         try:
@@ -139,15 +143,14 @@ class Upload:
         elif reason == REJECTED:
             message = f"rejected by the server: {error_summary(error)}"
             problems = [{"path": "", "rule": "server", "message": message}]
-            written = []
             for item, b in settled:
+                entry = reject_entry(item.file, item.line, None, message, problems, b.data.decode())
+                done = functools.partial(self.tracker.mark, [item], server_rejected=True)  # once in the file
                 try:
-                    self.rejects.write(reject_entry(item.file, item.line, None, message, problems, b.data.decode()))
+                    self.rejects.write(entry, done)
                 except OutputError as exc:  # the record stays to do; the run stops
                     self.fatal = self.fatal or exc
                     break
-                written.append(item)
-            self.tracker.mark(written, server_rejected=True)
 
 
 class DryRun:
