@@ -45,6 +45,9 @@ class ListOf(Spec):
     item: Spec
     max_items: Optional[int] = None
 
+    def __post_init__(self) -> None:
+        self._accepts()
+
     def check(self, value: Any, path: Path, out: Out) -> int:
         kind = type(value)
         if kind is not list and kind is not tuple:
@@ -76,6 +79,9 @@ class MapOf(Spec):
     value: Spec
     max_items: Optional[int] = None
     key_max: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
         if type(value) not in OBJECTS and not isinstance(value, Model):
@@ -115,8 +121,7 @@ class ScalarOrList(Spec):
     items: ListOf
 
     def __post_init__(self) -> None:
-        for name in ("str_max", "strings", "free"):
-            object.__setattr__(self, name, getattr(self.scalar, name))
+        self._accepts(self.scalar.str_max, self.scalar.strings, self.scalar.free)
 
     def check(self, value: Any, path: Path, out: Out) -> int:
         kind = type(value)
@@ -148,6 +153,7 @@ class Obj(Spec):
         object.__setattr__(self, "entry_size", SLOT + (longest + UNIT - 1) // UNIT)
         object.__setattr__(self, "_requires", bool(self.required or self.any_of))
         object.__setattr__(self, "_hints", {})
+        self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
         if type(value) not in OBJECTS and not isinstance(value, Model):
@@ -212,6 +218,9 @@ class Obj(Spec):
 class _Body(Spec):
     """A tagged envelope's body, as the envelope sees it: an object (checked by :class:`Tagged`)."""
 
+    def __init__(self) -> None:
+        self._accepts()
+
     def check(self, value: Any, path: Path, out: Out) -> int:
         if is_object(value):
             return 0  # checked, and sized, with the spec its tag selects
@@ -243,6 +252,7 @@ class Tagged(Spec):
         tag_spec = envelope.fields.get(self.tag)
         tags = tag_spec.strings if tag_spec is not None and tag_spec.str_max < 0 else frozenset()
         object.__setattr__(self, "_plain_tags", frozenset(tags & set(self.bodies)))
+        self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
         if (type(value) in OBJECTS or isinstance(value, Model)) and len(value) == 2:  # the usual: tag and body

@@ -203,6 +203,15 @@ class Spec:
     def check(self, value: Any, path: Path, out: Out) -> int:
         raise NotImplementedError
 
+    def _accepts(
+        self, str_max: int = -1, strings: FrozenSet[str] = frozenset(), free: FrozenSet[type] = frozenset()
+    ) -> None:
+        """Set what containers accept inline, on the instance (read for every entry: an
+        instance attribute is found faster than a class one); frozen dataclasses too."""
+        object.__setattr__(self, "str_max", str_max)
+        object.__setattr__(self, "strings", strings)
+        object.__setattr__(self, "free", free)
+
 
 _NUMBERS = frozenset((int, float))
 
@@ -219,8 +228,7 @@ class Kind(Spec):
     ) -> None:
         self.description = description
         self.test = test
-        self.str_max = str_max
-        self.free = free
+        self._accepts(str_max, free=free)
 
     def check(self, value: Any, path: Path, out: Out) -> int:
         size = plain_size(value)
@@ -278,6 +286,7 @@ class Format(Spec):
         self.rule = rule
         self.description = description
         self.test = test
+        self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
         if type(value) is not str:
@@ -310,8 +319,7 @@ class Text(Spec):
     kind: Spec = SCALAR
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "str_max", self.max_length if self.kind.str_max >= 0 else -1)
-        object.__setattr__(self, "free", self.kind.free)
+        self._accepts(self.max_length if self.kind.str_max >= 0 else -1, free=self.kind.free)
 
     def check(self, value: Any, path: Path, out: Out) -> int:
         before = len(out)
@@ -331,7 +339,7 @@ class Enum(Spec):
     strings: FrozenSet[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "strings", frozenset(self.values))
+        self._accepts(strings=frozenset(self.values))
 
     def check(self, value: Any, path: Path, out: Out) -> int:
         if type(value) is str:
