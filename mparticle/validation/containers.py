@@ -147,12 +147,18 @@ class Obj(Spec):
     entry_size: int = field(init=False, repr=False, compare=False)
     _requires: bool = field(init=False, repr=False, compare=False)
     _hints: Dict[str, str] = field(init=False, repr=False, compare=False)
+    #: Per key: its spec, and what the loop accepts inline for it (read once per entry).
+    _entries: Dict[str, Tuple[Spec, int, FrozenSet[str], FrozenSet[type]]] = field(
+        init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         longest = max((len(json.dumps(key)) - 2 for key in self.fields), default=0)  # as sent
         object.__setattr__(self, "entry_size", SLOT + (longest + UNIT - 1) // UNIT)
         object.__setattr__(self, "_requires", bool(self.required or self.any_of))
         object.__setattr__(self, "_hints", {})
+        entries = {key: (spec, spec.str_max, spec.strings, spec.free) for key, spec in self.fields.items()}
+        object.__setattr__(self, "_entries", entries)
         self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
@@ -168,20 +174,20 @@ class Obj(Spec):
                     _fail(out, (path, key), "required", f"is required in {self.name}")
         if self.any_of:
             self._check_any_of(value, path, out)
-        fields = self.fields
+        entries = self._entries
         size = 1 + self.entry_size * len(value)
         for key, item in value.items():
             try:
-                spec = fields[key]
+                spec, str_max, strings, free = entries[key]
             except KeyError:
                 size += self._other(key, item, path, out)
                 continue
             kind = type(item)
             if kind is str:
-                if (length := len(item)) <= spec.str_max or item in spec.strings:
+                if (length := len(item)) <= str_max or item in strings:
                     size += length
                     continue
-            elif kind in spec.free:
+            elif kind in free:
                 if INT64_MIN <= item <= INT64_MAX:
                     continue
             elif item is None:
