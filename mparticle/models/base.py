@@ -310,7 +310,7 @@ def _items_in_order(self: Model) -> Any:
     it answers as a dict does. The JSON encoder reads dict subclasses through ``items()``.
 
     Classes whose models were all built in order keep ``dict.items`` and are read at
-    plain-dict speed (see :func:`_mark_late`)."""
+    plain-dict speed (see :func:`_order_when_read`)."""
     try:
         late = self._hi == LATE
     except AttributeError:  # made without __init__ (dict.__new__): order unknown
@@ -328,40 +328,58 @@ def _items_in_order(self: Model) -> Any:
 _ORDERING: set = set()  # the classes reading their models through _items_in_order
 
 
-def _mark_late(model: Model) -> None:
-    """``model`` holds a key out of declaration order: order it when it is serialized."""
-    model._hi = LATE
-    cls = type(model)
-    if cls not in _ORDERING:
-        _ORDERING.add(cls)
-        cls.items = _items_in_order  # type: ignore[method-assign,assignment]
+def _order_when_read(cls: type) -> None:
+    """A model of ``cls`` holds a key out of declaration order (its ``_hi`` is LATE): from
+    now on ``cls`` reads its models through :func:`_items_in_order`."""
+    _ORDERING.add(cls)
+    cls.items = _items_in_order  # type: ignore[attr-defined]
 
 
-def _setter(key: str, index: int, validate: Optional[Validator]) -> Callable[[Any, Any], None]:
-    """The setter of the field stored under ``key``, declared at ``index``: check the value,
-    note whether it lands out of declaration order, store it (None: remove the key)."""
-
-    def set_plain(self: Any, value: Any) -> None:
+#: The setters, as one template: a field's check (when it has one) first, then the store.
+_SETTER_TEMPLATE = """
+def make(key, index, check):
+    def setter(self, value):
         if value is None:
             _pop(self, key, None)
             return
+        {check}
         try:
             late = self._hi > index
         except AttributeError:  # made without __init__: order unknown
             late = True
         if not late:
             self._hi = index
-        elif key not in self:
-            _mark_late(self)
+        elif key not in self:  # out of declaration order: ordered when serialized
+            self._hi = LATE
+            if self.__class__ not in _ORDERING:
+                _order_when_read(self.__class__)
         self[key] = value
+    return setter
+"""
 
+
+def _setter_factory(check_line: str) -> Callable[..., Callable[[Any, Any], None]]:
+    namespace: Dict[str, Any] = {
+        "_pop": _pop,
+        "LATE": LATE,
+        "_ORDERING": _ORDERING,
+        "_order_when_read": _order_when_read,
+    }
+    exec(_SETTER_TEMPLATE.format(check=check_line), namespace)  # noqa: S102 - a fixed template
+    return namespace["make"]  # type: ignore[no-any-return]
+
+
+_PLAIN_SETTER = _setter_factory("pass")
+_CHECKED_SETTER = _setter_factory("value = check(self, value)")
+
+
+def _setter(key: str, index: int, validate: Optional[Validator]) -> Callable[[Any, Any], None]:
+    """The setter of the field stored under ``key``, declared at ``index``: check the value,
+    note whether it lands out of declaration order, store it (None: remove the key). Made
+    from one template compiled twice (with a check and without), inlined for speed."""
     if validate is None:
-        return set_plain
-
-    def set_checked(self: Any, value: Any) -> None:
-        set_plain(self, value if value is None else validate(self, value))  # type: ignore[misc]
-
-    return set_checked
+        return _PLAIN_SETTER(key, index, None)
+    return _CHECKED_SETTER(key, index, validate)
 
 
 def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., None]:
