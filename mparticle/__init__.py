@@ -12,8 +12,8 @@ from mparticle.apis.events_api import EventsApi
 from mparticle.configuration import Configuration
 from mparticle.models import *  # noqa: F401,F403 - the original exported every model here
 from mparticle.models import __all__ as _model_names
+from mparticle.rest import ApiException  # also loads mparticle.rest: the original's path after `import mparticle`
 from mparticle.retry import RetryPolicy
-from mparticle.transport.errors import ApiException
 from mparticle.version import __version__
 
 if TYPE_CHECKING:
