@@ -53,6 +53,10 @@ logger = logging.getLogger("mparticle.uploader")
 ADOPT_INTERVAL = 30.0
 #: Uncommitted bytes after which ``enqueue`` waits for the writer (it has fallen behind).
 MAX_BUFFER_BYTES = 8 * 1024 * 1024
+#: Seconds beyond ``commit_interval`` a batch may wait uncommitted before ``enqueue`` waits for
+#: the writer: a producer faster than the disk (or starving the writer of the GIL) is slowed
+#: down to it instead of leaving batches unwritten for longer than the interval promises.
+MAX_COMMIT_LAG = 0.25
 
 class Spool:
     """This process's spool file plus the files it adopted, and the writer thread.
@@ -88,6 +92,7 @@ class Spool:
         self._committed = threading.Condition(self._lock)  # synchronous appends: a commit finished
         self._inserts: Dict[int, Row] = {}  # row id -> row, in append order
         self._first_pending = 0.0  # monotonic time of the oldest uncommitted change
+        self._uncommitted_since: Optional[float] = None  # oldest append not committed yet
         self._appended_through = 0  # the highest row id appended
         self._committed_through = 0  # every row id up to this one is committed (or was forgotten)
         self._dirty = False  # something is buffered for the next commit
@@ -112,8 +117,13 @@ class Spool:
 
     @property
     def behind(self) -> bool:
-        """True when the writer has fallen behind (``MAX_BUFFER_BYTES`` uncommitted)."""
-        return self._buffered > MAX_BUFFER_BYTES
+        """True when the writer has fallen behind: ``MAX_BUFFER_BYTES`` uncommitted, or an
+        append waiting ``MAX_COMMIT_LAG`` longer than the commit interval (not while writes
+        fail: then nothing waits for the disk)."""
+        if self._buffered > MAX_BUFFER_BYTES:
+            return True
+        since = self._uncommitted_since
+        return since is not None and self._healthy and time.monotonic() - since > self.commit_interval + MAX_COMMIT_LAG
 
     @property
     def healthy(self) -> bool:
@@ -215,6 +225,8 @@ class Spool:
         if not self._dirty:
             self._dirty = True
             self._first_pending = time.monotonic()
+            if self._uncommitted_since is None:
+                self._uncommitted_since = self._first_pending
             self._wake.notify()
 
     # -- the writer thread ---------------------------------------------------------------------
@@ -304,6 +316,8 @@ class Spool:
             if failed is None:
                 self._committed_through = max(self._committed_through, through)
                 self._healthy = True
+                # what was appended during this write waits since the buffer became dirty
+                self._uncommitted_since = self._first_pending if self._dirty else None
             else:
                 self._healthy = False
                 self._failures += 1
