@@ -127,7 +127,7 @@ class SetterRunner:
         cls = getattr(self.m.models, spec["model"], None)  # the original exports some only there
         if cls is None:
             return "no such model"
-        if not isinstance(getattr(cls, spec["field"], None), property):
+        if spec["field"] not in getattr(cls, "swagger_types", {}):  # a property, or (ours) a slot
             return "no such field"
         try:
             value = materialize(self.m, spec["value"])

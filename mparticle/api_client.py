@@ -369,7 +369,7 @@ class ApiClient:
 
     def _deserialize_model(self, data: Any, model: Any) -> Any:
         values = {f.name: self._deserialize(data[f.key], f.field_type) for f in model.fields if f.key in data}
-        instance = dict.__new__(model)
+        instance = model._blank()
         for name, value in values.items():
             setattr(instance, name, value)
         return instance

@@ -1,15 +1,16 @@
 """Model graph to JSON: the wire bytes in one pass, and the JSON-ready data form.
 
-:func:`dumps` hands the graph straight to the C JSON encoder: models are dicts of their set
-fields, so it calls back into Python only for the few non-JSON scalars the original SDK
-converted (``Decimal`` to str, dates and times to ISO 8601). When the encoder refuses
+:func:`dumps` hands the graph straight to the C JSON encoder, which calls each model's
+generated ``_wire`` (its set fields by JSON key, in declaration order, the checks setters
+skip applied) and, on a second pass only when needed, converts the few non-JSON scalars the
+original SDK converted (``Decimal`` to str, dates and times to ISO 8601). When the encoder refuses
 something (NaN, Infinity, an unknown object, a cycle, nesting too deep for it),
 :func:`to_jsonable` walks the graph again to raise an error that names the offending field
 path.
 
 The encoder does not look at dict keys beyond their type, so two keys that JSON sends under
-one name (``1`` and ``"1"``) are found elsewhere: model fields refuse such dicts when they
-are set, :func:`to_jsonable` refuses them, and :func:`check_keys` finds them in plain data
+one name (``1`` and ``"1"``) are found elsewhere: model fields refuse such dicts (when set,
+constructed or serialized), :func:`to_jsonable` refuses them, and :func:`check_keys` finds them in plain data
 (EventsApi runs it on plain-dict bodies).
 """
 
@@ -19,6 +20,7 @@ import datetime
 import decimal
 import json
 import math
+from operator import methodcaller
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from mparticle.models.base import Model, colliding_keys, collision_message, safe_text
@@ -54,6 +56,8 @@ def _converter(value: Any) -> Optional[Callable[[Any], Any]]:
 
 
 def _default(value: Any) -> Any:
+    if isinstance(value, Model):
+        return value._wire()
     convert = _converter(value)
     if convert is None:
         raise TypeError(type(value).__name__)
@@ -72,8 +76,14 @@ try:  # the C encoder itself, made once: no per-call setup, no circular-referenc
     from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 
     _C_ENCODE = c_make_encoder(None, _default, encode_basestring_ascii, None, ":", ",", False, False, False)
+    #: The usual case: nothing but models and JSON data. The encoder calls each model's
+    #: ``_wire`` directly (no Python frame in between); anything else it meets (a Decimal, a
+    #: date) fails the attribute lookup and the graph is encoded again with :func:`_default`.
+    _C_ENCODE_MODELS = c_make_encoder(
+        None, methodcaller("_wire"), encode_basestring_ascii, None, ":", ",", False, False, False
+    )
 except (ImportError, TypeError):  # pragma: no cover - interpreters without the C accelerator
-    _C_ENCODE = None
+    _C_ENCODE = _C_ENCODE_MODELS = None
 
 
 def dumps(obj: Any) -> bytes:
@@ -82,6 +92,11 @@ def dumps(obj: Any) -> bytes:
     Raises ValueError (NaN, Infinity, cycles) or TypeError (unserializable objects) naming the
     field path, e.g. ``Batch.events[2].data.custom_attributes['price']``.
     """
+    if _C_ENCODE_MODELS is not None:
+        try:
+            return "".join(_C_ENCODE_MODELS(obj, 0)).encode("ascii")
+        except (AttributeError, TypeError, ValueError, RecursionError):
+            pass  # a value needing conversion, or an error to report: the full encoder decides
     try:
         text = "".join(_C_ENCODE(obj, 0)) if _C_ENCODE is not None else _ENCODER.encode(obj)
         return text.encode("ascii")
@@ -123,7 +138,11 @@ def _walk(obj: Any, path: str, active: Set[int], depth: int) -> Any:
         depth += 1
         try:
             if isinstance(obj, Model):
-                return {k: _walk(v, f"{path}.{k}", active, depth) for k, v in obj.items()}
+                try:
+                    wire = obj._wire()
+                except (TypeError, ValueError) as exc:  # a check run at serialization: name the model
+                    raise type(exc)(f"{path}: {exc}") from None
+                return {k: _walk(v, f"{path}.{k}", active, depth) for k, v in wire.items()}
             if isinstance(obj, dict):
                 return _walk_dict(obj, path, active, depth)
             return [_walk(v, f"{path}[{i}]", active, depth) for i, v in enumerate(obj)]

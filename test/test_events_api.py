@@ -376,3 +376,22 @@ def test_events_api_over_a_given_api_client_leaves_the_configuration_alone(confi
     client = ApiClient(configuration=config)
     api = mparticle.EventsApi(api_client=client)
     assert api.api_client is client and config.api_client is None
+
+
+def test_a_bad_value_assigned_to_an_unchecked_field_is_refused_before_sending(
+    api: mparticle.EventsApi, server: LocalEventsServer
+) -> None:
+    """Setters the original did not check store as it did; the check runs when the batch is
+    serialized, naming the field, and nothing reaches the server."""
+    event = AppEvent("Hello World", "navigation")
+    event.location = "London"  # accepted by the setter, as in 0.16.1
+    batch = small_batch()
+    batch.events = [event]
+    with pytest.raises(ValueError) as info:
+        api.upload_events(batch)
+    assert str(info.value) == (
+        "Batch.events[0].data: Invalid value for `location` ('London'): expected a GeoLocation or a dict, got str"
+    )
+    with pytest.raises(ValueError, match=r"events\[0\]\.data: Invalid value for `location`"):
+        api.bulk_upload_events([small_batch(), batch])
+    assert server.requests == []

@@ -10,6 +10,7 @@ import pytest
 from mparticle import models
 from mparticle.models.base import Field, Model, registry
 from mparticle.models.field_types import KINDS, FieldType, parse_type
+from mparticle.serialization import dumps
 
 
 @pytest.mark.parametrize(
@@ -99,13 +100,15 @@ def sample_model() -> Iterator[Type[Model]]:
 
 
 def test_structure_checks_follow_the_kind(sample_model: Type[Model]) -> None:
-    sample: Any = sample_model(names=("a",), where={"latitude": 1}, bag={"a": "b"}, count="not checked")
-    with pytest.raises(ValueError, match="expected a list"):
-        sample.names = "a"
-    with pytest.raises(ValueError, match="expected a GeoLocation or a dict"):
-        sample.where = 3
-    with pytest.raises(ValueError, match="expected a dict"):
-        sample.bag = ["a"]
+    sample_model(names=("a",), where={"latitude": 1}, bag={"a": "b"}, count="not checked")  # valid values
+    for field, bad, message in (("names", "a", "expected a list"), ("where", 3, "expected a GeoLocation or a dict"),
+                                ("bag", ["a"], "expected a dict")):
+        with pytest.raises(ValueError, match=message):
+            sample_model(**{field: bad})
+        built: Any = sample_model()
+        setattr(built, field, bad)  # assignments are checked when the model is serialized
+        with pytest.raises(ValueError, match=message):
+            dumps(built)
     assert sample_model.swagger_types == {
         "names": "list[str]",
         "where": "GeoLocation",

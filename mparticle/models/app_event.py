@@ -8,7 +8,7 @@ from mparticle.models.base import Field, Model
 from mparticle.models.shared import (
     CUSTOM_EVENT_TYPES,
     EVENT_FIELD_NAMES,
-    EVENT_FIELDS,
+    EVENT_FIELDS_CHECKED,
     EXTRA_EVENT_FIELDS,
 )
 
@@ -18,7 +18,7 @@ class AppEvent(Model):
 
     event_type = "custom_event"
     fields = (
-        *EVENT_FIELDS,
+        *EVENT_FIELDS_CHECKED,
         Field("custom_event_type", enum=CUSTOM_EVENT_TYPES, default="other"),
         Field("event_name", required="Event Name is required."),
         Field("media_info", "MediaInfo"),
@@ -58,7 +58,7 @@ class AppEvent(Model):
 
     @ltv_amount.setter
     def ltv_amount(self, value: Any) -> None:
-        attributes = dict.get(self, "custom_attributes")
+        attributes = self._custom_attributes
         if value is not None:
             attributes = dict(attributes or {}, **{"$Amount": value, "MethodName": "LogLTVIncrease"})
             self.custom_attributes = attributes  # validated first: a bad value changes nothing

@@ -6,17 +6,25 @@ generated-style surface of the original SDK (``swagger_types``, ``attribute_map`
 ``__init__`` with the original positional order, validating properties), plus ``to_dict``,
 ``to_str``, ``__repr__``, ``__eq__`` and the wire form used by :mod:`mparticle.serialization`.
 
-A model *is* its JSON object: Model subclasses dict, holding only the set fields, by JSON
-key. The C JSON encoder therefore serializes a model graph at nearly the speed of plain
-dicts. Fields are sent in declaration order (the original's wire order): constructors
-store in that order; setters just store, and a model whose keys they may have added out of
-order gets an instance ``items`` (which the encoder calls for dict subclasses) that puts
-them back in order once, so assignments cost one dict store each.
+Storage is one slot per field, so an assignment costs what the original's cheapest setter
+costs or less:
+
+* A field the original SDK stored unchecked is a plain slot: ``event.session_id = 5`` is a
+  store done in C, with no Python call.
+* A field the original checked when set (enums, UUIDs, some attribute bags, ``Batch.events``)
+  is a property over the slot ``_<name>``, running our check (cheaper than the original's).
+* The other checks (a sub-model field holding a model or a dict, a list field a list, dict
+  keys JSON can carry) run when the model is serialized, naming the field; constructors
+  run every check at once.
+
+The wire form (:meth:`Model._wire`, generated per class) reads the slots in declaration
+order, the original's wire order, whatever order they were assigned in.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 # The value checks live in mparticle.models.checks; imported here, where they have always been.
 from mparticle.models.checks import (
@@ -63,7 +71,9 @@ class Field:
     ``field_type`` is ``type`` parsed (a :class:`~mparticle.models.field_types.FieldType`).
     """
 
-    __slots__ = ("name", "type", "field_type", "key", "enum", "check", "default", "factory", "required", "doc")
+    __slots__ = (
+        "name", "type", "field_type", "key", "enum", "check", "default", "factory", "required", "on_set", "doc"
+    )
 
     def __init__(
         self,
@@ -76,6 +86,7 @@ class Field:
         default: Any = None,
         factory: Optional[Callable[[], Any]] = None,
         required: Optional[str] = None,
+        on_set: Optional[bool] = None,
         doc: str = "",
     ) -> None:
         self.name = name
@@ -87,7 +98,23 @@ class Field:
         self.default = default
         self.factory = factory
         self.required = required  # the ValueError message when a constructor gets None
+        #: Check the value when it is assigned (a property) or when the model is serialized
+        #: (a plain slot). Default: assigned, for enums and explicit checks (where the
+        #: original checked); serialized, for the checks derived from the type.
+        self.on_set = (enum is not None or check is not None) if on_set is None else on_set
         self.doc = doc
+
+    def replace(self, **changes: Any) -> "Field":
+        """A copy of this field with some constructor arguments changed."""
+        args = {name: getattr(self, name) for name in ("type", "key", "enum", "check", "default", "factory",
+                                                        "required", "on_set", "doc")}
+        args.update(changes)
+        return Field(self.name, **args)
+
+    @property
+    def slot(self) -> str:
+        """Where an instance stores the value: the field name, or ``_<name>`` under a property."""
+        return "_" + self.name if self.on_set else self.name
 
     def validator(self) -> Optional[Validator]:
         """The combined check for this field, or None when any value is accepted."""
@@ -140,70 +167,80 @@ def _structure_check(name: str, field_type: FieldType) -> Optional[Validator]:
     return _with_fast_path(check, "isinstance({v}, {ns})", expected)
 
 
-_get, _pop, _set = dict.get, dict.pop, dict.__setitem__
-
-
 class _FieldProperty(property):
-    """The property of one field: its value lives in the model (a dict) under the JSON key.
-
-    Only set fields are stored (None means unset). Setting is a ``property`` setter made per
-    field (see :func:`_setter`): the field's check, then one dict store. A key stored below
-    the highest declared index already present is out of declaration order: the setter marks
-    the model (``_hi = LATE``) and its class reads such models through
-    :func:`_items_in_order`, which restores the order once, when the model is serialized,
-    instead of on every assignment.
-    """
+    """The property of a field checked when assigned: reads slot ``_<name>`` (in C), and its
+    setter (generated per field, see :func:`_class_code`) checks the value, then stores it."""
 
     def __init__(self, field: Field, fset: Callable[[Any, Any], None]) -> None:
         doc = "{0} ({1}){2}".format(field.name, field.type, ": " + field.doc if field.doc else "")
-        super().__init__(None, fset, None, doc)
+        super().__init__(attrgetter(field.slot), fset, None, doc)
         self.name = field.name
         self.key = field.key
-        #: Values assigned onto a class (``Model.field = value``), by class; see ``_ModelMeta``.
-        self.class_values: Dict[type, Any] = {}
+
+
+class _ClassValue:
+    """Stands in for a field's descriptor on a class a value was assigned onto
+    (``CCPAConsentState.document = 'x'``, which the original's own tests do).
+
+    Reading the attribute from the class gives the value; instances keep storing, reading and
+    serializing their own values through the field's descriptor; ``del`` on the class puts the
+    descriptor back.
+    """
+
+    def __init__(self, descriptor: Any, value: Any) -> None:
+        self.descriptor = descriptor
+        self.value = value
 
     def __get__(self, obj: Any, owner: Any = None) -> Any:
         if obj is None:
-            if self.class_values and owner is not None:
-                for klass in owner.__mro__:
-                    if klass in self.class_values:
-                        return self.class_values[klass]
-            return self
-        return _get(obj, self.key)
+            return self.value
+        return self.descriptor.__get__(obj, owner)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.descriptor.__set__(obj, value)
 
 
-def _field_property(cls: type, name: str) -> Optional[_FieldProperty]:
+def _field_descriptor(cls: type, name: str) -> Any:
+    """The descriptor of field ``name`` in ``cls`` (or its stand-in), None for other names."""
+    fields = getattr(cls, "_field_names", ())
+    if name not in fields:
+        return None
     for klass in cls.__mro__:
         if name in klass.__dict__:
-            attr = klass.__dict__[name]
-            return attr if isinstance(attr, _FieldProperty) else None
+            return klass.__dict__[name]
     return None
 
 
 class _ModelMeta(type):
-    """Tolerates assigning onto a model class (``CCPAConsentState.document = 'x'``).
+    """Builds each model class from its ``fields``: slots, properties and generated code.
 
-    The original's own tests do that. The field property stays in place, so later instances still
-    store, read and serialize their own values; reading the attribute from the class returns the
-    assigned value, and ``del`` on the class forgets it.
+    Also tolerates assigning onto a model class (see :class:`_ClassValue`).
     """
 
+    def __new__(mcls, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any], **kwargs: Any) -> Any:
+        fields = namespace.get("fields")
+        if fields is not None and "__slots__" not in namespace:
+            inherited = {slot for base in bases for klass in base.__mro__ for slot in getattr(klass, "__slots__", ())}
+            namespace["__slots__"] = tuple(f.slot for f in fields if f.slot not in inherited)
+        return super().__new__(mcls, name, bases, namespace, **kwargs)
+
     def __setattr__(cls, name: str, value: Any) -> None:
-        prop = _field_property(cls, name)
-        if prop is not None and not isinstance(value, _FieldProperty):
-            prop.class_values[cls] = value
+        descriptor = _field_descriptor(cls, name)
+        if descriptor is not None and not isinstance(value, (_FieldProperty, _ClassValue)):
+            inner = descriptor.descriptor if isinstance(descriptor, _ClassValue) else descriptor
+            super().__setattr__(name, _ClassValue(inner, value))
             return
         super().__setattr__(name, value)
 
     def __delattr__(cls, name: str) -> None:
-        prop = _field_property(cls, name)
-        if prop is not None and cls in prop.class_values:
-            del prop.class_values[cls]
+        descriptor = cls.__dict__.get(name)
+        if isinstance(descriptor, _ClassValue):
+            super().__setattr__(name, descriptor.descriptor)
             return
         super().__delattr__(name)
 
 
-class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
+class Model(metaclass=_ModelMeta):
     """Base of every mParticle model. Subclasses declare ``fields`` and nothing else is required.
 
     Optional class attributes: ``positional`` (the leading constructor parameters when the
@@ -212,23 +249,22 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
     for cross-field rules run by the constructor.
     """
 
-    #: ``_hi``: the highest declaration index among the keys stored (set by ``__init__``), or
-    #: :data:`LATE` once a setter stored a key out of declaration order.
-    __slots__ = ("__dict__", "_hi")
-    _hi: int
+    #: The fields live in slots each subclass adds; ``__dict__`` holds anything else set.
+    __slots__ = ("__dict__", "__weakref__")
     fields: ClassVar[Tuple[Field, ...]] = ()
     positional: ClassVar[Optional[Tuple[str, ...]]] = None
     event_type: ClassVar[Optional[str]] = None
     swagger_types: ClassVar[Dict[str, str]] = {}
     attribute_map: ClassVar[Dict[str, str]] = {}
-    _key_order: ClassVar[Dict[str, int]] = {}
+    _field_names: ClassVar[FrozenSet[str]] = frozenset()
+    _slot_names: ClassVar[FrozenSet[str]] = frozenset()
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
 
     if TYPE_CHECKING:  # fields and __init__ are generated per class from ``fields``
 
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
 
-        def __getattr__(self, name: str) -> Any: ...
+        def __getattr__(self, name: str) -> Any: ...  # type-only: a runtime hook slows every read
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -237,18 +273,41 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
         registry[cls.__name__] = cls
         cls.swagger_types = {f.name: f.type for f in cls.fields}
         cls.attribute_map = {f.name: f.key for f in cls.fields}
-        cls._key_order = {f.key: i for i, f in enumerate(cls.fields)}
-        validators: Dict[str, Validator] = {}
+        cls._field_names = frozenset(f.name for f in cls.fields)
+        cls._slot_names = frozenset(f.slot for f in cls.fields)
+        validators = {f.name: check for f in cls.fields if (check := f.validator()) is not None}
+        type.__setattr__(cls, "__init__", _class_code(cls, validators, ("__init__",))["__init__"])
+        # The rest is generated when first used (compiling it for every model at import
+        # would cost more than the rest of the import).
         for f in cls.fields:
-            validate = f.validator()
-            if validate is not None:
-                validators[f.name] = validate
-        for index, f in enumerate(cls.fields):
-            setattr(cls, f.name, _FieldProperty(f, _setter(f.key, index, validators.get(f.name))))
-        cls.__init__ = _make_init(cls, validators)  # type: ignore[method-assign]
+            if f.on_set:
+                type.__setattr__(cls, f.name, _FieldProperty(f, _pending_setter(cls, f.name)))
+        for name in _LAZY_CODE:
+            type.__setattr__(cls, name, _pending(cls, name))
 
     def _validate(self) -> None:
         """Cross-field rules; overridden by models that have some."""
+
+    def _wire(self) -> Dict[str, Any]:
+        """The JSON object of this model: its set fields by JSON key, in declaration order.
+
+        Values are as stored (sub-models stay models); generated per class."""
+        return {}
+
+    def _data(self) -> Dict[str, Any]:
+        """``_wire`` without the checks it runs: the set fields as stored (for validation,
+        which reports what ``_wire`` would refuse). Generated per class."""
+        return {}
+
+    def _clear(self) -> None:
+        """Set every field slot to None (for instances made without ``__init__``)."""
+
+    @classmethod
+    def _blank(cls) -> Any:
+        """An instance with no field set, made without ``__init__`` (no required fields)."""
+        instance = object.__new__(cls)
+        instance._clear()
+        return instance
 
     # -- generated-style surface -------------------------------------------------------------
     def to_dict(self) -> Dict[str, Any]:
@@ -267,27 +326,11 @@ class Model(dict, metaclass=_ModelMeta):  # type: ignore[type-arg]
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Model):  # a plain dict with the same content is not a model
             return False if isinstance(other, dict) else NotImplemented
-        return type(other) is type(self) and dict.__eq__(self, other)
+        return type(other) is type(self) and self._wire() == other._wire()
 
     def __ne__(self, other: object) -> bool:
         result = self.__eq__(other)
         return result if result is NotImplemented else not result
-
-    def __copy__(self) -> "Model":
-        """A shallow copy with its own field storage (setting a field on it leaves self alone)."""
-        clone = dict.__new__(type(self))
-        dict.update(clone, self)
-        clone.__dict__.update(self.__dict__)
-        if hasattr(self, "_hi"):
-            clone._hi = self._hi
-        return clone
-
-    def __bool__(self) -> bool:
-        return True  # a model is an object, even with no field set (as in the original)
-
-    def _wire(self) -> Dict[str, Any]:
-        """The JSON object of this model: the model itself (set fields by JSON key)."""
-        return self
 
 
 def _to_dict_value(value: Any) -> Any:
@@ -300,119 +343,97 @@ def _to_dict_value(value: Any) -> Any:
     return value
 
 
-#: ``Model._hi`` of a model whose setters stored a key out of declaration order.
-LATE = 1 << 30
+#: The generated methods made on first use (``__init__`` is made with the class).
+_LAZY_CODE = ("_wire", "_data", "_clear")
 
 
-def _items_in_order(self: Model) -> Any:
-    """``items()`` for the model classes that have had a model built out of order: a marked
-    model's keys are put back in declaration order (the original's wire order), once; then
-    it answers as a dict does. The JSON encoder reads dict subclasses through ``items()``.
+def _pending(cls: type, name: str) -> Callable[..., Any]:
+    """Method ``name`` of ``cls`` until it is first called: generates the class's code, then
+    calls the real method."""
 
-    Classes whose models were all built in order keep ``dict.items`` and are read at
-    plain-dict speed (see :func:`_order_when_read`)."""
-    try:
-        late = self._hi == LATE
-    except AttributeError:  # made without __init__ (dict.__new__): order unknown
-        late = True
-    if late:
-        order = self._key_order
-        keys = sorted(self, key=order.__getitem__)
-        values = dict.copy(self)
-        dict.clear(self)
-        dict.update(self, zip(keys, map(values.__getitem__, keys)))
-        self._hi = order[keys[-1]] if keys else -1
-    return dict.items(self)
+    def pending(self: Any, *args: Any) -> Any:
+        _install_code(cls)
+        return getattr(cls, name)(self, *args)
+
+    pending.__qualname__ = f"{cls.__qualname__}.{name}"
+    pending.__doc__ = getattr(Model, name).__doc__
+    return pending
 
 
-_ORDERING: set = set()  # the classes reading their models through _items_in_order
+def _pending_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """The setter of checked field ``name`` until first used (see :func:`_pending`)."""
+
+    def pending(self: Any, value: Any) -> None:
+        _install_code(cls)
+        setattr(self, name, value)
+
+    return pending
 
 
-def _order_when_read(cls: type) -> None:
-    """A model of ``cls`` holds a key out of declaration order (its ``_hi`` is LATE): from
-    now on ``cls`` reads its models through :func:`_items_in_order`."""
-    _ORDERING.add(cls)
-    cls.items = _items_in_order  # type: ignore[attr-defined]
+def _install_code(cls: Any) -> None:
+    """Generate and install the checking setters and the wire methods of ``cls`` (once; two
+    threads racing here install equal code)."""
+    validators = {f.name: check for f in cls.fields if (check := f.validator()) is not None}
+    names = tuple(_LAZY_CODE) + tuple("_set_" + f.name for f in cls.fields if f.on_set)
+    code = _class_code(cls, validators, names)
+    for f in cls.fields:
+        if f.on_set:
+            type.__setattr__(cls, f.name, _FieldProperty(f, code["_set_" + f.name]))
+    for name in _LAZY_CODE:
+        type.__setattr__(cls, name, code[name])
 
 
-#: The setters, as one template: a field's check (when it has one) first, then the store.
-_SETTER_TEMPLATE = """
-def make(key, index, check):
-    def setter(self, value):
-        if value is None:
-            _pop(self, key, None)
-            return
-        {check}
-        try:
-            late = self._hi > index
-        except AttributeError:  # made without __init__: order unknown
-            late = True
-        if not late:
-            self._hi = index
-        elif key not in self:  # out of declaration order: ordered when serialized
-            self._hi = LATE
-            if self.__class__ not in _ORDERING:
-                _order_when_read(self.__class__)
-        self[key] = value
-    return setter
-"""
+def _class_code(cls: type, validators: Dict[str, Validator], names: Sequence[str]) -> Dict[str, Any]:
+    """Generate the ``names`` of ``cls`` (``__init__``, ``_wire``, ``_data``, ``_clear``,
+    ``_set_<field>``) as real code.
 
-
-def _setter_factory(check_line: str) -> Callable[..., Callable[[Any, Any], None]]:
-    namespace: Dict[str, Any] = {
-        "_pop": _pop,
-        "LATE": LATE,
-        "_ORDERING": _ORDERING,
-        "_order_when_read": _order_when_read,
-    }
-    exec(_SETTER_TEMPLATE.format(check=check_line), namespace)  # noqa: S102 - a fixed template
-    return namespace["make"]  # type: ignore[no-any-return]
-
-
-_PLAIN_SETTER = _setter_factory("pass")
-_CHECKED_SETTER = _setter_factory("value = check(self, value)")
-
-
-def _setter(key: str, index: int, validate: Optional[Validator]) -> Callable[[Any, Any], None]:
-    """The setter of the field stored under ``key``, declared at ``index``: check the value,
-    note whether it lands out of declaration order, store it (None: remove the key). Made
-    from one template compiled twice (with a check and without), inlined for speed."""
-    if validate is None:
-        return _PLAIN_SETTER(key, index, None)
-    return _CHECKED_SETTER(key, index, validate)
-
-
-def _make_init(cls: type, validators: Dict[str, Validator]) -> Callable[..., None]:
-    """Build ``cls.__init__`` as real code: the original signature, declaration-order storage.
-
-    Generated like dataclasses and attrs do, so construction costs one plain function call:
-    each value check's fast path is inlined (a valid value costs no further call).
-    """
+    Generated like dataclasses and attrs do, so each costs one plain function call, with each
+    check's fast path inlined (a valid value costs no further call)."""
     namespace: Dict[str, Any] = {"_defaults": {}}
-    exec("\n".join(_init_lines(cls, validators, namespace)), namespace)  # noqa: S102 - from the declarations
-    init = namespace["__init__"]
-    init.__qualname__ = cls.__qualname__ + ".__init__"
-    init.__doc__ = f"Create a {cls.__name__}; arguments in the original SDK's positional order."
-    return init  # type: ignore[no-any-return]
+    fields: Tuple[Field, ...] = cls.fields  # type: ignore[attr-defined]
+    lines: List[str] = []
+    if "__init__" in names:
+        lines += _init_lines(cls, validators, namespace)
+    if "_wire" in names:
+        lines += _wire_lines(cls, validators, namespace, "_wire")
+    if "_data" in names:
+        lines += _wire_lines(cls, {}, namespace, "_data")
+    if "_clear" in names:
+        lines.append("def _clear(self):")
+        lines += [f"    self.{f.slot} = None" for f in fields] or ["    pass"]
+    for f in fields:
+        if "_set_" + f.name in names:
+            lines.append(f"def _set_{f.name}(self, value):")
+            lines.append(f"    self.{f.slot} = {_checked('value', f.name, validators, namespace)}")
+    exec("\n".join(lines), namespace)  # noqa: S102 - from the declarations
+    for name in names:
+        namespace[name].__qualname__ = f"{cls.__qualname__}.{name}"
+    if "__init__" in names:
+        namespace["__init__"].__doc__ = f"Create a {cls.__name__}; arguments in the original SDK's positional order."
+    for name in ("_wire", "_data", "_clear"):
+        if name in names:
+            namespace[name].__doc__ = getattr(Model, name).__doc__
+    return namespace
 
 
-def _checked(name: str, validators: Dict[str, Validator], namespace: Dict[str, Any]) -> str:
-    """The expression that checks variable ``name`` (its fast path inline, then the check)."""
+def _checked(var: str, name: str, validators: Dict[str, Validator], namespace: Dict[str, Any]) -> str:
+    """The expression giving ``var`` checked by field ``name``'s validator (None is unset: no
+    check; the fast path inline, then the call)."""
     if name not in validators:
-        return name
+        return var
     validate = validators[name]
     namespace["_v_" + name] = validate
-    call = f"_v_{name}(self, {name})"
+    call = f"_v_{name}(self, {var})"
     fast_path = getattr(validate, "fast_path", None)
     if fast_path is None:
-        return call
+        return f"{var} if {var} is None else {call}"
     namespace["_ns_" + name] = fast_path[1]
-    test = fast_path[0].format(v=name, ns="_ns_" + name)
-    return f"{name} if {test} else {call}"
+    test = fast_path[0].format(v=var, ns="_ns_" + name)
+    return f"{var} if {var} is None or {test} else {call}"
 
 
 def _init_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str, Any]) -> List[str]:
-    """``__init__``: the original signature, storage in declaration order."""
+    """``__init__``: the original signature; every value checked, every slot set."""
     fields: Tuple[Field, ...] = cls.fields  # type: ignore[attr-defined]
     leading = tuple(cls.positional or ())  # type: ignore[attr-defined]
     order = leading + tuple(f.name for f in fields if f.name not in leading)
@@ -426,9 +447,7 @@ def _init_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str
             namespace["_defaults"][name] = default
             params.append(f"{name}=_defaults[{name!r}]")
     lines = ["def __init__(self, {0}):".format(", ".join(params)) if params else "def __init__(self):"]
-    lines.append("    d = self")
-    lines.append("    hi = -1")
-    for index, f in enumerate(fields):
+    for f in fields:
         if f.factory is not None:  # a fresh mutable default per instance
             namespace["_factory_" + f.name] = f.factory
             lines.append(f"    if {f.name} is None:")
@@ -437,10 +456,24 @@ def _init_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str
             namespace["_required_" + f.name] = f.required
             lines.append(f"    if {f.name} is None:")
             lines.append(f"        raise ValueError(_required_{f.name})")
-        lines.append(f"    if {f.name} is not None:")
-        lines.append(f"        d[{f.key!r}] = {_checked(f.name, validators, namespace)}")
-        lines.append(f"        hi = {index}")
-    lines.append("    d._hi = hi")
+        lines.append(f"    self.{f.slot} = {_checked(f.name, f.name, validators, namespace)}")
     if cls._validate is not Model._validate:  # type: ignore[attr-defined]
         lines.append("    self._validate()")
+    if len(lines) == 1:
+        lines.append("    pass")
+    return lines
+
+
+def _wire_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str, Any], name: str) -> List[str]:
+    """``_wire``: the set slots in declaration order; checks not run on assignment run here
+    (``_data``: the same without ``validators``)."""
+    fields: Tuple[Field, ...] = cls.fields  # type: ignore[attr-defined]
+    lines = [f"def {name}(self):", "    w = {}"]
+    for f in fields:
+        lines.append(f"    v = self.{f.slot}")
+        lines.append("    if v is not None:")
+        if not f.on_set and f.name in validators:
+            lines.append(f"        v = {_checked('v', f.name, validators, namespace)}")
+        lines.append(f"        w[{f.key!r}] = v")
+    lines.append("    return w")
     return lines

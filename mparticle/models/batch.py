@@ -35,9 +35,9 @@ def wrap_events(batch: Any, events: Any) -> List[Any]:
         if event_type is None:
             event_type = _event_type_of(event)
         if event_type:
-            envelope = _new_envelope(EventBase)  # our own event_type: no need to re-validate it
-            envelope["data"] = event
-            envelope["event_type"] = event_type
+            envelope: Any = _new_envelope(EventBase)  # our own event_type: no need to re-validate it
+            envelope.data = event
+            envelope._event_type = event_type
             wrapped.append(envelope)
         else:  # already an envelope, or a plain dict in wire form
             wrapped.append(event)
@@ -45,7 +45,7 @@ def wrap_events(batch: Any, events: Any) -> List[Any]:
 
 
 _EVENT_TYPES: Dict[type, str] = {}
-_new_envelope = dict.__new__
+_new_envelope = object.__new__
 
 
 def _event_type_of(event: Any) -> str:

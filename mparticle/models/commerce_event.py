@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from mparticle.models.base import Field, Model
-from mparticle.models.shared import CUSTOM_EVENT_TYPES, EVENT_FIELD_NAMES, EVENT_FIELDS, EXTRA_EVENT_FIELDS
+from mparticle.models.shared import (
+    CUSTOM_EVENT_TYPES,
+    EVENT_FIELD_NAMES,
+    EVENT_FIELDS_CHECKED,
+    EXTRA_EVENT_FIELDS,
+)
 
 COMMERCE_EVENT_TYPES = [
     "add_to_cart",
@@ -31,7 +36,7 @@ class CommerceEvent(Model):
 
     event_type = "commerce_event"
     fields = (
-        *EVENT_FIELDS,
+        *EVENT_FIELDS_CHECKED,
         Field("product_action", "ProductAction"),
         Field("promotion_action", "PromotionAction"),
         Field("product_impressions", "list[ProductImpression]"),

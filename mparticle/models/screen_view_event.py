@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mparticle.models.base import Field, Model
-from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
+from mparticle.models.shared import EVENT_FIELDS_CHECKED, EXTRA_EVENT_FIELDS
 
 
 class ScreenViewEvent(Model):
@@ -11,7 +11,7 @@ class ScreenViewEvent(Model):
 
     event_type = "screen_view"
     fields = (
-        *EVENT_FIELDS,
+        *EVENT_FIELDS_CHECKED,
         Field("screen_name"),
         Field("activity_type"),
         Field("custom_flags", "dict(str, str)"),

@@ -17,10 +17,17 @@ EVENT_FIELDS: Tuple[Field, ...] = (
         "custom_attributes",
         "dict(str, str)",
         check=attribute_bag_check,
+        on_set=False,
         doc="flat attributes: values are str, int, float, bool or None",
     ),
     Field("location", "GeoLocation"),
     Field("device_current_state", "DeviceCurrentState"),
+)
+
+#: EVENT_FIELDS with ``custom_attributes`` checked when assigned, as the original did in the
+#: events that take user-defined attributes (AppEvent, CommerceEvent, ScreenViewEvent).
+EVENT_FIELDS_CHECKED: Tuple[Field, ...] = tuple(
+    f.replace(on_set=True) if f.name == "custom_attributes" else f for f in EVENT_FIELDS
 )
 
 #: Common event fields of the Events API that the original SDK lacked (schema.md 3.2).

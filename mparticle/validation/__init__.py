@@ -25,7 +25,7 @@ historical rules), itself based on the live Events API JSON Schema ("SCHEMA-2026
 Conventions:
 
 * Models and dicts are checked as they are, in one walk and without serializing them: a model
-  is the dict of its set fields by JSON key, read in the order it is sent (``items()``), so a
+  is read as the dict of its set fields by JSON key, in the order it is sent (``_data()``), so a
   model graph gets exactly the problems of its JSON, ``json.loads(dumps(model))``, in the same
   order. The walk also bounds the serialized size; only a batch whose bound exceeds the byte
   limit is serialized, to measure it. Values the wire carries differently (``Decimal``, dates,

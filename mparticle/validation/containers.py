@@ -15,14 +15,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 
-from mparticle.models.base import Model
 from mparticle.validation.engine import (
     ANY_LENGTH,
     ARRAY,
     INT64_MAX,
     INT64_MIN,
     OBJECT,
-    OBJECTS,
     SLOT,
     UNIT,
     Out,
@@ -31,6 +29,7 @@ from mparticle.validation.engine import (
     Unusual,
     _fail,
     _json_type,
+    fields_of,
     is_object,
     plain_size,
 )
@@ -84,8 +83,10 @@ class MapOf(Spec):
         self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
-        if type(value) not in OBJECTS and not isinstance(value, Model):
-            return OBJECT.check(value, path, out)
+        if type(value) is not dict:
+            if not is_object(value):
+                return OBJECT.check(value, path, out)
+            value = fields_of(value)
         if self.max_items is not None and len(value) > self.max_items:
             _fail(out, path, "max_items", f"has {len(value)} entries; the limit is {self.max_items}")
         key_max = ANY_LENGTH if self.key_max is None else self.key_max
@@ -162,10 +163,12 @@ class Obj(Spec):
         self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
-        if type(value) not in OBJECTS and not isinstance(value, Model):
-            size = plain_size(value)
-            _fail(out, path, "type", f"({self.name}) must be an object, got {_json_type(value)}")
-            return size
+        if type(value) is not dict:
+            if not is_object(value):
+                size = plain_size(value)
+                _fail(out, path, "type", f"({self.name}) must be an object, got {_json_type(value)}")
+                return size
+            value = fields_of(value)
         required = self.required
         if required:
             get = value.get
@@ -261,10 +264,12 @@ class Tagged(Spec):
         self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
-        if (type(value) in OBJECTS or isinstance(value, Model)) and len(value) == 2:  # the usual: tag and body
+        if type(value) is not dict and is_object(value):
+            value = fields_of(value)
+        if type(value) is dict and len(value) == 2:  # the usual: tag and body
             tag = value.get(self.tag)
             body = value.get(self.body)
-            if type(tag) is str and tag in self._plain_tags and (type(body) in OBJECTS or isinstance(body, Model)):
+            if type(tag) is str and tag in self._plain_tags and is_object(body):
                 size = 1 + 2 * self._outer.entry_size + len(tag)
                 return size + self.bodies[tag].check(body, (path, self.body), out)
         size = self._outer.check(value, path, out)

@@ -139,6 +139,12 @@ def is_object(value: Any) -> bool:
     return type(value) in OBJECTS or isinstance(value, Model)
 
 
+def fields_of(value: Any) -> Any:
+    """The mapping the engine reads for an object (``is_object``): a dict as it is, a model's
+    set fields by JSON key (``Model._data``: as stored, the checks left to the rules)."""
+    return value if isinstance(value, dict) else value._data()
+
+
 def plain_size(value: Any, depth: int = 0) -> int:
     """A bound of the serialized size of ``value`` (any JSON value, in units); Unusual if it is
     not plain JSON data."""
@@ -167,7 +173,7 @@ def _container_size(value: Any, depth: int) -> int:
     if not is_object(value):
         raise Unusual
     size = 1
-    for key, item in value.items():
+    for key, item in fields_of(value).items():
         if type(key) is not str:
             raise Unusual
         size += len(key) + 1 + plain_size(item, depth + 1)

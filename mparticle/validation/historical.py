@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, List, Mapping, Sequence
 
+from mparticle.models.base import Model
 from mparticle.validation.engine import Out, Problem, _is_int
 
 __all__ = ["EVENTS_API_MESSAGES", "HISTORICAL_MIN_AGE_MS", "check_historical", "historical_problems"]
@@ -28,13 +29,13 @@ EVENTS_API_MESSAGES = {
 }
 
 
-def _historical(batch: Mapping[str, Any], now_ms: int, out: Out) -> None:
+def _historical(batch: Any, now_ms: int, out: Out) -> None:
     """The /bulkevents/historical rules (schema.md 8): events, each timestamped, >= 72 h old.
 
     ``batch`` is a JSON object, or a model or dict that serializes to one (a tuple of events
     counts as the array it is sent as).
     """
-    events = batch.get("events")
+    events = (_mapping(batch) or {}).get("events")
     if events is None or (isinstance(events, (list, tuple)) and not events):
         out.append(Problem("events", "historical_no_events", "a historical batch must contain at least one event"))
         return
@@ -42,10 +43,12 @@ def _historical(batch: Mapping[str, Any], now_ms: int, out: Out) -> None:
         return  # reported as a type problem
     newest_allowed = now_ms - HISTORICAL_MIN_AGE_MS
     for index, event in enumerate(events):
-        if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
+        event = _mapping(event)
+        data = _mapping(event.get("data")) if event is not None else None
+        if data is None:
             continue  # reported by the event rules
         path = f"events[{index}].data.timestamp_unixtime_ms"
-        timestamp = event["data"].get("timestamp_unixtime_ms")
+        timestamp = data.get("timestamp_unixtime_ms")
         if timestamp is None:
             out.append(Problem(path, "historical_timestamp", f"`{path}` is required for the historical endpoint"))
         elif _is_int(timestamp) and timestamp > newest_allowed:
@@ -58,6 +61,13 @@ def _historical(batch: Mapping[str, Any], now_ms: int, out: Out) -> None:
                     f"old (at most {newest_allowed})",
                 )
             )
+
+
+def _mapping(value: Any) -> Any:
+    """A dict as it is, a model's set fields (JSON keys); None for anything else."""
+    if isinstance(value, dict):
+        return value
+    return value._data() if isinstance(value, Model) else None
 
 
 def historical_problems(batch: Mapping[str, Any], now_ms: int) -> List[Problem]:
@@ -78,7 +88,7 @@ def check_historical(batches: Sequence[Any], now_ms: float) -> None:
     now = int(now_ms)
     for index, batch in enumerate(batches):
         out: Out = []
-        _historical(batch if isinstance(batch, dict) else {}, now, out)
+        _historical(batch if isinstance(batch, (dict, Model)) else {}, now, out)
         if out:
             problem = out[0]
             where = ":" if problem.rule == "historical_no_events" else " " + problem.path
