@@ -469,11 +469,12 @@ def _wire_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str
     (``_data``: the same without ``validators``)."""
     fields: Tuple[Field, ...] = cls.fields  # type: ignore[attr-defined]
     lines = [f"def {name}(self):", "    w = {}"]
-    for f in fields:
-        lines.append(f"    v = self.{f.slot}")
-        lines.append("    if v is not None:")
+    for f in fields:  # most fields are unset: the test alone is the cheapest code for them
+        lines.append(f"    if self.{f.slot} is not None:")
         if not f.on_set and f.name in validators:
-            lines.append(f"        v = {_checked('v', f.name, validators, namespace)}")
-        lines.append(f"        w[{f.key!r}] = v")
+            lines.append(f"        v = self.{f.slot}")
+            lines.append(f"        w[{f.key!r}] = {_checked('v', f.name, validators, namespace)}")
+        else:
+            lines.append(f"        w[{f.key!r}] = self.{f.slot}")
     lines.append("    return w")
     return lines

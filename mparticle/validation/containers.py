@@ -29,7 +29,6 @@ from mparticle.validation.engine import (
     Unusual,
     _fail,
     _json_type,
-    fields_of,
     is_object,
     plain_size,
 )
@@ -86,7 +85,7 @@ class MapOf(Spec):
         if type(value) is not dict:
             if not is_object(value):
                 return OBJECT.check(value, path, out)
-            value = fields_of(value)
+            value = value._data()  # a model (is_object, not a dict): its set fields by JSON key
         if self.max_items is not None and len(value) > self.max_items:
             _fail(out, path, "max_items", f"has {len(value)} entries; the limit is {self.max_items}")
         key_max = ANY_LENGTH if self.key_max is None else self.key_max
@@ -168,7 +167,7 @@ class Obj(Spec):
                 size = plain_size(value)
                 _fail(out, path, "type", f"({self.name}) must be an object, got {_json_type(value)}")
                 return size
-            value = fields_of(value)
+            value = value._data()  # a model (is_object, not a dict): its set fields by JSON key
         required = self.required
         if required:
             get = value.get
@@ -265,7 +264,7 @@ class Tagged(Spec):
 
     def check(self, value: Any, path: Path, out: Out) -> int:
         if type(value) is not dict and is_object(value):
-            value = fields_of(value)
+            value = value._data()  # a model (is_object, not a dict): its set fields by JSON key
         if type(value) is dict and len(value) == 2:  # the usual: tag and body
             tag = value.get(self.tag)
             body = value.get(self.body)
