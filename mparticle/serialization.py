@@ -138,11 +138,8 @@ def _walk(obj: Any, path: str, active: Set[int], depth: int) -> Any:
         depth += 1
         try:
             if isinstance(obj, Model):
-                try:
-                    wire = obj._wire()
-                except (TypeError, ValueError) as exc:  # a check run at serialization: name the model
-                    raise type(exc)(f"{path}: {exc}") from None
-                return {k: _walk(v, f"{path}.{k}", active, depth) for k, v in wire.items()}
+                _wire_checks(obj, path)
+                return {k: _walk(v, f"{path}.{k}", active, depth) for k, v in obj._data().items()}
             if isinstance(obj, dict):
                 return _walk_dict(obj, path, active, depth)
             return [_walk(v, f"{path}[{i}]", active, depth) for i, v in enumerate(obj)]
@@ -152,6 +149,14 @@ def _walk(obj: Any, path: str, active: Set[int], depth: int) -> Any:
     if convert is None:
         raise TypeError(f"{path}: object of type {type(obj).__name__} is not JSON serializable")
     return _convert(convert, obj, path)
+
+
+def _wire_checks(model: Model, path: str) -> None:
+    """Run the checks ``model._wire`` applies to its own fields, naming the model's path."""
+    try:
+        model._checks()
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{path}: {exc}") from None
 
 
 def _walk_dict(obj: Dict[Any, Any], path: str, active: Set[int], depth: int) -> Dict[Any, Any]:

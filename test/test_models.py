@@ -39,6 +39,7 @@ from mparticle.models import (
     SessionStartEvent,
     UserIdentities,
 )
+from mparticle.models.base import Field, registry
 from mparticle.serialization import dumps, to_jsonable
 
 # --------------------------------------------------------------------------------------------
@@ -1490,3 +1491,29 @@ def test_shallow_copy_shares_values_but_not_storage() -> None:
     clone.screen_name = "b"
     assert event.screen_name == "a"
     assert dumps(event) == b'{"location":{"latitude":1.0},"screen_name":"a"}'
+
+
+def test_equality_does_not_run_the_serialization_checks() -> None:
+    a, b = GeoLocation(1.0), GeoLocation(1.0)
+    a.accuracy = b.accuracy = "not a number"  # unchecked field: compared as stored
+    assert a == b
+    event_a, event_b = AppEvent("x"), AppEvent("x")
+    event_a.location = event_b.location = "London"  # refused only when serialized
+    assert event_a == event_b and event_a != AppEvent("x")
+
+
+@pytest.mark.usefixtures("restore_consent_classes")
+def test_class_assignment_before_first_use_survives_code_generation() -> None:
+    class Fresh(CCPAConsentState):
+        fields = (*CCPAConsentState.fields, Field("mode", enum=["a", "b"]))
+
+    try:
+        Fresh.mode = "class value"  # before any instance: the checking setter is not made yet
+        obj = Fresh(mode="a")
+        obj.mode = "b"
+        assert Fresh.mode == "class value" and obj.mode == "b"
+        with pytest.raises(ValueError, match="must be one of"):
+            obj.mode = "c"
+        assert dumps(obj) == b'{"mode":"b"}'
+    finally:
+        del registry["Fresh"]  # other tests walk every declared model

@@ -271,6 +271,7 @@ class Model(metaclass=_ModelMeta):
         if "fields" not in cls.__dict__:
             return
         registry[cls.__name__] = cls
+        _MODEL_CLASSES.add(cls)
         cls.swagger_types = {f.name: f.type for f in cls.fields}
         cls.attribute_map = {f.name: f.key for f in cls.fields}
         cls._field_names = frozenset(f.name for f in cls.fields)
@@ -299,6 +300,9 @@ class Model(metaclass=_ModelMeta):
         which reports what ``_wire`` would refuse). Generated per class."""
         return {}
 
+    def _checks(self) -> None:
+        """Run the checks ``_wire`` applies (those setters skip), for errors only. Generated."""
+
     def _clear(self) -> None:
         """Set every field slot to None (for instances made without ``__init__``)."""
 
@@ -326,7 +330,7 @@ class Model(metaclass=_ModelMeta):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Model):  # a plain dict with the same content is not a model
             return False if isinstance(other, dict) else NotImplemented
-        return type(other) is type(self) and self._wire() == other._wire()
+        return type(other) is type(self) and self._data() == other._data()
 
     def __ne__(self, other: object) -> bool:
         result = self.__eq__(other)
@@ -344,7 +348,7 @@ def _to_dict_value(value: Any) -> Any:
 
 
 #: The generated methods made on first use (``__init__`` is made with the class).
-_LAZY_CODE = ("_wire", "_data", "_clear")
+_LAZY_CODE = ("_wire", "_data", "_checks", "_clear")
 
 
 def _pending(cls: type, name: str) -> Callable[..., Any]:
@@ -378,7 +382,12 @@ def _install_code(cls: Any) -> None:
     code = _class_code(cls, validators, names)
     for f in cls.fields:
         if f.on_set:
-            type.__setattr__(cls, f.name, _FieldProperty(f, code["_set_" + f.name]))
+            prop = _FieldProperty(f, code["_set_" + f.name])
+            current = cls.__dict__.get(f.name)
+            if isinstance(current, _ClassValue):  # a value was assigned onto the class meanwhile
+                current.descriptor = prop
+            else:
+                type.__setattr__(cls, f.name, prop)
     for name in _LAZY_CODE:
         type.__setattr__(cls, name, code[name])
 
@@ -398,6 +407,10 @@ def _class_code(cls: type, validators: Dict[str, Validator], names: Sequence[str
         lines += _wire_lines(cls, validators, namespace, "_wire")
     if "_data" in names:
         lines += _wire_lines(cls, {}, namespace, "_data")
+    if "_checks" in names:
+        lines.append("def _checks(self):")
+        lines += [f"    {_checked('self.' + f.slot, f.name, validators, namespace)}"
+                  for f in fields if not f.on_set and f.name in validators] or ["    pass"]
     if "_clear" in names:
         lines.append("def _clear(self):")
         lines += [f"    self.{f.slot} = None" for f in fields] or ["    pass"]
@@ -410,7 +423,7 @@ def _class_code(cls: type, validators: Dict[str, Validator], names: Sequence[str
         namespace[name].__qualname__ = f"{cls.__qualname__}.{name}"
     if "__init__" in names:
         namespace["__init__"].__doc__ = f"Create a {cls.__name__}; arguments in the original SDK's positional order."
-    for name in ("_wire", "_data", "_clear"):
+    for name in _LAZY_CODE:
         if name in names:
             namespace[name].__doc__ = getattr(Model, name).__doc__
     return namespace
@@ -465,16 +478,32 @@ def _init_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str
 
 
 def _wire_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str, Any], name: str) -> List[str]:
-    """``_wire``: the set slots in declaration order; checks not run on assignment run here
-    (``_data``: the same without ``validators``)."""
+    """``_wire``: the set slots in declaration order; checks not run on assignment run here;
+    sub-models (also in lists) converted in place, so the encoder meets plain data and calls
+    back only for what it cannot take as is. ``_data``: the slots as stored (no
+    ``validators``, no conversion)."""
     fields: Tuple[Field, ...] = cls.fields  # type: ignore[attr-defined]
+    convert = name == "_wire"
+    namespace["_M"] = _MODEL_CLASSES
     lines = [f"def {name}(self):", "    w = {}"]
     for f in fields:  # most fields are unset: the test alone is the cheapest code for them
         lines.append(f"    if self.{f.slot} is not None:")
+        value = f"self.{f.slot}"
         if not f.on_set and f.name in validators:
-            lines.append(f"        v = self.{f.slot}")
-            lines.append(f"        w[{f.key!r}] = {_checked('v', f.name, validators, namespace)}")
+            lines.append(f"        v = {_checked(value, f.name, validators, namespace)}")
+            value = "v"
+        kind = f.field_type.kind
+        if convert and kind == "model":
+            lines.append(f"        v = {value}")
+            lines.append(f"        w[{f.key!r}] = v._wire() if v.__class__ in _M else v")
+        elif convert and kind == "list" and f.field_type.value_type.kind == "model":
+            lines.append(f"        w[{f.key!r}] = [x._wire() if x.__class__ in _M else x for x in {value}]")
         else:
-            lines.append(f"        w[{f.key!r}] = self.{f.slot}")
+            lines.append(f"        w[{f.key!r}] = {value}")
     lines.append("    return w")
     return lines
+
+
+#: Every declared model class: ``_wire`` converts their instances in place (instances of
+#: other subclasses are left to the encoder, which calls their ``_wire`` itself).
+_MODEL_CLASSES: set = set()
