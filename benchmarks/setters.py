@@ -127,7 +127,8 @@ class SetterRunner:
         cls = getattr(self.m.models, spec["model"], None)  # the original exports some only there
         if cls is None:
             return "no such model"
-        if spec["field"] not in getattr(cls, "swagger_types", {}):  # a property, or (ours) a slot
+        field = spec["field"]  # a property; ours: a property or a slot (listed in the class's swagger_types)
+        if not isinstance(getattr(cls, field, None), property) and field not in vars(cls).get("swagger_types", {}):
             return "no such field"
         try:
             value = materialize(self.m, spec["value"])

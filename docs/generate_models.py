@@ -57,7 +57,7 @@ def allowed_values(field: Any, helpers: Dict[str, Any]) -> str:
     check = field.check
     if check is None:
         return ""
-    if check is helpers["attribute_bag_check"]:
+    if check in (helpers["attribute_bag_check"], helpers["attribute_values_check"]):
         return "a dict of flat values: str, int, float, bool or None"
     if check is helpers["wrap_events"]:
         return "event models (wrapped on assignment), `EventBase` instances or dicts"
@@ -171,8 +171,10 @@ def render(cls: Any, model_names: Sequence[str], helpers: Dict[str, Any]) -> str
 def expected_pages() -> Dict[Path, str]:
     models = load_models()
     base = importlib.import_module("mparticle.models.base")
+    checks = importlib.import_module("mparticle.models.checks")
     batch = importlib.import_module("mparticle.models.batch")
-    helpers = {"attribute_bag_check": base.attribute_bag_check, "wrap_events": batch.wrap_events}
+    helpers = {"attribute_bag_check": base.attribute_bag_check, "wrap_events": batch.wrap_events,
+               "attribute_values_check": checks.attribute_values_check}
     names = sorted(models.__all__)
     return {DOCS / "{0}.md".format(name): render(getattr(models, name), names, helpers) for name in names}
 

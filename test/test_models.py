@@ -1517,3 +1517,19 @@ def test_class_assignment_before_first_use_survives_code_generation() -> None:
         assert dumps(obj) == b'{"mode":"b"}'
     finally:
         del registry["Fresh"]  # other tests walk every declared model
+
+
+def test_checked_attribute_setters_check_values_and_leave_keys_to_serialization() -> None:
+    """AppEvent's setter checks values (as 0.16.1's did); colliding keys are refused when sent."""
+    event = AppEvent("x")
+    with pytest.raises(ValueError, match="Invalid custom_attributes passed to AppEvent"):
+        event.custom_attributes = {"a": [1]}
+    event.custom_attributes = {1: "a", "1": "b"}
+    with pytest.raises(ValueError) as info:
+        dumps(event)
+    assert str(info.value) == (
+        "AppEvent: Invalid custom_attributes passed to AppEvent: keys 1 and '1' would both be sent as '1' "
+        "(use distinct string keys)"
+    )
+    with pytest.raises(ValueError, match="keys 1 and '1'"):
+        AppEvent("x", custom_attributes={1: "a", "1": "b"})

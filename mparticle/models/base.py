@@ -72,7 +72,8 @@ class Field:
     """
 
     __slots__ = (
-        "name", "type", "field_type", "key", "enum", "check", "default", "factory", "required", "on_set", "doc"
+        "name", "type", "field_type", "key", "enum", "check", "send_check", "default", "factory", "required",
+        "on_set", "doc",
     )
 
     def __init__(
@@ -83,6 +84,7 @@ class Field:
         key: Optional[str] = None,
         enum: Optional[Sequence[str]] = None,
         check: Optional[Validator] = None,
+        send_check: Optional[Validator] = None,
         default: Any = None,
         factory: Optional[Callable[[], Any]] = None,
         required: Optional[str] = None,
@@ -95,6 +97,9 @@ class Field:
         self.key = key or name
         self.enum = list(enum) if enum is not None else None
         self.check = check
+        #: A further check a field checked when assigned runs only when serialized (and in
+        #: constructors): what the original's setter did not check.
+        self.send_check = send_check
         self.default = default
         self.factory = factory
         self.required = required  # the ValueError message when a constructor gets None
@@ -106,8 +111,8 @@ class Field:
 
     def replace(self, **changes: Any) -> "Field":
         """A copy of this field with some constructor arguments changed."""
-        args = {name: getattr(self, name) for name in ("type", "key", "enum", "check", "default", "factory",
-                                                        "required", "on_set", "doc")}
+        args = {name: getattr(self, name) for name in ("type", "key", "enum", "check", "send_check", "default",
+                                                        "factory", "required", "on_set", "doc")}
         args.update(changes)
         return Field(self.name, **args)
 
@@ -116,28 +121,47 @@ class Field:
         """Where an instance stores the value: the field name, or ``_<name>`` under a property."""
         return "_" + self.name if self.on_set else self.name
 
-    def validator(self) -> Optional[Validator]:
-        """The combined check for this field, or None when any value is accepted."""
+    def validator(self, when: str = "constructed") -> Optional[Validator]:
+        """The combined check for this field, or None when any value is accepted.
+
+        ``when``: "constructed" (every check), "assigned" (what the setter of a field
+        checked when assigned runs) or "sent" (what serialization runs: ``send_check`` for
+        those fields, every check for the others)."""
         checks: List[Validator] = []
-        if self.enum is not None:
-            checks.append(enum_check(self.name, self.enum))
-        if self.check is not None:  # a custom check also owns the value's structure
-            checks.append(self.check)
-        else:
-            structure_check = _structure_check(self.name, self.field_type)
-            if structure_check is not None:
-                checks.append(structure_check)
-        if not checks:
-            return None
-        if len(checks) == 1:
-            return checks[0]
+        if when != "sent" or not self.on_set:
+            if self.enum is not None:
+                checks.append(enum_check(self.name, self.enum))
+            if self.check is not None:  # a custom check also owns the value's structure
+                checks.append(self.check)
+            else:
+                structure_check = _structure_check(self.name, self.field_type)
+                if structure_check is not None:
+                    checks.append(structure_check)
+        if when != "assigned" and self.send_check is not None:
+            checks.append(self.send_check)
+        return all_of(checks)
 
-        def run_all(obj: Any, value: Any) -> Any:
-            for check in checks:
-                value = check(obj, value)
-            return value
 
-        return run_all
+def all_of(checks: Sequence[Validator]) -> Optional[Validator]:
+    """One validator running ``checks`` in order (None for none); its fast path is theirs
+    joined, when each has one."""
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+
+    def run_all(obj: Any, value: Any) -> Any:
+        for check in checks:
+            value = check(obj, value)
+        return value
+
+    paths = [getattr(check, "fast_path", None) for check in checks]
+    if all(path is not None for path in paths):
+        test = " and ".join(
+            "({0})".format(path[0].replace("{ns}", "{ns}[%d]" % i)) for i, path in enumerate(paths)  # type: ignore[index]
+        )
+        return _with_fast_path(run_all, test, tuple(path[1] for path in paths))  # type: ignore[index]
+    return run_all
 
 
 def _structure_check(name: str, field_type: FieldType) -> Optional[Validator]:
@@ -276,7 +300,7 @@ class Model(metaclass=_ModelMeta):
         cls.attribute_map = {f.name: f.key for f in cls.fields}
         cls._field_names = frozenset(f.name for f in cls.fields)
         cls._slot_names = frozenset(f.slot for f in cls.fields)
-        validators = {f.name: check for f in cls.fields if (check := f.validator()) is not None}
+        validators = _validators(cls, "constructed")
         type.__setattr__(cls, "__init__", _class_code(cls, validators, ("__init__",))["__init__"])
         # The rest is generated when first used (compiling it for every model at import
         # would cost more than the rest of the import).
@@ -374,15 +398,19 @@ def _pending_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
     return pending
 
 
+def _validators(cls: Any, when: str) -> Dict[str, Validator]:
+    """Field name to its check (``Field.validator(when)``), for the fields that have one."""
+    return {f.name: check for f in cls.fields if (check := f.validator(when)) is not None}
+
+
 def _install_code(cls: Any) -> None:
     """Generate and install the checking setters and the wire methods of ``cls`` (once; two
     threads racing here install equal code)."""
-    validators = {f.name: check for f in cls.fields if (check := f.validator()) is not None}
-    names = tuple(_LAZY_CODE) + tuple("_set_" + f.name for f in cls.fields if f.on_set)
-    code = _class_code(cls, validators, names)
+    code = _class_code(cls, _validators(cls, "sent"), _LAZY_CODE)
+    setters = _class_code(cls, _validators(cls, "assigned"), tuple("_set_" + f.name for f in cls.fields if f.on_set))
     for f in cls.fields:
         if f.on_set:
-            prop = _FieldProperty(f, code["_set_" + f.name])
+            prop = _FieldProperty(f, setters["_set_" + f.name])
             current = cls.__dict__.get(f.name)
             if isinstance(current, _ClassValue):  # a value was assigned onto the class meanwhile
                 current.descriptor = prop
@@ -410,7 +438,7 @@ def _class_code(cls: type, validators: Dict[str, Validator], names: Sequence[str
     if "_checks" in names:
         lines.append("def _checks(self):")
         lines += [f"    {_checked('self.' + f.slot, f.name, validators, namespace)}"
-                  for f in fields if not f.on_set and f.name in validators] or ["    pass"]
+                  for f in fields if f.name in validators] or ["    pass"]
     if "_clear" in names:
         lines.append("def _clear(self):")
         lines += [f"    self.{f.slot} = None" for f in fields] or ["    pass"]
@@ -489,12 +517,13 @@ def _wire_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str
     for f in fields:  # most fields are unset: the test alone is the cheapest code for them
         lines.append(f"    if self.{f.slot} is not None:")
         value = f"self.{f.slot}"
-        if not f.on_set and f.name in validators:
+        if f.name in validators:
             lines.append(f"        v = {_checked(value, f.name, validators, namespace)}")
             value = "v"
         kind = f.field_type.kind
         if convert and kind == "model":
-            lines.append(f"        v = {value}")
+            if value != "v":
+                lines.append(f"        v = {value}")
             lines.append(f"        w[{f.key!r}] = v._wire() if v.__class__ in _M else v")
         elif convert and kind == "list" and f.field_type.value_type.kind == "model":
             lines.append(f"        w[{f.key!r}] = [x._wire() if x.__class__ in _M else x for x in {value}]")

@@ -145,10 +145,22 @@ def bag_values_valid(bag: Any) -> bool:
 
 
 def attribute_bag_check(obj: Any, value: Any) -> Any:
-    """Validator for event ``custom_attributes``: flat values only, as the Events API requires."""
+    """Validator for event ``custom_attributes``: flat values only, as the Events API requires,
+    and keys JSON sends under distinct names (:func:`attribute_values_check`, then
+    :func:`attribute_keys_check`)."""
+    return attribute_keys_check(obj, attribute_values_check(obj, value))
+
+
+def attribute_values_check(obj: Any, value: Any) -> Any:
+    """The values half of :func:`attribute_bag_check` (what the original's setters checked)."""
     if not bag_values_valid(value):
         raise ValueError(f"Invalid custom_attributes passed to {type(obj).__name__}: {safe_text(value)}")
-    collision = colliding_keys(value) if value is not None else None
+    return value
+
+
+def attribute_keys_check(obj: Any, value: Any) -> Any:
+    """The keys half of :func:`attribute_bag_check`: no two keys sent under one JSON name."""
+    collision = colliding_keys(value) if isinstance(value, dict) else None
     if collision is not None:
         raise ValueError(collision_message(f"Invalid custom_attributes passed to {type(obj).__name__}", collision))
     return value
@@ -180,6 +192,10 @@ def _with_fast_path(check: Validator, test: str, data: Any) -> Validator:
     return check
 
 
+_with_fast_path(
+    attribute_values_check, "{v}.__class__ is dict and {ns}.issuperset(map(type, {v}.values()))", _FLAT_TYPES
+)
+_with_fast_path(attribute_keys_check, "{v}.__class__ is dict and {ns}.issuperset(map(type, {v}))", _STR_ONLY)
 _with_fast_path(
     attribute_bag_check,
     "{v}.__class__ is dict and {ns}[0].issuperset(map(type, {v}.values())) and {ns}[1].issuperset(map(type, {v}))",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Tuple
 
 from mparticle.models.base import Field, attribute_bag_check
+from mparticle.models.checks import attribute_keys_check, attribute_values_check
 
 #: The eight fields every event payload of the original SDK has, in its serialization order.
 EVENT_FIELDS: Tuple[Field, ...] = (
@@ -26,8 +27,12 @@ EVENT_FIELDS: Tuple[Field, ...] = (
 
 #: EVENT_FIELDS with ``custom_attributes`` checked when assigned, as the original did in the
 #: events that take user-defined attributes (AppEvent, CommerceEvent, ScreenViewEvent).
+#: The setter checks the values, as the original's did; the keys are checked when sent.
 EVENT_FIELDS_CHECKED: Tuple[Field, ...] = tuple(
-    f.replace(on_set=True) if f.name == "custom_attributes" else f for f in EVENT_FIELDS
+    f.replace(on_set=True, check=attribute_values_check, send_check=attribute_keys_check)
+    if f.name == "custom_attributes"
+    else f
+    for f in EVENT_FIELDS
 )
 
 #: Common event fields of the Events API that the original SDK lacked (schema.md 3.2).
