@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import mparticle.models as models
 from mparticle.models.base import Field, Model, attribute_bag_check
 from mparticle.models.batch import wrap_events
+from mparticle.models.checks import attribute_values_check
 from mparticle.serialization import dumps, to_jsonable
 
 Drawn = Tuple[Any, List[str]]  # a value and the relative paths of its unencodable parts
@@ -176,7 +177,7 @@ def _field_value(draw: Any, cls: type, field: Field, depth: int) -> Drawn:
         return good(draw(cached(st.sampled_from, tuple(field.enum))))
     if cls is models.DeviceInformation and field.name in UUID_FIELDS:
         return good(str(draw(st.uuids())))
-    if field.check is attribute_bag_check:
+    if field.check in (attribute_bag_check, attribute_values_check):
         return draw(attribute_bag())
     if field.check is wrap_events:
         return draw(events_list(depth))
