@@ -15,12 +15,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 
+from mparticle.models.base import Model
 from mparticle.validation.engine import (
     ANY_LENGTH,
     ARRAY,
     INT64_MAX,
     INT64_MIN,
     OBJECT,
+    OBJECTS,
     SLOT,
     UNIT,
     Out,
@@ -83,7 +85,7 @@ class MapOf(Spec):
 
     def check(self, value: Any, path: Path, out: Out) -> int:
         if type(value) is not dict:
-            if not is_object(value):
+            if type(value) not in OBJECTS and not isinstance(value, Model):  # is_object, inline
                 return OBJECT.check(value, path, out)
             value = value._data()  # a model (is_object, not a dict): its set fields by JSON key
         if self.max_items is not None and len(value) > self.max_items:
@@ -163,7 +165,7 @@ class Obj(Spec):
 
     def check(self, value: Any, path: Path, out: Out) -> int:
         if type(value) is not dict:
-            if not is_object(value):
+            if type(value) not in OBJECTS and not isinstance(value, Model):  # is_object, inline
                 size = plain_size(value)
                 _fail(out, path, "type", f"({self.name}) must be an object, got {_json_type(value)}")
                 return size
@@ -263,12 +265,12 @@ class Tagged(Spec):
         self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
-        if type(value) is not dict and is_object(value):
+        if type(value) is not dict and (type(value) in OBJECTS or isinstance(value, Model)):
             value = value._data()  # a model (is_object, not a dict): its set fields by JSON key
         if type(value) is dict and len(value) == 2:  # the usual: tag and body
             tag = value.get(self.tag)
             body = value.get(self.body)
-            if type(tag) is str and tag in self._plain_tags and is_object(body):
+            if type(tag) is str and tag in self._plain_tags and (type(body) in OBJECTS or isinstance(body, Model)):
                 size = 1 + 2 * self._outer.entry_size + len(tag)
                 return size + self.bodies[tag].check(body, (path, self.body), out)
         size = self._outer.check(value, path, out)
