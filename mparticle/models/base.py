@@ -236,10 +236,8 @@ def _field_descriptor(cls: type, name: str) -> Any:
 
 
 class _ModelMeta(type):
-    """Builds each model class from its ``fields``: slots, properties and generated code.
-
-    Also tolerates assigning onto a model class (see :class:`_ClassValue`).
-    """
+    """Gives each model class one slot per declared field (``Field.slot``), and tolerates
+    assigning onto a model class (see :class:`_ClassValue`)."""
 
     def __new__(mcls, name: str, bases: Tuple[type, ...], namespace: Dict[str, Any], **kwargs: Any) -> Any:
         fields = namespace.get("fields")
@@ -281,7 +279,6 @@ class Model(metaclass=_ModelMeta):
     swagger_types: ClassVar[Dict[str, str]] = {}
     attribute_map: ClassVar[Dict[str, str]] = {}
     _field_names: ClassVar[FrozenSet[str]] = frozenset()
-    _slot_names: ClassVar[FrozenSet[str]] = frozenset()
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
 
     if TYPE_CHECKING:  # fields and __init__ are generated per class from ``fields``
@@ -299,7 +296,6 @@ class Model(metaclass=_ModelMeta):
         cls.swagger_types = {f.name: f.type for f in cls.fields}
         cls.attribute_map = {f.name: f.key for f in cls.fields}
         cls._field_names = frozenset(f.name for f in cls.fields)
-        cls._slot_names = frozenset(f.slot for f in cls.fields)
         validators = _validators(cls, "constructed")
         type.__setattr__(cls, "__init__", _class_code(cls, validators, ("__init__",))["__init__"])
         # The rest is generated when first used (compiling it for every model at import
