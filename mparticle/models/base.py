@@ -513,15 +513,16 @@ def _wire_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str
     for f in fields:  # most fields are unset: the test alone is the cheapest code for them
         lines.append(f"    if self.{f.slot} is not None:")
         value = f"self.{f.slot}"
+        kind = f.field_type.kind
+        if convert and kind == "model":  # a declared model passes the structure check: test that first
+            checked = _checked("v", f.name, validators, namespace)
+            lines.append(f"        v = {value}")
+            lines.append(f"        w[{f.key!r}] = v._wire() if v.__class__ in _M else {checked}")
+            continue
         if f.name in validators:
             lines.append(f"        v = {_checked(value, f.name, validators, namespace)}")
             value = "v"
-        kind = f.field_type.kind
-        if convert and kind == "model":
-            if value != "v":
-                lines.append(f"        v = {value}")
-            lines.append(f"        w[{f.key!r}] = v._wire() if v.__class__ in _M else v")
-        elif convert and kind == "list" and f.field_type.value_type.kind == "model":
+        if convert and kind == "list" and f.field_type.value_type.kind == "model":
             lines.append(f"        w[{f.key!r}] = [x._wire() if x.__class__ in _M else x for x in {value}]")
         else:
             lines.append(f"        w[{f.key!r}] = {value}")
