@@ -333,6 +333,18 @@ class Model(metaclass=_ModelMeta):
         instance._clear()
         return instance
 
+    def __getstate__(self) -> Dict[str, Any]:
+        """Pickle state: every field slot and any other attribute (all pickle protocols)."""
+        state = dict(getattr(self, "__dict__", {}))
+        for f in type(self).fields:
+            state[f.slot] = getattr(self, f.slot, None)
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self._clear()
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+
     # -- generated-style surface -------------------------------------------------------------
     def to_dict(self) -> Dict[str, Any]:
         """Every declared field by attribute name, None included, sub-models converted."""
