@@ -181,3 +181,16 @@ def test_content_hash_skips_bytes_already_hashed_and_refuses_a_gap() -> None:
     assert content.state() == (6, hashlib.sha256(b"abcdef").hexdigest())
     with pytest.raises(ValueError, match="bytes 6..8 were not hashed"):
         content.update(8, b"x")
+
+
+def test_a_json_lines_record_cut_short_is_placed_on_its_own_line() -> None:
+    """The parser reads on to the next line before it gives up: the error points at the end of
+    the record's own line (line 2), not at the start of the next record (line 3)."""
+    first, cut, last = read(b'{"a": 1}\n{"environment": "development"\n{"b": 2}\n')
+    assert first.value == {"a": 1} and last.value == {"b": 2}
+    assert cut.line == 2 and cut.error == "invalid JSON: Expecting ',' delimiter (line 2, column 30)"
+
+
+def test_a_pretty_printed_record_points_where_the_comma_is_missing() -> None:
+    (record,) = read(b'{\n  "a": 1\n  "b": 2\n}\n')[:1]
+    assert record.error == "invalid JSON: Expecting ',' delimiter (line 2, column 9)"

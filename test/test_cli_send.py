@@ -200,6 +200,7 @@ def test_dry_run_sends_nothing(tmp_path: Path, server: LocalEventsServer, capsys
     assert f"{len(valid)} valid (would be sent in 4 requests)" in err
     ok = write_lines(tmp_path / "ok.jsonl", [json.dumps(batch(i)) for i in range(3)])
     assert main(["send", str(ok), "--dry-run"]) == 0  # no credentials needed
+    assert "3 valid (would be sent in 1 request)" in capsys.readouterr().err
 
 
 def test_json_array_single_object_and_pretty_inputs(tmp_path: Path, server: LocalEventsServer) -> None:

@@ -49,7 +49,7 @@ def test_validate_reads_stdin_and_quiet_prints_only_the_summary() -> None:
     args = SimpleNamespace(files=["-"], historical=False, quiet=False)
     assert run_validate(args, stdin=io.BytesIO(raw), out=out, err=err) == 1
     assert out.getvalue().startswith("<stdin>:2: environment: ")
-    assert err.getvalue() == "validate: 2 batches, 1 valid, 1 invalid (1 problems)\n"
+    assert err.getvalue() == "validate: 2 batches, 1 valid, 1 invalid (1 problem)\n"
     quiet, err = io.StringIO(), io.StringIO()
     args = SimpleNamespace(files=["-"], historical=False, quiet=True)
     assert run_validate(args, stdin=io.BytesIO(raw), out=quiet, err=err) == 1
@@ -96,3 +96,29 @@ def test_check_batch_turns_a_validator_failure_into_a_problem(monkeypatch: pytes
 )
 def test_problem_paths_inside_an_array(prefix: str, path: str, joined: str) -> None:
     assert _join_path(prefix, path) == joined
+
+
+def test_a_closed_output_pipe_ends_validate_quietly(tmp_path: Path) -> None:
+    """``mparticle validate big.jsonl | head -1``: no error message, exit 141 (128 + SIGPIPE)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.jsonl"
+    path.write_text('{"environment": "staging"}\n' * 20_000)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mparticle", "validate", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what `head -1` does after its line
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141
+    assert first.startswith(str(path).encode() + b":1: environment:")
+    assert err == b""
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from mparticle import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"mparticle {__version__}\n"

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import List, Optional
 
-from mparticle.cli.exit_codes import EXIT_FAILURE
+from mparticle.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_FAILURE
 from mparticle.limits import LIMITS
 
 __all__ = ["build_parser", "main"]
@@ -23,8 +23,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mparticle",
         description="mParticle Events API tools",
-        epilog="exit codes: 0 success, 1 partial (rejects or undelivered batches), 2 failure, 130 interrupted",
+        epilog=(
+            "exit codes: 0 success, 1 partial (rejects or undelivered batches), 2 failure, 130 interrupted, "
+            "141 output pipe closed"
+        ),
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     send = commands.add_parser(
@@ -121,7 +125,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--requests-only", action="store_true", help="one line per request, no line per batch")
 
-    demo = commands.add_parser("demo", help="send example batches (to a local endpoint without credentials)")
+    demo = commands.add_parser(
+        "demo",
+        help="send example batches (to a local endpoint without credentials)",
+        description=(
+            "Send a few example batches through the SDK: to an embedded endpoint on 127.0.0.1 (printing "
+            "what it received) when no credentials are given, else to mParticle."
+        ),
+    )
     add_connection_flags(demo)
     return parser
 
@@ -141,8 +152,32 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+    except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2)
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_FAILURE
+    try:
+        return _run(parser, args)
+    except BrokenPipeError:  # our reader went away: stop quietly, as a process SIGPIPE ended would
+        _discard_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (replaced in tests)
+        pass
+
+
+def _version() -> str:
+    from mparticle import __version__
+
+    return __version__
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "demo":
         from mparticle import demo
 

@@ -237,8 +237,12 @@ class RecordReader:
     def _syntax_error(self, exc: json.JSONDecodeError, line: int) -> str:
         if len(self._buf) - self._pos > self._max:
             return "record is larger than {0:,} characters".format(self._max)
+        pos = exc.pos
+        end = self._pos + len(self._buf[self._pos : pos].rstrip())  # where the record's text stops
+        if "\n" in self._buf[end:pos]:  # the parser went on to a later line (a JSON Lines record cut
+            pos = end  # short): point at the end of the record's own last line, where it breaks
         return "invalid JSON: {0} (line {1}, column {2})".format(
-            exc.msg, line + self._buf.count("\n", self._pos, exc.pos), _column(self._buf, exc.pos)
+            exc.msg, line + self._buf.count("\n", self._pos, pos), _column(self._buf, pos)
         )
 
     def _take(self, value: Any, end: int) -> Tuple[Any, Optional[str], str]:

@@ -368,9 +368,9 @@ class _SendRun:
         tally = self.tally
         parts = [f"{tally.read:,} batches read ({format_size(tally.bytes_read)})"]
         if self.args.dry_run:
-            parts.append(f"{tally.valid:,} valid (would be sent in {stats.requests:,} requests)")
+            parts.append(f"{tally.valid:,} valid (would be sent in {_requests(stats.requests)})")
         else:
-            parts.append(f"{stats.delivered:,} sent in {stats.requests:,} requests")
+            parts.append(f"{stats.delivered:,} sent in {_requests(stats.requests)}")
         rejected = tally.rejected + self.tracker.server_rejected
         parts.append(f"{rejected:,} rejected" + (f" (see {self.rejects.path})" if self.rejects.written else ""))
         failed = failed_batches(stats)
@@ -381,3 +381,7 @@ class _SendRun:
             (tally.input_errors, f"{tally.input_errors} input error(s)"),
         ]
         return parts + [text for count, text in optional if count]
+
+
+def _requests(count: int) -> str:
+    return f"{count:,} request" + ("" if count == 1 else "s")

@@ -38,7 +38,7 @@ def run_validate(
         run.check_file(name)
     print(
         f"validate: {run.batches:,} batches, {run.batches - run.invalid:,} valid, {run.invalid:,} invalid "
-        f"({run.problems:,} problems)",
+        f"({run.problems:,} problem{'' if run.problems == 1 else 's'})",
         file=run.err,
     )
     if run.unreadable:
@@ -66,6 +66,8 @@ class _Validation:
         try:
             for record in RecordReader(handle):
                 self._report(display, record.line, _record_problems(record, self.args.historical))
+        except BrokenPipeError:  # writing our report, not reading: the command ends (see commands.main)
+            raise
         except OSError as exc:
             print(f"mparticle validate: error reading {name}: {exc}", file=self.err)
             self.unreadable = True
