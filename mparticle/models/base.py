@@ -24,7 +24,7 @@ order, the original's wire order, whatever order they were assigned in.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, FrozenSet, List, Literal, Optional, Sequence, Tuple
 
 # The value checks live in mparticle.models.checks; imported here, where they have always been.
 from mparticle.models.checks import (
@@ -63,6 +63,10 @@ __all__ = [
     "uuid_check",
     "validate_uuid",
 ]
+
+
+#: When a field's checks run (``Field.validator``).
+CheckTime = Literal["constructed", "assigned", "sent"]
 
 
 class Field:
@@ -121,7 +125,7 @@ class Field:
         """Where an instance stores the value: the field name, or ``_<name>`` under a property."""
         return "_" + self.name if self.on_set else self.name
 
-    def validator(self, when: str = "constructed") -> Optional[Validator]:
+    def validator(self, when: "CheckTime" = "constructed") -> Optional[Validator]:
         """The combined check for this field, or None when any value is accepted.
 
         ``when``: "constructed" (every check), "assigned" (what the setter of a field
@@ -406,7 +410,7 @@ def _pending_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
     return pending
 
 
-def _validators(cls: Any, when: str) -> Dict[str, Validator]:
+def _validators(cls: Any, when: "CheckTime") -> Dict[str, Validator]:
     """Field name to its check (``Field.validator(when)``), for the fields that have one."""
     return {f.name: check for f in cls.fields if (check := f.validator(when)) is not None}
 

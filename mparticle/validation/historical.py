@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, List, Mapping, Sequence
 
 from mparticle.models.base import Model
-from mparticle.validation.engine import Out, Problem, _is_int
+from mparticle.validation.engine import Out, Problem, _is_int, fields_of
 
 __all__ = ["EVENTS_API_MESSAGES", "HISTORICAL_MIN_AGE_MS", "check_historical", "historical_problems"]
 
@@ -64,10 +64,8 @@ def _historical(batch: Any, now_ms: int, out: Out) -> None:
 
 
 def _mapping(value: Any) -> Any:
-    """A dict as it is, a model's set fields (JSON keys); None for anything else."""
-    if isinstance(value, dict):
-        return value
-    return value._data() if isinstance(value, Model) else None
+    """The object the rules read (``fields_of``) for a dict or a model; None for anything else."""
+    return fields_of(value) if isinstance(value, (dict, Model)) else None
 
 
 def historical_problems(batch: Mapping[str, Any], now_ms: int) -> List[Problem]:
