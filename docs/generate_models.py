@@ -5,9 +5,10 @@ Usage::
     python docs/generate_models.py          # write the pages that changed
     python docs/generate_models.py --check  # write nothing; exit 1 listing stale or missing pages
 
-Everything on a page comes from the code: the class docstring, the import path, the constructor
-signature (``inspect.signature``), ``event_type`` for event payloads, and a table of the declared
-fields in declaration (serialization) order. Standard library only.
+Everything on a page comes from the code: the class docstring, the import path, the typed
+constructor signature, ``event_type`` for event payloads, and a table of the declared fields in
+declaration (serialization) order. The same run writes each model module's static type
+declarations (see ``model_types.py``). Standard library only.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import re
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
+
+import model_types
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -80,7 +83,7 @@ def notes(field: Any, type_name: str) -> str:
 
 
 def constructor(cls: type) -> List[str]:
-    params = [str(p) for p in inspect.signature(cls).parameters.values()]
+    params = model_types.parameters(cls)
     if not params:
         return ["```python", "{0}()".format(cls.__name__), "```"]
     return ["```python", "{0}(".format(cls.__name__), *("    {0},".format(p) for p in params), ")", "```"]
@@ -179,6 +182,22 @@ def expected_pages() -> Dict[Path, str]:
     return {DOCS / "{0}.md".format(name): render(getattr(models, name), names, helpers) for name in names}
 
 
+def expected_sources() -> Dict[Path, str]:
+    """Each model module's text with its static type declarations up to date."""
+    models = load_models()
+    classes = [getattr(models, name) for name in models.__all__]
+    module_of = {cls.__name__: cls.__module__ for cls in classes}
+    module_of["Model"] = "mparticle.models.base"
+    by_module: Dict[str, Dict[str, Any]] = {}
+    for cls in classes:
+        by_module.setdefault(cls.__module__, {})[cls.__name__] = cls
+    sources = {}
+    for module, members in sorted(by_module.items()):
+        path = ROOT / (module.replace(".", "/") + ".py")
+        sources[path] = model_types.typed_source(path.read_text(encoding="utf-8"), members, module_of)
+    return sources
+
+
 def stale_pages(expected: Dict[Path, str]) -> List[Path]:
     """Generated pages of models that no longer exist."""
     return [
@@ -192,7 +211,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if any page is out of date")
     args = parser.parse_args(argv)
-    expected = expected_pages()
+    expected = {**expected_pages(), **expected_sources()}
     problems: List[str] = []
     for path, text in expected.items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
@@ -212,7 +231,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             path.unlink()
             print("removed {0}".format(relative))
     if problems:
-        print("model pages out of date (run: python docs/generate_models.py):", file=sys.stderr)
+        print("model pages or type declarations out of date (run: python docs/generate_models.py):",
+              file=sys.stderr)
         for problem in problems:
             print("  " + problem, file=sys.stderr)
         return 1

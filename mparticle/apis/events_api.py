@@ -2,17 +2,51 @@
 
 from __future__ import annotations
 
-import functools
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    Literal,
+    Mapping,
+    MutableMapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+    overload,
+)
 
-from mparticle.api_client import ApiClient
+from mparticle.api_client import ApiClient, AsyncCall
 from mparticle.configuration import Configuration
 from mparticle.limits import BULK_PATH, EVENTS_PATH, HISTORICAL_PATH
 from mparticle.models.base import Model
 from mparticle.serialization import check_keys, encode_batch, encode_bulk
 
-__all__ = ["EventsApi"]
+if TYPE_CHECKING:
+    from mparticle.models.batch import Batch
+
+__all__ = ["BatchBody", "EventsApi", "RequestTimeout", "UploadResponse"]
+
+#: What every upload returns: ``(None, HTTP status, response headers)`` (the Events API's
+#: answer carries no data the client reads; the headers are urllib3's ``HTTPHeaderDict``).
+UploadResponse = Tuple[None, int, MutableMapping[str, str]]
+#: A batch: a :class:`~mparticle.models.batch.Batch`, or a dict in wire form.
+BatchBody = Union["Batch", Mapping[str, Any]]
+#: ``_request_timeout``: total seconds, or ``(connect, read)`` seconds.
+RequestTimeout = Union[None, float, Tuple[float, float]]
+_F = TypeVar("_F")
+
+
+def _typed_as(reference: _F) -> Callable[[Callable[..., Any]], _F]:
+    """Give the decorated method the (overloaded) signature of ``reference``."""
+
+    def decorate(function: Callable[..., Any]) -> _F:
+        return function  # type: ignore[return-value]
+
+    return decorate
 
 _KWARGS = ("callback", "_return_http_data_only", "_request_timeout", "_preload_content")
 _HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
@@ -27,7 +61,7 @@ class EventsApi:
     shared worker pool, the callback receiving that tuple or the exception.
     """
 
-    def __init__(self, config: Any = None, *, api_client: Optional[ApiClient] = None) -> None:
+    def __init__(self, config: Optional[Configuration] = None, *, api_client: Optional[ApiClient] = None) -> None:
         """``EventsApi(config)`` shares ``config.api_client`` (made on first use) with every
         EventsApi of that Configuration; ``api_client=`` uses that client instead, leaving
         ``config`` alone (the client's own Configuration applies)."""
@@ -36,25 +70,92 @@ class EventsApi:
             if not config.api_client:
                 config.api_client = ApiClient(configuration=config)
             api_client = config.api_client
-        self.api_client: ApiClient = api_client  # type: ignore[assignment]
+        self.api_client: ApiClient = api_client
 
-    def upload_events(self, body: Any, **kwargs: Any) -> Any:
+    # The options every upload takes (keyword only, as in the original): ``callback`` (run on
+    # a worker pool: returns an AsyncCall, the callback gets the result or the exception),
+    # ``_return_http_data_only`` (return only the data: None), ``_request_timeout``,
+    # ``_preload_content`` (accepted, ignored).
+    @overload
+    def upload_events(
+        self,
+        body: BatchBody,
+        *,
+        callback: Callable[[Any], Any],
+        _return_http_data_only: Optional[bool] = None,
+        _request_timeout: RequestTimeout = None,
+        _preload_content: bool = True,
+    ) -> AsyncCall: ...
+    @overload
+    def upload_events(
+        self,
+        body: BatchBody,
+        *,
+        callback: None = None,
+        _return_http_data_only: Literal[True],
+        _request_timeout: RequestTimeout = None,
+        _preload_content: bool = True,
+    ) -> None: ...
+    @overload
+    def upload_events(
+        self,
+        body: BatchBody,
+        *,
+        callback: None = None,
+        _return_http_data_only: Optional[Literal[False]] = None,
+        _request_timeout: RequestTimeout = None,
+        _preload_content: bool = True,
+    ) -> UploadResponse: ...
+    def upload_events(self, body: BatchBody, **kwargs: Any) -> Any:
         """POST one batch to ``/events``."""
         return self._post(EVENTS_PATH, body, "upload_events", kwargs, self._encode_one)
 
-    def upload_events_with_http_info(self, body: Any, **kwargs: Any) -> Any:
+    @_typed_as(upload_events)
+    def upload_events_with_http_info(self, body: BatchBody, **kwargs: Any) -> Any:
         """Same as :meth:`upload_events`."""
         return self._post(EVENTS_PATH, body, "upload_events", kwargs, self._encode_one)
 
-    def bulk_upload_events(self, body: Any, **kwargs: Any) -> Any:
+    @overload
+    def bulk_upload_events(
+        self,
+        body: Sequence[BatchBody],
+        *,
+        callback: Callable[[Any], Any],
+        _return_http_data_only: Optional[bool] = None,
+        _request_timeout: RequestTimeout = None,
+        _preload_content: bool = True,
+    ) -> AsyncCall: ...
+    @overload
+    def bulk_upload_events(
+        self,
+        body: Sequence[BatchBody],
+        *,
+        callback: None = None,
+        _return_http_data_only: Literal[True],
+        _request_timeout: RequestTimeout = None,
+        _preload_content: bool = True,
+    ) -> None: ...
+    @overload
+    def bulk_upload_events(
+        self,
+        body: Sequence[BatchBody],
+        *,
+        callback: None = None,
+        _return_http_data_only: Optional[Literal[False]] = None,
+        _request_timeout: RequestTimeout = None,
+        _preload_content: bool = True,
+    ) -> UploadResponse: ...
+    def bulk_upload_events(self, body: Sequence[BatchBody], **kwargs: Any) -> Any:
         """POST a list of batches (at most ``max_batches_per_request``) to ``/bulkevents``."""
         return self._post(BULK_PATH, body, "bulk_upload_events", kwargs, self._encode_bulk)
 
-    def bulk_upload_events_with_http_info(self, body: Any, **kwargs: Any) -> Any:
+    @_typed_as(bulk_upload_events)
+    def bulk_upload_events_with_http_info(self, body: Sequence[BatchBody], **kwargs: Any) -> Any:
         """Same as :meth:`bulk_upload_events`."""
         return self._post(BULK_PATH, body, "bulk_upload_events", kwargs, self._encode_bulk)
 
-    def bulk_upload_events_historical(self, body: Any, **kwargs: Any) -> Any:
+    @_typed_as(bulk_upload_events)
+    def bulk_upload_events_historical(self, body: Sequence[BatchBody], **kwargs: Any) -> Any:
         """POST batches older than 30 days to ``/bulkevents/historical``.
 
         Refuses batches without events, events without ``timestamp_unixtime_ms`` and events
@@ -83,19 +184,25 @@ class EventsApi:
         headers = _GZIP_HEADERS if gzip else _HEADERS
         return self._post(path, body, "bulk_upload_encoded", kwargs, bytes, headers)
 
-    async def upload_events_async(self, body: Any, **kwargs: Any) -> Any:
+    async def upload_events_async(
+        self, body: BatchBody, *, _request_timeout: RequestTimeout = None, _preload_content: bool = True
+    ) -> UploadResponse:
         """Awaitable :meth:`upload_events`: the blocking call runs off the event loop."""
         import asyncio
 
-        call = functools.partial(self.upload_events, body, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(None, call)
+        return await asyncio.get_running_loop().run_in_executor(
+            None, lambda: self.upload_events(body, _request_timeout=_request_timeout)
+        )
 
-    async def bulk_upload_events_async(self, body: Any, **kwargs: Any) -> Any:
+    async def bulk_upload_events_async(
+        self, body: Sequence[BatchBody], *, _request_timeout: RequestTimeout = None, _preload_content: bool = True
+    ) -> UploadResponse:
         """Awaitable :meth:`bulk_upload_events`."""
         import asyncio
 
-        call = functools.partial(self.bulk_upload_events, body, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(None, call)
+        return await asyncio.get_running_loop().run_in_executor(
+            None, lambda: self.bulk_upload_events(body, _request_timeout=_request_timeout)
+        )
 
     # -- one pipeline for every endpoint ---------------------------------------------------------
     def _post(
@@ -103,7 +210,7 @@ class EventsApi:
         path: str,
         body: Any,
         name: str,
-        kwargs: dict,
+        kwargs: Dict[str, Any],
         encode: Callable[[Any], bytes],
         headers: Dict[str, str] = _HEADERS,
     ) -> Any:

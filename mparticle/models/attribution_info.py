@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mparticle.models.base import Field, Model
+
+if TYPE_CHECKING:  # names the generated type declarations use
+    from typing import Optional
 
 
 class AttributionInfo(Model):
@@ -13,3 +18,17 @@ class AttributionInfo(Model):
         Field("publisher"),
         Field("campaign"),
     )
+
+    # Static types of the fields above (docs/generate_models.py writes this block).
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            service_provider: Optional[str] = None,
+            publisher: Optional[str] = None,
+            campaign: Optional[str] = None,
+        ) -> None: ...
+
+        service_provider: Optional[str]
+        publisher: Optional[str]
+        campaign: Optional[str]

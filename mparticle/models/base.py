@@ -24,7 +24,20 @@ order, the original's wire order, whatever order they were assigned in.
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, FrozenSet, List, Literal, Optional, Sequence, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    FrozenSet,
+    List,
+    Literal,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+)
 
 # The value checks live in mparticle.models.checks; imported here, where they have always been.
 from mparticle.models.checks import (
@@ -77,7 +90,7 @@ class Field:
 
     __slots__ = (
         "name", "type", "field_type", "key", "enum", "check", "send_check", "default", "factory", "required",
-        "on_set", "doc",
+        "on_set", "doc", "hint", "set_hint",
     )
 
     def __init__(
@@ -94,6 +107,8 @@ class Field:
         required: Optional[str] = None,
         on_set: Optional[bool] = None,
         doc: str = "",
+        hint: Optional[str] = None,
+        set_hint: Optional[str] = None,
     ) -> None:
         self.name = name
         self.type = type
@@ -112,11 +127,16 @@ class Field:
         #: original checked); serialized, for the checks derived from the type.
         self.on_set = (enum is not None or check is not None) if on_set is None else on_set
         self.doc = doc
+        #: The static type of the attribute, for type checkers only (default: derived from
+        #: ``type``), and what may be assigned when that differs (default: ``hint``).
+        self.hint = hint
+        self.set_hint = set_hint
 
     def replace(self, **changes: Any) -> "Field":
         """A copy of this field with some constructor arguments changed."""
         args = {name: getattr(self, name) for name in ("type", "key", "enum", "check", "send_check", "default",
-                                                        "factory", "required", "on_set", "doc")}
+                                                        "factory", "required", "on_set", "doc", "hint",
+                                                        "set_hint")}
         args.update(changes)
         return Field(self.name, **args)
 
@@ -279,17 +299,16 @@ class Model(metaclass=_ModelMeta):
     __slots__ = ("__dict__", "__weakref__")
     fields: ClassVar[Tuple[Field, ...]] = ()
     positional: ClassVar[Optional[Tuple[str, ...]]] = None
-    event_type: ClassVar[Optional[str]] = None
+    #: Event payloads: the wrapper's ``event_type`` (EventBase: a field, hence not a ClassVar).
+    event_type: Optional[str] = None
     swagger_types: ClassVar[Dict[str, str]] = {}
     attribute_map: ClassVar[Dict[str, str]] = {}
     _field_names: ClassVar[FrozenSet[str]] = frozenset()
     __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
 
-    if TYPE_CHECKING:  # fields and __init__ are generated per class from ``fields``
+    if TYPE_CHECKING:  # each model's __init__ and field types: the block ending its class
 
         def __init__(self, *args: Any, **kwargs: Any) -> None: ...
-
-        def __getattr__(self, name: str) -> Any: ...  # type-only: a runtime hook slows every read
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -548,4 +567,4 @@ def _wire_lines(cls: type, validators: Dict[str, Validator], namespace: Dict[str
 
 #: Every declared model class: ``_wire`` converts their instances in place (instances of
 #: other subclasses are left to the encoder, which calls their ``_wire`` itself).
-_MODEL_CLASSES: set = set()
+_MODEL_CLASSES: Set[type] = set()

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, List
 
 from mparticle.models.base import Field, Model, registry
 from mparticle.models.event_base import EventBase
+
+if TYPE_CHECKING:  # names the generated type declarations use
+    from typing import Iterable, Optional, Union
+
+    from mparticle.models.application_information import ApplicationInformation
+    from mparticle.models.attribution_info import AttributionInfo
+    from mparticle.models.batch_context import BatchContext
+    from mparticle.models.consent_state import ConsentState
+    from mparticle.models.device_information import DeviceInformation
+    from mparticle.models.user_identities import UserIdentities
 
 ENVIRONMENTS = ["production", "development"]
 
@@ -67,6 +77,8 @@ class Batch(Model):
             "events",
             "list[EventBase]",
             check=wrap_events,
+            hint="List[Union[EventBase, Dict[str, Any]]]",
+            set_hint="Iterable[Union[Model, Dict[str, Any]]]",
             doc="event models, wrapped on assignment",
         ),
         Field("source_request_id"),
@@ -75,7 +87,7 @@ class Batch(Model):
         Field("schema_version", "int"),
         Field("device_info", "DeviceInformation"),
         Field("application_info", "ApplicationInformation"),
-        Field("user_attributes", "object"),
+        Field("user_attributes", "object", hint="Dict[str, Any]"),
         Field("deleted_user_attributes", "list[str]"),
         Field("user_identities", "UserIdentities"),
         Field("consent_state", "ConsentState"),
@@ -114,3 +126,59 @@ class Batch(Model):
     def _allowed_types(self) -> Dict[type, str]:
         """Event class to wrapper ``event_type`` (kept for code that read the original's map)."""
         return event_classes()
+
+    # Static types of the fields above (docs/generate_models.py writes this block).
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            events: Optional[Iterable[Union[Model, Dict[str, Any]]]] = None,
+            source_request_id: Optional[str] = None,
+            environment: Optional[str] = None,
+            ip: Optional[str] = None,
+            schema_version: Optional[int] = None,
+            device_info: Optional[DeviceInformation] = None,
+            application_info: Optional[ApplicationInformation] = None,
+            user_attributes: Optional[Dict[str, Any]] = None,
+            deleted_user_attributes: Optional[List[str]] = None,
+            user_identities: Optional[UserIdentities] = None,
+            api_key: Optional[str] = None,
+            mpid: Optional[int] = None,
+            mp_deviceid: Optional[str] = None,
+            consent_state: Optional[ConsentState] = None,
+            context: Optional[BatchContext] = None,
+            integration_attributes: Optional[Dict[str, Dict[str, str]]] = None,
+            partner_identity: Optional[str] = None,
+            partner_identities: Optional[Dict[str, str]] = None,
+            attribution_info: Optional[AttributionInfo] = None,
+            api_keys: Optional[List[str]] = None,
+            sdk_version: Optional[str] = None,
+            job_id: Optional[str] = None,
+        ) -> None: ...
+
+        @property
+        def events(self) -> Optional[List[Union[EventBase, Dict[str, Any]]]]: ...
+        @events.setter
+        def events(self, value: Optional[Iterable[Union[Model, Dict[str, Any]]]]) -> None: ...
+        source_request_id: Optional[str]
+        environment: Optional[str]
+        """One of: "production", "development"."""
+        ip: Optional[str]
+        schema_version: Optional[int]
+        device_info: Optional[DeviceInformation]
+        application_info: Optional[ApplicationInformation]
+        user_attributes: Optional[Dict[str, Any]]
+        deleted_user_attributes: Optional[List[str]]
+        user_identities: Optional[UserIdentities]
+        consent_state: Optional[ConsentState]
+        integration_attributes: Optional[Dict[str, Dict[str, str]]]
+        api_key: Optional[str]
+        mpid: Optional[int]
+        mp_deviceid: Optional[str]
+        context: Optional[BatchContext]
+        partner_identity: Optional[str]
+        partner_identities: Optional[Dict[str, str]]
+        attribution_info: Optional[AttributionInfo]
+        api_keys: Optional[List[str]]
+        sdk_version: Optional[str]
+        job_id: Optional[str]

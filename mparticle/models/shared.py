@@ -19,6 +19,7 @@ EVENT_FIELDS: Tuple[Field, ...] = (
         "dict(str, str)",
         check=attribute_bag_check,
         on_set=False,
+        hint="Dict[str, Any]",
         doc="flat attributes: values are str, int, float, bool or None",
     ),
     Field("location", "GeoLocation"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from mparticle.models.base import Field, Model
 
@@ -42,8 +42,61 @@ class UserIdentities(Model):
     @property
     def customer_id(self) -> Optional[str]:
         """Alias of ``customerid`` under its wire name."""
-        return self.customerid  # type: ignore[no-any-return]
+        return self.customerid
 
     @customer_id.setter
     def customer_id(self, value: Optional[str]) -> None:
         self.customerid = value
+
+    # Static types of the fields above (docs/generate_models.py writes this block).
+    if TYPE_CHECKING:
+
+        def __init__(
+            self,
+            other: Optional[str] = None,
+            customerid: Optional[str] = None,
+            facebook: Optional[str] = None,
+            twitter: Optional[str] = None,
+            google: Optional[str] = None,
+            microsoft: Optional[str] = None,
+            yahoo: Optional[str] = None,
+            email: Optional[str] = None,
+            alias: Optional[str] = None,
+            facebook_custom_audience_id: Optional[str] = None,
+            other_id_2: Optional[str] = None,
+            other_id_3: Optional[str] = None,
+            other_id_4: Optional[str] = None,
+            other_id_5: Optional[str] = None,
+            other_id_6: Optional[str] = None,
+            other_id_7: Optional[str] = None,
+            other_id_8: Optional[str] = None,
+            other_id_9: Optional[str] = None,
+            other_id_10: Optional[str] = None,
+            mobile_number: Optional[str] = None,
+            phone_number_2: Optional[str] = None,
+            phone_number_3: Optional[str] = None,
+        ) -> None: ...
+
+        other: Optional[str]
+        customerid: Optional[str]
+        """Sent as customer_id; also settable as customer_id."""
+        facebook: Optional[str]
+        twitter: Optional[str]
+        google: Optional[str]
+        microsoft: Optional[str]
+        yahoo: Optional[str]
+        email: Optional[str]
+        alias: Optional[str]
+        facebook_custom_audience_id: Optional[str]
+        other_id_2: Optional[str]
+        other_id_3: Optional[str]
+        other_id_4: Optional[str]
+        other_id_5: Optional[str]
+        other_id_6: Optional[str]
+        other_id_7: Optional[str]
+        other_id_8: Optional[str]
+        other_id_9: Optional[str]
+        other_id_10: Optional[str]
+        mobile_number: Optional[str]
+        phone_number_2: Optional[str]
+        phone_number_3: Optional[str]

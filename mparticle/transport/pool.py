@@ -64,7 +64,7 @@ class Pool:
             manager = urllib3.ProxyManager(c.proxy, proxy_headers=_proxy_headers(c.proxy, c.proxy_headers), **kwargs)
         else:
             manager = urllib3.PoolManager(**kwargs)
-        manager.pool_classes_by_scheme = deadline_pool_classes()  # type: ignore[assignment]
+        manager.pool_classes_by_scheme = deadline_pool_classes()  # type: ignore[assignment,unused-ignore]
         return manager
 
     def _current(self) -> urllib3.PoolManager:

@@ -124,7 +124,7 @@ def _retry_delay(error: ApiException, policy: RetryPolicy, retry: int) -> Option
 def _header_dict(headers: Any) -> Any:
     """A mutable copy of response headers (urllib3 1.26 and 2.x)."""
     try:
-        from urllib3 import HTTPHeaderDict  # type: ignore[attr-defined]
+        from urllib3 import HTTPHeaderDict  # type: ignore[attr-defined,unused-ignore]  # not exported by urllib3 1.26
     except ImportError:  # urllib3 1.26
         from urllib3._collections import HTTPHeaderDict
     return HTTPHeaderDict(headers)

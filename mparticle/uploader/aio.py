@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 __all__ = ["off_loop", "on_event_loop"]
+
+T = TypeVar("T")
 
 
 def on_event_loop() -> bool:
@@ -22,7 +24,7 @@ def on_event_loop() -> bool:
     return True
 
 
-async def off_loop(function: Callable[..., Any], *args: Any) -> Any:
+async def off_loop(function: Callable[..., T], *args: Any) -> T:
     """Run ``function(*args)`` in the loop's default executor and return its result."""
     import asyncio  # (loaded already: we are in a coroutine) kept out of the module's imports
 
