@@ -86,7 +86,14 @@ def constructor(cls: type) -> List[str]:
     params = model_types.parameters(cls)
     if not params:
         return ["```python", "{0}()".format(cls.__name__), "```"]
-    return ["```python", "{0}(".format(cls.__name__), *("    {0},".format(p) for p in params), ")", "```"]
+    return [
+        "<!-- snippet: skip — a signature with its parameter types, not a statement -->",
+        "```python",
+        "{0}(".format(cls.__name__),
+        *("    {0},".format(p) for p in params),
+        ")",
+        "```",
+    ]
 
 
 def plain_signature(function: Any, drop_first: bool) -> str:
