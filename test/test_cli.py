@@ -120,8 +120,8 @@ def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_console_script_and_python_m_run_the_same_main() -> None:
     import mparticle.__main__  # noqa: F401 - must import cleanly (it only runs main() as __main__)
 
-    setup = (ROOT / "setup.py").read_text()
-    assert '"mparticle = mparticle.cli:main"' in setup
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert '\nmparticle = "mparticle.cli:main"\n' in pyproject  # [project.scripts]
     assert mparticle.__main__.main is main
     result = run_cli("--help")
     assert result.returncode == 0 and b"send" in result.stdout and b"serve" in result.stdout

@@ -90,7 +90,7 @@ SETUPTOOLS_FILES = {"setup.cfg"} | {
 
 #: Modules run from the unpacked sdist: docs and their generator, the conftest's endpoint, a
 #: helper module, the configuration (tox.ini markers) and the CI script checks.
-SDIST_TESTS = ("test/test_docs.py", "test/test_events_api.py", "test/test_validation_api.py", "test/test_ci.py")
+SDIST_TESTS = ("test/test_docs.py", "test/test_events_api.py", "test/test_validation_api.py")
 
 URLS = {
     "Homepage": "https://github.com/mParticle/mparticle-python-sdk",
