@@ -22,7 +22,8 @@ and must not contain test-only code. So, while they run:
 After the last block of a file: every ``BatchUploader`` the file created is shut down and
 must have delivered everything (nothing dropped, nothing pending), every asynchronous
 ``callback=`` call must have finished, every request the endpoint received must have been
-accepted, and the files listed in ``MUST_SEND`` must have reached the listed endpoints.
+accepted with batches that ``mparticle.validate`` has no warning about either, and the files
+listed in ``MUST_SEND`` must have reached the listed endpoints.
 
 A block preceded by ``<!-- snippet: skip — <reason> -->`` (on the line right before the
 fence) is not run; the reason is required. A block that imports an optional framework
@@ -74,7 +75,7 @@ ANY_CREDENTIALS = ("snippets: any key", "snippets: any secret")
 PLACEHOLDER_ENV = {"MPARTICLE_API_KEY": "env-api-key", "MPARTICLE_API_SECRET": "env-api-secret"}
 #: Signals whose handlers a snippet may install (e.g. handle_sigterm()); restored per file.
 SIGNALS = [getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1", "SIGUSR2") if hasattr(signal, n)]
-LOGGERS = ["", "mparticle", "mparticle.uploader", "urllib3"]
+LOGGERS = ["", "mparticle", "mparticle.rest", "mparticle.uploader", "urllib3"]
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _MARKER = re.compile(r"^\s*<!--\s*snippet\s*:(?P<body>.*?)-->\s*$")
@@ -382,6 +383,11 @@ class Runner:
             refused = [f"{r.path} -> {r.status} {r.error or ''}" for r in requests if not 200 <= r.status < 300]
             if refused:
                 problems.append("the endpoint refused requests:\n  " + "\n  ".join(refused))
+            for request in requests:
+                for number, sent in enumerate(request.batches):
+                    warned = [str(problem) for problem in mparticle.validate(sent) if not problem.is_error]
+                    if warned:  # accepted, but not an example to copy: no user, seconds for ms, ...
+                        problems.append(f"{request.path} batch {number} has validation warnings: {warned}")
             expected = MUST_SEND.get(run.name, set())
             reached = {r.path for r in requests}
             if expected - reached:
@@ -501,6 +507,54 @@ def runner() -> Iterator[Runner]:
         assert not problems, "\n".join(problems)
 
 
+def test_parse_reads_fences_markers_and_prompts(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "<!-- snippet: skip — a settings excerpt -->\n```python\nSETTINGS = ...\n```\n"
+        "* item\n\n  ```python\n  x = 1\n  ```\n"
+        "```py\n>>> 1 + 1\n2\n```\n"
+        "```sh\n<!-- snippet: skip — inside another block: ignored -->\n```\n"
+        "<!-- snippet: skip -->\n```python\ny = 2\n```\n"
+        "<!-- snippet: run -->\n```python\n```\n"
+        "<!-- snippet: skip — not before a fence -->\n\n```python\n```\n",
+        encoding="utf-8",
+    )
+    blocks, problems = parse(page, "page.md")
+    assert [(b.line, b.skip, b.doctest, b.code) for b in blocks[:3]] == [
+        (2, "a settings excerpt", False, "SETTINGS = ...\n"),
+        (7, None, False, "x = 1\n"),
+        (10, None, True, ">>> 1 + 1\n2\n"),
+    ]
+    assert blocks[-1].last and not blocks[0].last
+    assert [problem.split(": ", 1)[0] for problem in problems] == ["page.md:17", "page.md:21", "page.md:24"]
+
+
+def test_the_guard_and_the_redirect(runner: Runner) -> None:
+    url = runner.server.url
+    assert mparticle.Configuration().host == url
+    assert mparticle.Configuration(pod="au1").host == url
+    assert mparticle.Configuration(host="https://s2s.eu1.mparticle.com/v2").host == url
+    assert mparticle.Configuration(host="http://127.0.0.1:9/v2").host == "http://127.0.0.1:9/v2"
+    before = len(runner.guard.attempts)
+    with pytest.raises(NetworkGuardError):
+        socket.create_connection(("192.0.2.1", 443), timeout=1)
+    with pytest.raises(NetworkGuardError):
+        socket.getaddrinfo("example.com", 443)
+    elsewhere = mparticle.Configuration(api_key="k", api_secret="s", host="https://example.com/v2", retries=None)
+    with pytest.raises(NetworkGuardError):  # not retried, not turned into an ApiException
+        mparticle.EventsApi(elsewhere).upload_events({"environment": "development", "events": []})
+    assert len(runner.guard.attempts) == before + 3
+    # The snippets' endpoint takes any non-empty credentials, and only it.
+    batch = {"environment": "development", "user_identities": {"customer_id": "1"}, "events": []}
+    assert mparticle.EventsApi(mparticle.Configuration(api_key="a", api_secret="b")).upload_events(batch)[1] == 202
+    with LocalEventsServer("key", "secret") as other:
+        wrong = mparticle.Configuration(api_key="a", api_secret="b", host=other.url, retries=None)
+        with pytest.raises(mparticle.ApiException) as refused:
+            mparticle.EventsApi(wrong).upload_events(batch)
+        assert refused.value.status == 403
+
+
+@pytest.mark.timeout(120)  # a hang guard (pytest-timeout), not a timing claim
 @pytest.mark.parametrize("block", BLOCKS, ids=[block.id for block in BLOCKS])
 def test_snippet(block: Block, runner: Runner) -> None:
     runner.run(block)
