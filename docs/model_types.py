@@ -34,7 +34,6 @@ CLASS_MARKER = "# Static types of the fields above (docs/generate_models.py writ
 IMPORT_MARKER = "# names the generated type declarations use"
 TYPING_NAMES = {"Any", "Dict", "Iterable", "List", "Optional", "Union"}
 _NATIVE = {"str": "str", "int": "int", "long": "int", "float": "float", "bool": "bool"}
-_NO_DEFAULT = object()
 
 
 def derived_type(field_type: Any) -> str:
