@@ -17,7 +17,7 @@ from mparticle.models.base import bag_values_valid
 from mparticle.models.field_types import FieldType, parse_type
 from mparticle.serialization import dumps, to_jsonable
 from mparticle.transport.client import RESTClientObject
-from mparticle.transport.errors import ApiException, RESTResponse
+from mparticle.transport.errors import ApiException, MissingCredentialsError, RESTResponse
 from mparticle.version import __version__
 
 if TYPE_CHECKING:
@@ -292,7 +292,12 @@ class ApiClient:
         querys: List[Tuple[str, str]],
         auth_settings: Optional[List[str]],
     ) -> None:
-        """Add the configured credentials for each named auth setting."""
+        """Add the configured credentials for each named auth setting; MissingCredentialsError
+        (nothing is sent) when ``basic`` is asked for and the key or the secret is empty."""
+        if auth_settings and "basic" in auth_settings:
+            missing = self.config.missing_credentials()
+            if missing:
+                raise MissingCredentialsError(missing)
         settings = self.config.auth_settings()
         for name in auth_settings or []:
             auth = settings.get(name)

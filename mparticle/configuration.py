@@ -11,12 +11,15 @@ import logging
 import os
 import re
 import sys
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from mparticle.limits import LIMITS
 from mparticle.retry import RetryPolicy, seconds_setting
 from mparticle.version import __version__
+
+if TYPE_CHECKING:
+    from mparticle.api_client import ApiClient
 
 __all__ = ["Configuration", "PODS", "DEFAULT_HOST", "check_base_url", "loggable", "redact_url"]
 
@@ -63,52 +66,105 @@ LOGGER_NAME = "mparticle"
 logging.getLogger(LOGGER_NAME).addHandler(logging.NullHandler())
 
 
-class Configuration:
-    """Settings for one EventsApi/ApiClient. All attributes can also be set after creation.
+class _NotGiven:
+    """The default of a keyword whose every value means something (``timeout``: None is no limit)."""
 
-    ``Configuration()`` keeps the original's no-argument form; keyword arguments set any
-    attribute, e.g. ``Configuration(api_key="k", api_secret="s", pod="eu1")``.
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+_NOT_GIVEN: Any = _NotGiven()
+DEFAULT_LOGGER_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+_DEFAULT_RETRIES = RetryPolicy()
+
+
+class Configuration:
+    """Settings for one EventsApi/ApiClient. Every setting is also an attribute, which can be
+    assigned after creation.
+
+    ``Configuration()`` keeps the original's no-argument form; the settings can also be given
+    as keyword arguments, e.g. ``Configuration(api_key="k", api_secret="s", pod="eu1")``, each
+    checked as its attribute's setter checks it. ``None`` for ``host``, ``api_key`` and
+    ``api_secret`` means "not given": ``$MPARTICLE_HOST`` (else :data:`DEFAULT_HOST`),
+    ``$MPARTICLE_API_KEY`` and ``$MPARTICLE_API_SECRET`` (else empty). ``pod`` wins over
+    ``host``, and ``timeout`` over ``connect_timeout``/``read_timeout``, when both are given.
     """
 
-    def __init__(self, **settings: Any) -> None:
-        self._host = DEFAULT_HOST
-        if "host" not in settings and os.environ.get("MPARTICLE_HOST"):
-            self._host = check_base_url(os.environ["MPARTICLE_HOST"], "host")
-        self.api_client: Any = None
-        self.temp_folder_path: Optional[str] = None
-        self.api_key_store: Dict[str, str] = {}
-        self.api_key_prefix: Dict[str, str] = {}
-        self.api_key: str = os.environ.get("MPARTICLE_API_KEY", "")
-        self.api_secret: str = os.environ.get("MPARTICLE_API_SECRET", "")
-        self.logger: Dict[str, logging.Logger] = {
+    def __init__(
+        self,
+        *,
+        host: Optional[str] = None,
+        pod: Optional[str] = None,
+        api_key: Optional[str] = None,
+        api_secret: Optional[str] = None,
+        proxy: Optional[str] = None,
+        proxy_headers: Optional[Dict[str, str]] = None,
+        verify_ssl: bool = True,
+        ssl_ca_cert: Optional[str] = None,
+        cert_file: Optional[str] = None,
+        key_file: Optional[str] = None,
+        connection_pool_size: int = 1,
+        connect_timeout: Optional[float] = 3.0,
+        read_timeout: Optional[float] = 5.0,
+        timeout: Union[None, float, Tuple[Optional[float], Optional[float]]] = _NOT_GIVEN,
+        retries: Union[RetryPolicy, int, bool, None] = _DEFAULT_RETRIES,
+        max_batches_per_request: int = LIMITS.max_batches_per_request,
+        max_request_bytes: int = LIMITS.max_request_bytes,
+        max_batch_bytes: int = LIMITS.max_batch_bytes,
+        debug: bool = False,
+        logger_file: Optional[str] = None,
+        logger_format: str = DEFAULT_LOGGER_FORMAT,
+        logger_formatter: Optional[logging.Formatter] = None,
+        logger_stream_handler: Optional[logging.Handler] = None,
+        logger_file_handler: Optional[logging.Handler] = None,
+        logger: Optional[Dict[str, logging.Logger]] = None,
+        api_client: Optional["ApiClient"] = None,
+        temp_folder_path: Optional[str] = None,
+        api_key_store: Optional[Dict[str, str]] = None,
+        api_key_prefix: Optional[Dict[str, str]] = None,
+    ) -> None:
+        if host is None:
+            host = os.environ.get("MPARTICLE_HOST") or DEFAULT_HOST
+        self._host = check_base_url(host, "host")
+        if pod is not None:
+            self.pod = pod
+        self.api_client: Any = api_client
+        self.temp_folder_path = temp_folder_path
+        self.api_key_store: Dict[str, str] = {} if api_key_store is None else api_key_store
+        self.api_key_prefix: Dict[str, str] = {} if api_key_prefix is None else api_key_prefix
+        self.api_key: str = os.environ.get("MPARTICLE_API_KEY", "") if api_key is None else api_key
+        self.api_secret: str = os.environ.get("MPARTICLE_API_SECRET", "") if api_secret is None else api_secret
+        self.logger: Dict[str, logging.Logger] = logger if logger is not None else {
             "package_logger": logging.getLogger(LOGGER_NAME),
             "urllib3_logger": logging.getLogger("urllib3"),
         }
-        self._logger_format = "%(asctime)s %(levelname)s %(message)s"
-        self.logger_formatter = logging.Formatter(self._logger_format)
-        self.logger_stream_handler: Optional[logging.Handler] = None
-        self.logger_file_handler: Optional[logging.Handler] = None
+        self._logger_format = logger_format
+        self.logger_formatter = logger_formatter or logging.Formatter(logger_format)
+        self.logger_stream_handler = logger_stream_handler
+        self.logger_file_handler = logger_file_handler
         self._logger_file: Optional[str] = None
+        if logger_file is not None:
+            self.logger_file = logger_file
         self._debug = False
+        if debug:
+            self.debug = debug
         # TLS and connection pool
-        self.verify_ssl: bool = True
-        self.ssl_ca_cert: Optional[str] = None
-        self.cert_file: Optional[str] = None
-        self.key_file: Optional[str] = None
-        self.connection_pool_size: int = 1
+        self.verify_ssl = verify_ssl
+        self.ssl_ca_cert = ssl_ca_cert
+        self.cert_file = cert_file
+        self.key_file = key_file
+        self.connection_pool_size = connection_pool_size
         # Beyond the original: proxy, timeouts, retries and service limits
-        self._proxy: Optional[str] = None
-        self.proxy_headers: Optional[Dict[str, str]] = None
-        self._connect_timeout = 3.0
-        self._read_timeout = 5.0
-        self._retries = RetryPolicy()
-        self.max_batches_per_request: int = LIMITS.max_batches_per_request
-        self.max_request_bytes: int = LIMITS.max_request_bytes
-        self.max_batch_bytes: int = LIMITS.max_batch_bytes
-        for name, value in settings.items():
-            if name.startswith("_") or not hasattr(self, name):
-                raise TypeError(f"Configuration() got an unexpected keyword argument {name!r}")
-            setattr(self, name, value)
+        self.proxy = proxy
+        self.proxy_headers = proxy_headers
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        if timeout is not _NOT_GIVEN:
+            self.timeout = timeout
+        self.retries = retries
+        self.max_batches_per_request = max_batches_per_request
+        self.max_request_bytes = max_request_bytes
+        self.max_batch_bytes = max_batch_bytes
 
     def __repr__(self) -> str:
         return "Configuration(host={0!r}, api_key={1}, api_secret={2})".format(
@@ -217,7 +273,8 @@ class Configuration:
 
     @property
     def logger_file(self) -> Optional[str]:
-        """Path of a log file for the ``mparticle`` logger (None removes it)."""
+        """Path of a log file for the ``mparticle`` logger (None removes it); with ``debug`` on,
+        this Configuration's traffic goes there instead of stderr."""
         return self._logger_file
 
     @logger_file.setter
@@ -236,25 +293,28 @@ class Configuration:
 
     @property
     def debug(self) -> bool:
-        """True sends the ``mparticle`` logger's DEBUG records (requests, statuses, retries) to
-        stderr. Credentials are never logged."""
+        """True logs this Configuration's HTTP traffic at DEBUG to stderr (method, URL, status,
+        request and response bodies cut to 2,000 characters, retries), or to ``logger_file``
+        when one is set; never the Authorization header or the credentials.
+
+        Per Configuration: the lines come from its own handler (``logger_stream_handler``),
+        which is attached to no logger, so other clients' traffic is not shown, two debug
+        Configurations do not print each line twice, and no logger's level or handlers change.
+        The same records also reach the ``mparticle.rest`` logger whenever the application
+        enabled DEBUG there with standard :mod:`logging`.
+        """
         return self._debug
 
     @debug.setter
     def debug(self, value: bool) -> None:
         self._debug = bool(value)
-        package_logger = self.logger["package_logger"]
-        if value:
-            package_logger.setLevel(logging.DEBUG)
-            if self.logger_stream_handler is None:
-                self.logger_stream_handler = logging.StreamHandler()
-                self.logger_stream_handler.setFormatter(self.logger_formatter)
-                package_logger.addHandler(self.logger_stream_handler)
-        else:
-            package_logger.setLevel(logging.NOTSET)
-            if self.logger_stream_handler is not None:
-                package_logger.removeHandler(self.logger_stream_handler)
-                self.logger_stream_handler = None
+        if value and self.logger_stream_handler is None:
+            handler = logging.StreamHandler()  # stderr; attached to no logger (see mparticle.transport.traffic)
+            handler.setFormatter(self.logger_formatter)
+            self.logger_stream_handler = handler
+        elif not value and self.logger_stream_handler is not None:
+            self.logger_stream_handler.close()
+            self.logger_stream_handler = None
 
     # -- auth -------------------------------------------------------------------------------
     def get_api_key_with_prefix(self, identifier: str) -> Optional[str]:
@@ -264,6 +324,10 @@ class Configuration:
         if key and prefix:
             return f"{prefix} {key}"
         return key or None
+
+    def missing_credentials(self) -> List[str]:
+        """The names of the credentials that are empty (or blank): ``[]``, ``["api_secret"]``, ..."""
+        return [name for name in ("api_key", "api_secret") if not (getattr(self, name) or "").strip()]
 
     def get_basic_auth_token(self) -> str:
         """``Basic base64(api_key:api_secret)`` (UTF-8)."""

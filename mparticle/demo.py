@@ -98,7 +98,16 @@ def run(
         config.pod = pod
     if host:
         config.host = host
-    if config.api_key and config.api_secret:
+    missing = config.missing_credentials()
+    if len(missing) == 1:  # one credential alone is a mistake, not a request for the embedded endpoint
+        flag = "--" + missing[0].replace("_", "-")
+        print(
+            f"mparticle demo: error: {flag} is missing (or MPARTICLE_{missing[0].upper()}); give both "
+            "credentials to send to mParticle, or neither for the embedded endpoint",
+            file=sys.stderr,
+        )
+        return 2
+    if not missing:
         print("Sending to {0}".format(config.host), file=out)
         _send(config, out)
         return 0

@@ -1,7 +1,8 @@
 """The Events API's service limits and endpoint paths, in one place.
 
 Everything that needs them reads them here: ``Configuration`` (its defaults), validation, the
-uploader, the CLI and the embedded endpoint. Source: schema.md section 8 (KB = 1024 bytes).
+uploader, the CLI and the embedded endpoint. Source: mParticle's default service limits,
+https://docs.mparticle.com/guides/default-service-limits/ (KB = 1024 bytes).
 """
 
 from __future__ import annotations

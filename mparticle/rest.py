@@ -4,6 +4,19 @@ The code lives in :mod:`mparticle.transport`; this module keeps the names import
 """
 
 from mparticle.transport.client import RESTClientObject
-from mparticle.transport.errors import MAX_ERROR_BODY_CHARS, MAX_RESPONSE_BYTES, ApiException, RESTResponse
+from mparticle.transport.errors import (
+    MAX_ERROR_BODY_CHARS,
+    MAX_RESPONSE_BYTES,
+    ApiException,
+    MissingCredentialsError,
+    RESTResponse,
+)
 
-__all__ = ["ApiException", "MAX_ERROR_BODY_CHARS", "MAX_RESPONSE_BYTES", "RESTClientObject", "RESTResponse"]
+__all__ = [
+    "ApiException",
+    "MAX_ERROR_BODY_CHARS",
+    "MAX_RESPONSE_BYTES",
+    "MissingCredentialsError",
+    "RESTClientObject",
+    "RESTResponse",
+]

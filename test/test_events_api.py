@@ -6,16 +6,17 @@ import asyncio
 import base64
 import json
 import logging
+import pickle
 import threading
 import time
-from typing import Any, List
+from typing import Any, List, Tuple
 
 import pytest
 from conftest import KEY, SECRET, FakeClock
 
 import mparticle
 from mparticle import AppEvent, Batch, SessionStartEvent
-from mparticle.rest import ApiException
+from mparticle.rest import ApiException, MissingCredentialsError
 from mparticle.testing import Fault, LocalEventsServer
 
 
@@ -131,12 +132,46 @@ def test_client_errors_raise_without_retry(api: mparticle.EventsApi, server: Loc
         assert str(error).startswith("({0})\nReason: {1}\nHTTP response headers: ".format(status, error.reason))
 
 
-def test_wrong_credentials_are_401_and_403(server: LocalEventsServer) -> None:
-    for key, secret, status in [("", "", 403), ("test-key", "wrong", 403)]:
-        api = mparticle.EventsApi(mparticle.Configuration(api_key=key, api_secret=secret, host=server.url))
-        with pytest.raises(ApiException) as info:
-            api.upload_events(small_batch())
-        assert info.value.status == status
+def test_wrong_credentials_are_403(server: LocalEventsServer) -> None:
+    api = mparticle.EventsApi(mparticle.Configuration(api_key="test-key", api_secret="wrong", host=server.url))
+    with pytest.raises(ApiException) as info:
+        api.upload_events(small_batch())
+    assert info.value.status == 403 and not isinstance(info.value, MissingCredentialsError)
+
+
+@pytest.mark.parametrize(
+    "key, secret, missing",
+    [
+        ("", "", ("api_key", "api_secret")),
+        ("the-key-value", "", ("api_secret",)),
+        (None, "  ", ("api_key", "api_secret")),
+    ],
+)
+def test_empty_credentials_fail_before_anything_is_sent(
+    server: LocalEventsServer, monkeypatch: pytest.MonkeyPatch, key: Any, secret: str, missing: Tuple[str, ...]
+) -> None:
+    monkeypatch.delenv("MPARTICLE_API_KEY", raising=False)
+    config = mparticle.Configuration(api_key=key, api_secret=secret, host=server.url)
+    api = mparticle.EventsApi(config)
+    calls = [
+        lambda: api.upload_events(small_batch()),
+        lambda: api.bulk_upload_events([small_batch()]),
+        lambda: api.bulk_upload_encoded(b"[{}]"),
+        lambda: api.api_client.call_api("/events", "POST", body=b"{}", auth_settings=["basic"]),
+    ]
+    for call in calls:
+        with pytest.raises(MissingCredentialsError) as info:
+            call()
+        error = info.value
+        assert isinstance(error, ApiException) and isinstance(error, ValueError)  # old handlers still catch it
+        assert error.missing == missing and error.status == 401 and error.body is None
+        assert all(f"`{name}`" in error.reason for name in missing) and "Nothing was sent" in error.reason
+        assert "the-key-value" not in str(error) + repr(error)  # values are never shown
+    outcome: List[Any] = []
+    api.upload_events(small_batch(), callback=outcome.append).join(5)
+    assert isinstance(outcome[0], MissingCredentialsError)
+    assert pickle.loads(pickle.dumps(error)).missing == missing
+    assert server.request_count == 0
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
@@ -177,7 +212,7 @@ def test_dropped_connection_is_retried_then_reported_as_status_0(
 def test_connection_refused_is_api_exception_status_0() -> None:
     with LocalEventsServer() as closed:
         url = closed.url
-    config = mparticle.Configuration(host=url, retries=None)
+    config = mparticle.Configuration(host=url, retries=None, api_key="k", api_secret="s")
     with pytest.raises(ApiException) as info:
         mparticle.EventsApi(config).upload_events(small_batch())
     assert info.value.status == 0

@@ -308,7 +308,7 @@ def test_infinite_timeouts_still_end_at_the_retry_budget(raw_server: Callable[..
 
 @pytest.mark.parametrize("bad", ["5", -1, math.nan, True, [1]])
 def test_bad_timeouts_name_the_setting(bad: Any) -> None:
-    config = mparticle.Configuration()
+    config = mparticle.Configuration(api_key="k", api_secret="s")
     for name in ("connect_timeout", "read_timeout", "timeout"):
         with pytest.raises(ValueError, match=name):
             setattr(config, name, bad)

@@ -19,6 +19,7 @@ from conftest import KEY, SECRET, run_in_threads, wait_until
 
 import mparticle
 from mparticle import AppEvent, Batch, BatchUploader, Configuration, EventsApi
+from mparticle.rest import MissingCredentialsError
 from mparticle.retry import RetryPolicy
 from mparticle.serialization import dumps
 from mparticle.testing import Fault, LocalEventsServer
@@ -375,6 +376,28 @@ def test_wrong_credentials_drop_as_unauthorized(make_uploader: Callable[..., Bat
     uploader.enqueue(make(1))
     assert uploader.flush(timeout=5)
     assert uploader.stats().dropped == {UNAUTHORIZED: 1} and server.status_counts == {403: 1}
+
+
+def test_empty_credentials_fail_at_construction_and_at_send_time(
+    make_uploader: Callable[..., BatchUploader], server: LocalEventsServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MPARTICLE_API_SECRET", raising=False)
+    config = Configuration(api_key="the-key-value", host=server.url)
+    with pytest.raises(MissingCredentialsError, match="`api_secret` is empty") as info:
+        BatchUploader(config)
+    assert info.value.missing == ("api_secret",) and "the-key-value" not in str(info.value)
+    with pytest.raises(ValueError):  # (a ValueError too, like the other constructor checks)
+        BatchUploader(api=EventsApi(config), sync_mode=True)
+    BatchUploader(config, send=False).enqueue(make(1))  # sends nothing: needs no credentials
+    # credentials emptied after construction: dropped as unauthorized, never sent, never retried
+    config.api_secret = SECRET
+    seen = Recorder()
+    uploader = make_uploader(config, on_error=seen.on_error, on_drop=seen.on_drop)
+    config.api_secret = ""
+    uploader.enqueue(make(2))
+    assert uploader.flush(timeout=5)
+    assert seen.dropped(UNAUTHORIZED) == [2] and isinstance(seen.errors[0][0], MissingCredentialsError)
+    assert uploader.stats().retried == 0 and server.request_count == 0
 
 
 def test_a_request_past_its_retry_policy_is_requeued_not_dropped(make_uploader: Callable[..., BatchUploader],

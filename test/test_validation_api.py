@@ -72,7 +72,7 @@ def test_request_bytes_limit() -> None:
 
 def test_request_prefixes_batch_problems() -> None:
     problems = validate_request(
-        [batch(), batch(custom(event_name=None)), {"user_attributes": {"$a": {}}}, sized(MAX_BATCH_BYTES + 1)]
+        [batch(), batch(custom(event_name=None)), batch(user_attributes={"$a": {}}), sized(MAX_BATCH_BYTES + 1)]
     )
     assert [(p.path, p.rule) for p in problems] == [
         ("[1].events[0].data.event_name", "required"),
@@ -253,3 +253,50 @@ def test_validate_request_takes_every_limit_of_the_configuration() -> None:
     assert [(p.path, p.rule) for p in problems] == [("", "max_items"), ("[0]", "max_bytes"), ("", "max_bytes")]
     assert problems[0].message == "the request has 3 batches; the limit is 2"
     assert problems[2].message == "the request is 3,005 bytes serialized; the limit is 3,000"
+
+
+# --------------------------------------------------------------------------------------------
+# Warnings: accepted by the server, probably not as meant
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_empty_batch_is_reported_no_environment_and_no_user() -> None:
+    problems = validate(Batch())
+    assert [(p.path, p.rule, p.severity) for p in problems] == [
+        ("environment", "no_environment", "warning"),
+        ("", "no_user", "warning"),
+    ]
+    assert "production data" in problems[0].message
+    assert str(problems[1]).startswith("<batch>: warning: the batch has no user identity, mpid or device id")
+    assert validate(Batch(), warnings=False) == []  # no error: the server accepts it
+    assert validate(Batch(environment="development", mpid=1)) == []
+    assert validate(Batch(environment="development", user_identities=UserIdentities(customerid="c"))) == []
+    assert validate(Batch(environment="development", device_info=DeviceInformation(android_uuid="a"))) == []
+    assert [p.rule for p in validate(Batch(environment="development", device_info=DeviceInformation(brand="b")))] == [
+        "no_user"
+    ]
+
+
+def test_a_timestamp_in_seconds_is_a_warning_naming_its_path() -> None:
+    event = AppEvent("Play", "navigation", timestamp_unixtime_ms=1_700_000_000)
+    problems = validate(Batch(environment="development", mpid=1, events=[event]))
+    assert [(p.path, p.rule, p.severity) for p in problems] == [
+        ("events[0].data.timestamp_unixtime_ms", "timestamp", "warning")
+    ]
+    assert problems[0].message == (
+        "`events[0].data.timestamp_unixtime_ms` is 1700000000, as milliseconds 1970-01-20: it looks like seconds "
+        "(1700000000000 would be 2023-11-14)"
+    )
+    micro = validate(batch(custom(timestamp_unixtime_ms=NOW * 1000)))
+    assert [p.rule for p in micro] == ["timestamp"] and "looks like microseconds" in micro[0].message
+    consent = {"ccpa": {"data_sale_opt_out": {"consented": False, "timestamp_unixtime_ms": 1_600_000_000}}}
+    (found,) = validate(batch(consent_state=consent))
+    assert found.path == "consent_state.ccpa.data_sale_opt_out.timestamp_unixtime_ms" and "seconds" in found.message
+    assert validate(batch(custom(timestamp_unixtime_ms=NOW))) == []
+    assert [p.rule for p in validate(batch(custom(timestamp_unixtime_ms="1700000000")))] == ["type"]  # error only
+
+
+def test_a_request_prefixes_warnings_and_can_leave_them_out() -> None:
+    problems = validate_request([batch(), {"environment": "production"}])
+    assert [(p.path, p.rule, p.severity) for p in problems] == [("[1]", "no_user", "warning")]
+    assert validate_request([batch(), {"environment": "production"}], warnings=False) == []

@@ -14,6 +14,7 @@ import pytest
 from validation_data import (
     HISTORICAL_FAILING,
     MINIMAL,
+    NOW,
     OLD,
     REQUIRED,
     UUID_A,
@@ -32,6 +33,14 @@ from mparticle.validation import (
     RULES,
     validate,
 )
+
+#: The rules whose problems are warnings (the server accepts the batch).
+WARNINGS = {"no_environment", "no_user", "timestamp"}
+
+
+def GDPR_AT(ms: int) -> Any:
+    """A consent state with one GDPR purpose given at ``ms``."""
+    return {"gdpr": {"p": {"consented": True, "timestamp_unixtime_ms": ms}}}
 
 
 def test_minimal_events_cover_every_event_type() -> None:
@@ -60,8 +69,12 @@ def test_each_required_field(event_type: str, key: str) -> None:
 
 PASSING: List[Case] = [
     # required / event envelope
-    ("minimal batch", {}, []),
-    ("batch without events (attributes only)", {"user_attributes": {"a": 1}, "mpid": 5}, []),
+    ("minimal batch", {"environment": "development", "mpid": 5}, []),
+    (
+        "batch without events (attributes only)",
+        {"environment": "production", "user_attributes": {"a": 1}, "mpid": 5},
+        [],
+    ),
     ("null optional key", batch(device_info=None, events=None), []),
     # required_any
     ("commerce with promotion_action", batch(ev("commerce_event", promotion_action={"action": "view"})), []),
@@ -105,7 +118,16 @@ PASSING: List[Case] = [
     ("event_type push_reaction (no schema definition)", batch(ev("push_reaction", anything="goes")), []),
     # environment
     ("environment development", batch(environment="development"), []),
-    ("environment absent (server defaults to production)", {"events": [custom()]}, []),
+    # a user: any identity, the mpid, a device id or a partner identity
+    ("only a device id", {"environment": "production", "device_info": {"ios_idfv": UUID_A}}, []),
+    ("only an mp_deviceid", {"environment": "production", "mp_deviceid": UUID_A}, []),
+    ("only a partner identity", {"environment": "production", "partner_identities": {"p_id": "1"}}, []),
+    # timestamps in milliseconds between 2001 and 2100
+    (
+        "timestamps in milliseconds",
+        batch(custom(timestamp_unixtime_ms=NOW), timestamp_unixtime_ms=10**12, consent_state=GDPR_AT(NOW)),
+        [],
+    ),
     # identity_key
     (
         "all identity keys",
@@ -161,7 +183,7 @@ FAILING: List[Case] = [
             ev(
                 "user_identity_change",
                 new=MINIMAL["user_identity_change"]["new"],
-                old={"identity_type": "email", "timestamp_unixtime_ms": 1},
+                old={"identity_type": "email", "timestamp_unixtime_ms": OLD},
             )
         ),
         ["required"],
@@ -221,7 +243,7 @@ FAILING: List[Case] = [
             ev(
                 "user_identity_change",
                 old=MINIMAL["user_identity_change"]["old"],
-                new={"identity_type": "customerid", "identity": "1", "timestamp_unixtime_ms": 1},
+                new={"identity_type": "customerid", "identity": "1", "timestamp_unixtime_ms": OLD},
             )
         ),
         ["enum"],
@@ -300,6 +322,20 @@ FAILING: List[Case] = [
     # json
     ("NaN", batch(custom(custom_attributes={"x": float("nan")})), ["json"]),
     ("an object that is not JSON", batch(custom(custom_attributes={"x": object()})), ["json"]),
+    # warnings (accepted by the server, probably not as meant)
+    ("empty batch", {}, ["no_environment", "no_user"]),
+    ("environment absent (the server defaults it)", {"events": [custom()], "mpid": 1}, ["no_environment"]),
+    ("no user", {"environment": "production", "events": [custom()]}, ["no_user"]),
+    (
+        "empty identities and device ids",
+        batch(user_identities={}, device_info={"brand": "x", "push_token": ""}),
+        ["no_user"],
+    ),
+    ("event timestamp in seconds", batch(custom(timestamp_unixtime_ms=1_700_000_000)), ["timestamp"]),
+    ("consent timestamp in seconds", batch(consent_state=GDPR_AT(1_700_000_000)), ["timestamp"]),
+    ("batch timestamp in microseconds", batch(timestamp_unixtime_ms=NOW * 1000), ["timestamp"]),
+    ("session start far in the future", batch(custom(session_start_unixtime_ms=10**14)), ["timestamp"]),
+    ("a zero timestamp", batch(custom(timestamp_unixtime_ms=0)), ["timestamp"]),
     # several at once
     (
         "several problems in one batch",
@@ -332,6 +368,8 @@ def test_failing(description: str, data: Any, expected: List[str]) -> None:
     assert rules(problems) == sorted(expected), problems
     for problem in problems:
         assert problem.message and isinstance(problem.path, str)
+        assert problem.severity == ("warning" if problem.rule in WARNINGS else "error")
+    assert validate(data, warnings=False) == [p for p in problems if p.is_error]
 
 
 def test_validate_does_not_change_its_input() -> None:

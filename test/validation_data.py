@@ -29,8 +29,12 @@ def custom(**data: Any) -> Dict[str, Any]:
 
 
 def batch(*events: Any, **fields: Any) -> Dict[str, Any]:
-    """A batch dict: production, one custom event unless ``events`` are given."""
-    return {"environment": "production", "events": list(events) or [custom()], **fields}
+    """A batch dict: production, a customer id, one custom event unless ``events`` are given."""
+    return {"environment": "production", "user_identities": USER, "events": list(events) or [custom()], **fields}
+
+
+#: The user of :func:`batch` (without one, ``validate`` warns ``no_user``).
+USER = {"customer_id": "c1"}
 
 
 def attrs(count: int, value: Any = "v") -> Dict[str, Any]:
@@ -110,7 +114,7 @@ HISTORICAL_PASSING: List[Case] = [
     ),
 ]
 HISTORICAL_FAILING: List[Case] = [
-    ("no events key", {"environment": "production"}, ["historical_no_events"]),
+    ("no events key", {"environment": "production", "mpid": 1}, ["historical_no_events"]),
     ("empty events", batch(events=[]), ["historical_no_events"]),
     ("event without timestamp", batch(custom(timestamp_unixtime_ms=OLD), custom()), ["historical_timestamp"]),
     ("72 hours minus 1 ms", batch(custom(timestamp_unixtime_ms=NOW - 72 * HOUR + 1)), ["historical_too_recent"]),

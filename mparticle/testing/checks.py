@@ -9,7 +9,8 @@ an integer ``data.timestamp_unixtime_ms``. Everything else the validator reports
 identity keys, enum values, lengths, a batch over 128 KB, events younger than 72 hours on the
 historical endpoint, ...) is accepted, as the real service accepts (or silently drops) it.
 
-Strict refuses a batch with any problem :func:`mparticle.validation.validate` reports.
+Strict refuses a batch with any error :func:`mparticle.validation.validate` reports (its
+warnings, such as a batch without ``environment``, are accepted in both modes).
 
 One difference from the service, in both modes: it answers a bulk request 202 even when some
 of its batches fail (schema.md section 1) and drops those; this endpoint answers the whole
@@ -94,7 +95,7 @@ def batch_errors(batches: Sequence[Any], *, historical: bool, single: bool, stri
         if not strict and clean_envelope(batch, historical):
             continue
         where = "batch" if single else f"batches[{index}]"
-        for problem in validate(batch, historical=historical):
+        for problem in validate(batch, historical=historical, warnings=False):
             if strict or refused(problem, historical):
                 errors.append(f"{where}: {problem.message} [{problem.rule}]")
     return errors

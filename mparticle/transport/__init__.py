@@ -7,6 +7,7 @@ no serialization, no API classes, uploader or CLI).
 * :mod:`~mparticle.transport.pool`: the urllib3 pool built from a Configuration;
 * :mod:`~mparticle.transport.send`: one attempt, its timeouts and capped body read;
 * :mod:`~mparticle.transport.retry_loop`: the retry loop (injectable clock and sleep);
+* :mod:`~mparticle.transport.traffic`: what a client logs of its traffic (DEBUG, no credentials);
 * :mod:`~mparticle.transport.client`: :class:`RESTClientObject`, composing the above.
 
 ``mparticle.rest`` (the original SDK's path) re-exports the public names.

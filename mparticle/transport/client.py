@@ -27,10 +27,11 @@ from urllib.parse import urlencode
 
 from mparticle.configuration import Configuration
 from mparticle.retry import RateLimitGate, RetryPolicy
-from mparticle.transport.errors import MAX_RESPONSE_BYTES, RESTResponse
+from mparticle.transport.errors import MAX_RESPONSE_BYTES, ApiException, RESTResponse
 from mparticle.transport.pool import Pool
-from mparticle.transport.retry_loop import OnRetry, send_with_retries
+from mparticle.transport.retry_loop import OnRetry, send_with_retries, status_text
 from mparticle.transport.send import Timeout, attempt_timeout, send_once, timeouts
+from mparticle.transport.traffic import TrafficLog
 
 if TYPE_CHECKING:
     import urllib3
@@ -50,6 +51,8 @@ class RESTClientObject:
     ``on_retry(error, retry_number, delay)`` is told about each retry before its wait;
     ``clock`` (seconds, monotonic) measures the retry budget and the 429 gate.
     ``max_response_bytes`` (default :data:`MAX_RESPONSE_BYTES`) caps each response body.
+    The traffic is logged at DEBUG by :attr:`log` (:mod:`~mparticle.transport.traffic`:
+    ``config.debug`` shows this client's only).
     """
 
     def __init__(
@@ -72,6 +75,7 @@ class RESTClientObject:
         self.sleep = sleep
         self.on_retry = on_retry
         self.max_response_bytes = MAX_RESPONSE_BYTES
+        self.log = TrafficLog(self.config)
         self._pool = Pool(self.config, pools_size, maxsize)
 
     @property
@@ -109,24 +113,33 @@ class RESTClientObject:
         if query_params:
             url += "?" + urlencode(query_params)
         payload, fields = _encode_body(method, body, post_params, headers)
-        pool, limit = self._pool, self.max_response_bytes
+        pool, limit, log = self._pool, self.max_response_bytes, self.log
+        logged = log.enabled()
+        if logged:
+            log.request(method, url, headers, payload)
 
         def attempt(budget_left: float) -> RESTResponse:
             started = time.monotonic()
             left = min(budget_left, connect + read)
-            return send_once(
-                pool, method, url, headers, payload, fields, attempt_timeout(connect, read, left), started + left, limit
-            )
+            timeout = attempt_timeout(connect, read, left)
+            try:
+                response = send_once(pool, method, url, headers, payload, fields, timeout, started + left, limit)
+            except ApiException as error:
+                if logged:
+                    log.failure(method, url, error.reason)
+                raise
+            if logged:
+                elapsed = (time.monotonic() - started) * 1000
+                log.response(method, url, response.status, elapsed, response.data, response.truncated)
+            return response
 
         return send_with_retries(
             attempt,
             self.retries if self.retries is not None else self.config.retries,
             self.gate,
-            method=method,
-            url=url,
             clock=self.clock,
             sleep=self.sleep or time.sleep,
-            on_retry=self.on_retry,
+            on_retry=_logging_retries(log, method, url, self.on_retry) if logged else self.on_retry,
         )
 
     # -- the generated client's per-method names: GET, HEAD, OPTIONS, DELETE, POST, PUT, PATCH --
@@ -140,6 +153,17 @@ class RESTClientObject:
 
 
 _Verb = Callable[..., RESTResponse]
+
+
+def _logging_retries(log: TrafficLog, method: str, url: str, hook: Optional[OnRetry]) -> OnRetry:
+    """An ``on_retry`` that logs each retry, then calls the owner's ``hook``."""
+
+    def on_retry(error: ApiException, number: int, delay: float) -> None:
+        log.retry(method, url, status_text(error), number, delay)
+        if hook is not None:
+            hook(error, number, delay)
+
+    return on_retry
 
 
 def _verb(method: str) -> Callable[..., RESTResponse]:

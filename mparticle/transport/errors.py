@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import io
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence, Tuple
 
 from mparticle.retry import parse_retry_after
 
-__all__ = ["ApiException", "MAX_ERROR_BODY_CHARS", "MAX_RESPONSE_BYTES", "RESTResponse"]
+__all__ = ["ApiException", "MAX_ERROR_BODY_CHARS", "MAX_RESPONSE_BYTES", "MissingCredentialsError", "RESTResponse"]
 
 #: Most bytes of a response body read, both on the wire and after decompression.
 MAX_RESPONSE_BYTES = 1024 * 1024
@@ -85,6 +85,35 @@ class ApiException(Exception):
             _rebuild_exception,
             (self.status, self.reason, self.body, dict(self.headers or {}) or None),
         )
+
+
+class MissingCredentialsError(ApiException, ValueError):
+    """The Configuration's ``api_key`` or ``api_secret`` is empty: raised before anything is
+    sent (by EventsApi/ApiClient calls, and by a ``BatchUploader`` that sends when it is
+    built). ``missing`` names the empty settings; their values are never shown.
+
+    An :class:`ApiException` with ``status`` 401 (as the server answers a request without
+    credentials, though none was made: ``body`` and ``headers`` are None), so code that
+    handles a refused request handles it too, and a ``ValueError``, like every other setting
+    that cannot work.
+    """
+
+    def __init__(self, missing: Sequence[str]) -> None:
+        self.missing: Tuple[str, ...] = tuple(missing)
+        names = " and ".join(f"`{name}`" for name in self.missing)
+        verb = "is" if len(self.missing) == 1 else "are"
+        super().__init__(
+            401,
+            f"missing credentials: the Configuration's {names} {verb} empty; set "
+            + " and ".join(f"{name} (or MPARTICLE_{name.upper()})" for name in self.missing)
+            + ". Nothing was sent.",
+        )
+
+    def __repr__(self) -> str:
+        return f"MissingCredentialsError(missing={self.missing!r})"
+
+    def __reduce__(self) -> Any:
+        return (MissingCredentialsError, (self.missing,))
 
 
 def _rebuild_exception(status: Any, reason: Any, body: Any, headers: Any) -> ApiException:

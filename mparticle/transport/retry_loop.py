@@ -7,19 +7,15 @@ attempt is handed the seconds left in the call's budget and must be over by then
 
 from __future__ import annotations
 
-import logging
 import math
 import random
 import time
 from typing import Any, Callable, Optional
 
-from mparticle.configuration import loggable
 from mparticle.retry import RateLimitGate, RetryPolicy, bounded_wait, parse_retry_after
 from mparticle.transport.errors import ApiException, RESTResponse
 
-__all__ = ["Attempt", "OnRetry", "send_with_retries"]
-
-logger = logging.getLogger("mparticle.rest")
+__all__ = ["Attempt", "OnRetry", "send_with_retries", "status_text"]
 
 #: One attempt: given the seconds left in the budget, the response (any status), or
 #: ApiException(status 0) for a network failure.
@@ -33,8 +29,6 @@ def send_with_retries(
     policy: RetryPolicy,
     gate: RateLimitGate,
     *,
-    method: str = "POST",
-    url: str = "",
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], Any] = time.sleep,
     on_retry: Optional[OnRetry] = None,
@@ -43,7 +37,7 @@ def send_with_retries(
 
     Before each attempt the 429 ``gate`` is passed (waited out within the budget, or the call
     fails at once without sending); a 429 with Retry-After closes it for everyone using it.
-    ``method`` and ``url`` only label the log lines.
+    ``on_retry`` hears of each retry (the client logs it there).
     """
 
     def wait(seconds: float) -> None:
@@ -67,7 +61,6 @@ def send_with_retries(
         if delay is None or not clock() + delay < budget_end:
             raise error
         retry += 1
-        logger.debug("%s %s: %s; retry %d in %.2f s", method, loggable(url), _status_text(error), retry, delay)
         if on_retry is not None:
             on_retry(error, retry, delay)
         wait(delay)
@@ -139,5 +132,6 @@ def _is_permanent(cause: Optional[BaseException]) -> bool:
     return isinstance(cause, (SSLError, ssl.SSLError))
 
 
-def _status_text(error: ApiException) -> str:
+def status_text(error: ApiException) -> str:
+    """``status 503``, or the reason of a network failure."""
     return f"status {error.status}" if error.status else str(error.reason)

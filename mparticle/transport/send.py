@@ -3,12 +3,11 @@ with the body capped; a network or TLS failure becomes ``ApiException(status 0)`
 
 from __future__ import annotations
 
-import logging
 import time
 import zlib
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Union
 
-from mparticle.configuration import loggable, redact_url
+from mparticle.configuration import redact_url
 from mparticle.retry import WAIT_MAX, seconds_setting
 from mparticle.transport import deadline as _deadline
 from mparticle.transport.deadline import Attempt
@@ -19,8 +18,6 @@ if TYPE_CHECKING:
     import urllib3
 
 __all__ = ["Timeout", "attempt_timeout", "send_once", "timeouts"]
-
-logger = logging.getLogger("mparticle.rest")
 
 #: ``_request_timeout``: seconds, or a ``(connect, read)`` tuple (None inside: no limit).
 Timeout = Union[None, float, Tuple[Optional[float], Optional[float]]]
@@ -47,7 +44,6 @@ def send_once(
         raw = pool.open(method, url, headers, payload, fields, timeout)
     except Urllib3Error as exc:
         attempt.cancel()
-        logger.debug("%s %s failed: %s", method, loggable(url), exc.__class__.__name__)
         raise ApiException(0, _failure_reason(exc, attempt, started)) from exc
     finally:
         _deadline.current.attempt = None
@@ -64,16 +60,7 @@ def send_once(
         if not complete:
             raw.close()  # unread data: the connection cannot be reused
         raw.release_conn()
-    response = RESTResponse(raw, data, truncated=not complete)
-    if logger.isEnabledFor(logging.DEBUG):
-        logger.debug(
-            "%s %s -> %d in %.1f ms",
-            method,
-            loggable(url),
-            response.status,
-            (time.monotonic() - started) * 1000,
-        )
-    return response
+    return RESTResponse(raw, data, truncated=not complete)
 
 
 _HTTP_ERROR: Any = None  # urllib3.exceptions.HTTPError, once urllib3 is loaded

@@ -22,7 +22,7 @@ from mparticle.apis.events_api import EventsApi
 from mparticle.configuration import Configuration
 from mparticle.retry import RetryPolicy
 from mparticle.transport.client import RESTClientObject
-from mparticle.transport.errors import ApiException
+from mparticle.transport.errors import ApiException, MissingCredentialsError
 from mparticle.uploader import lifecycle
 from mparticle.uploader.aio import off_loop
 from mparticle.uploader.batch_queue import DROP_NEWEST, OVERFLOW_POLICIES, BatchQueue, OverflowPolicy
@@ -60,7 +60,9 @@ class BatchUploader:
     Args:
         config: the Configuration (credentials, host, TLS, proxy, timeouts, limits); default
             ``Configuration()`` from the environment. Or pass ``api``, an EventsApi whose
-            configuration and default headers are used.
+            configuration and default headers are used. Unless ``send=False``, its ``api_key``
+            and ``api_secret`` must be set: ``MissingCredentialsError`` (a ValueError and an
+            ApiException) otherwise, naming the empty one.
         threads: sender threads; they share one keep-alive pool of at least this size.
         upload_interval: seconds a batch may wait for a fuller request.
         max_queue_bytes, max_queue_batches: the memory bound (serialized bytes; an optional
@@ -141,6 +143,9 @@ class BatchUploader:
         if source is not None and config is not None and config is not source.config:
             raise ValueError("pass either config or api, not both")
         self.config: Configuration = source.config if source is not None else config or Configuration()
+        missing = self.config.missing_credentials()
+        if send and missing:  # fail here, not in a sender thread (a request would only earn a 401/403)
+            raise MissingCredentialsError(missing)
         self._source = source
         self.threads = threads
         self.upload_interval = upload_interval

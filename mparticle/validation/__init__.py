@@ -2,7 +2,8 @@
 
 :func:`validate` checks one batch (a :class:`~mparticle.models.Batch` or its JSON dict) and
 :func:`validate_request` checks a bulk request (a list of batches). Both return a list of
-:class:`Problem` (``path``, ``rule``, ``message``), empty when everything is valid; both take
+:class:`Problem` (``path``, ``rule``, ``message``, ``severity``), empty when there is nothing
+to report; both take
 the size limits of ``config=`` (a ``Configuration``), by default :data:`mparticle.limits.LIMITS`.
 :func:`check_historical` raises EventsApi's ValueError for the historical endpoint's rules.
 
@@ -19,8 +20,10 @@ The package, bottom up:
 * :mod:`~mparticle.validation.historical`: the ``/bulkevents/historical`` rules.
 * :mod:`~mparticle.validation.api`: the entry points.
 
-The reference is ``shared/spec/schema.md`` (sections 2-6 for fields, 8 for limits and the
-historical rules), itself based on the live Events API JSON Schema ("SCHEMA-2026").
+The reference is mParticle's documentation of the Events API: the JSON reference
+(https://docs.mparticle.com/developers/apis/json-reference/) for the fields, the default service limits
+(https://docs.mparticle.com/guides/default-service-limits/) and the Events API page (https://docs.mparticle.com/developers/apis/http/)
+for the endpoints and the historical rules.
 
 Conventions:
 
@@ -44,13 +47,15 @@ Conventions:
 Rule ids (stable, see :data:`RULES`): ``required``, ``required_any``, ``type``, ``enum``,
 ``event_type``, ``environment``, ``identity_key``, ``unknown_key``, ``uuid``, ``format``,
 ``max_length``, ``max_items``, ``max_bytes``, ``json``, ``historical_no_events``,
-``historical_timestamp``, ``historical_too_recent``.
+``historical_timestamp``, ``historical_too_recent``; and the warnings (``Problem.severity ==
+"warning"``: the server accepts the batch, probably not as meant; ``warnings=False`` leaves
+them out): ``no_environment``, ``no_user``, ``timestamp``.
 """
 
 from __future__ import annotations
 
 from mparticle.validation.api import validate, validate_request
-from mparticle.validation.engine import Problem
+from mparticle.validation.engine import Problem, Severity
 from mparticle.validation.historical import HISTORICAL_MIN_AGE_MS, check_historical, historical_problems
 from mparticle.validation.rules import (
     MAX_ACTION_IDENTIFIER_LENGTH,
@@ -80,6 +85,7 @@ __all__ = [
     "HISTORICAL_MIN_AGE_MS",
     "RULES",
     "Problem",
+    "Severity",
     "check_historical",
     "historical_problems",
     "validate",

@@ -16,7 +16,7 @@ from mparticle.models.base import Model
 from mparticle.serialization import dumps
 from mparticle.validation.engine import UNIT, Problem, Unusual, _json_type, is_object, wire_data
 from mparticle.validation.historical import _historical
-from mparticle.validation.rules import BATCH
+from mparticle.validation.rules import BATCH, batch_warnings
 
 
 class SizeLimits(Protocol):
@@ -87,6 +87,7 @@ def _check_as_is(batch: Any, historical: bool, now_ms: int) -> _Checked:
     bound = BATCH.check(batch, None, problems)
     if historical:
         _historical(batch, now_ms, problems)
+    batch_warnings(batch, problems)
     return _Checked(problems, UNIT * bound, False, batch)
 
 
@@ -106,6 +107,7 @@ def _check_serialized(batch: Any, historical: bool, now_ms: int) -> _Checked:
         BATCH.check(data, None, problems)
     if historical:
         _historical(data, now_ms, problems)
+    batch_warnings(data, problems)
     return _Checked(problems, len(raw), True, batch)
 
 
@@ -115,6 +117,7 @@ def validate(
     historical: bool = False,
     now_ms: Optional[int] = None,
     config: Optional[SizeLimits] = None,
+    warnings: bool = True,
 ) -> List[Problem]:
     """Check one batch (a ``Batch`` model or its JSON dict) against the Events API rules.
 
@@ -122,10 +125,14 @@ def validate(
     (epoch milliseconds, default: now). The serialized batch may have at most
     ``config.max_batch_bytes`` bytes: pass the ``Configuration`` in use (or a
     :class:`~mparticle.limits.Limits`) when it changes the limit; default
-    :data:`mparticle.limits.LIMITS` (128 KB). Returns the problems found, ``[]`` when valid.
+    :data:`mparticle.limits.LIMITS` (128 KB). Returns the problems found, ``[]`` when there is
+    nothing to report: errors (``severity == "error"``, the server refuses or drops the data)
+    and warnings (``"warning"``: accepted, probably not as meant: no ``environment``, no user,
+    a timestamp in seconds); ``warnings=False`` leaves the warnings out.
     """
     limits = LIMITS if config is None else config
-    return _check_batch(batch_or_dict, historical, now_ms, limits.max_batch_bytes).problems
+    problems = _check_batch(batch_or_dict, historical, now_ms, limits.max_batch_bytes).problems
+    return problems if warnings else [p for p in problems if p.severity == "error"]
 
 
 def validate_request(
@@ -134,12 +141,13 @@ def validate_request(
     historical: bool = False,
     now_ms: Optional[int] = None,
     config: Optional[SizeLimits] = None,
+    warnings: bool = True,
 ) -> List[Problem]:
     """Check a bulk request: at most 100 batches, at most 256 KB serialized, each batch valid.
 
     Batch problems are prefixed with the batch index: ``[2].events[0].data.event_name``. The
-    limits (batches per request, request and batch bytes) are ``config``'s, as for
-    :func:`validate`; default :data:`mparticle.limits.LIMITS`.
+    limits (batches per request, request and batch bytes) are ``config``'s, and the warnings
+    as for :func:`validate`; default :data:`mparticle.limits.LIMITS`.
     """
     limits = LIMITS if config is None else config
     max_batches, max_bytes = limits.max_batches_per_request, limits.max_request_bytes
@@ -156,8 +164,10 @@ def validate_request(
         checked = _check_batch(batch, historical, now_ms, limits.max_batch_bytes)
         prefix = f"[{index}]"
         for p in checked.problems:
+            if not warnings and p.severity != "error":
+                continue
             path = prefix + ("" if not p.path else p.path if p.path.startswith("[") else "." + p.path)
-            problems.append(Problem(path, p.rule, p.message))
+            problems.append(Problem(path, p.rule, p.message, p.severity))
         if checked.serializes:
             parts.append(checked)
     size = _request_size(parts, lambda c: c.size)

@@ -7,7 +7,18 @@ from typing import Dict, Mapping, Optional, Sequence, Tuple, Type
 from mparticle.models.base import Model
 from mparticle.models.field_types import FieldType
 from mparticle.validation.containers import ListOf, MapOf, Obj
-from mparticle.validation.engine import ANY_LENGTH, BOOLEAN, INTEGER, NUMBER, OBJECT, SCALAR, Enum, Kind, Spec
+from mparticle.validation.engine import (
+    ANY_LENGTH,
+    BOOLEAN,
+    INTEGER,
+    NUMBER,
+    OBJECT,
+    SCALAR,
+    TIMESTAMP,
+    Enum,
+    Kind,
+    Spec,
+)
 
 # -- from the models' declarations to specs -------------------------------------------------------
 
@@ -64,7 +75,8 @@ def _spec_from_model(
     """The spec of ``model``'s JSON object (``name`` in messages): the model plus the schema's rules.
 
     Every declared field counts under its JSON key with the spec of its type; an enum allows the
-    model's values minus the ``legacy`` ones. What the schema adds: ``overrides`` replace the spec
+    model's values minus the ``legacy`` ones; an ``int`` field named ``*_unixtime_ms`` is a
+    :data:`~mparticle.validation.engine.TIMESTAMP`. What the schema adds: ``overrides`` replace the spec
     of declared keys, ``extra`` adds keys the model lacks, ``omit`` drops declared keys (an open
     object then passes them unchecked); ``required``, ``any_of``, ``closed`` and ``unknown_rule``
     as in :class:`Obj` (objects are closed unless ``closed=False``). The result also serves the
@@ -80,6 +92,8 @@ def _spec_from_model(
             fields[f.key] = overrides[f.key]
         elif f.enum is not None:
             fields[f.key] = Enum(_schema_values(f.enum, legacy))
+        elif f.key.endswith("_unixtime_ms") and f.field_type.text == "int":  # warns on seconds
+            fields[f.key] = TIMESTAMP
         else:
             fields[f.key] = _type_spec(f.field_type)
     declared = {f.key for f in model.fields}

@@ -23,28 +23,42 @@ JSON type; a key that is not a string; nesting deeper than :data:`MAX_PLAIN_DEPT
 from __future__ import annotations
 
 import contextlib
+import datetime
 import ipaddress
 import json
 import re
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, FrozenSet, Iterator, List, Optional, Tuple
+from typing import Any, Callable, FrozenSet, Iterator, List, Literal, Optional, Tuple
 
 import mparticle.models  # noqa: F401 - every model declared before OBJECTS is made
 from mparticle.models.base import UUID_PATTERN, Model, registry
 
+#: How bad a :class:`Problem` is: ``error`` (the batch breaks a rule of the Events API) or
+#: ``warning`` (the server accepts it, but probably not as meant).
+Severity = Literal["error", "warning"]
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One rule violation: where (``path``), which rule (``rule``) and a human ``message``."""
+    """One finding: where (``path``), which rule (``rule``), a human ``message``, and its
+    ``severity``: ``"error"`` (a rule violation) or ``"warning"`` (accepted by the server, but
+    probably a mistake: no environment, no user, a timestamp in seconds)."""
 
     path: str
     rule: str
     message: str
+    severity: Severity = "error"
+
+    @property
+    def is_error(self) -> bool:
+        """True for an error, False for a warning."""
+        return self.severity == "error"
 
     def __str__(self) -> str:
-        return "{0}: {1} [{2}]".format(self.path or "<batch>", self.message, self.rule)
+        warning = "" if self.severity == "error" else "warning: "
+        return "{0}: {1}{2} [{3}]".format(self.path or "<batch>", warning, self.message, self.rule)
 
 
 Out = List[Problem]
@@ -91,10 +105,10 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _fail(out: Out, path: Path, rule: str, tail: str) -> None:
+def _fail(out: Out, path: Path, rule: str, tail: str, severity: Severity = "error") -> None:
     """Append a problem whose message is the quoted path (or "the batch") followed by ``tail``."""
     text = render(path)
-    out.append(Problem(text, rule, f"`{text}` {tail}" if text else f"the batch {tail}"))
+    out.append(Problem(text, rule, f"`{text}` {tail}" if text else f"the batch {tail}", severity))
 
 
 # -- values as they are sent ----------------------------------------------------------------------
@@ -283,6 +297,49 @@ class Integer(Kind):
 
 
 INTEGER = Integer()
+
+#: Epoch milliseconds a timestamp is expected between: 2001-09-09 (1e12; a time in seconds is
+#: below, until the year 33658) and 2100-01-01.
+PLAUSIBLE_MS = (10**12, 4_102_444_800_000)
+
+
+class Timestamp(Integer):
+    """An ``*_unixtime_ms`` field: an integer, and a warning (``timestamp``) when it is
+    implausible as epoch milliseconds: before 2001 (a time in seconds) or after 2100 (in
+    microseconds, or far in the future)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._accepts()  # every value is looked at: none is accepted inline
+
+    def check(self, value: Any, path: Path, out: Out) -> int:
+        before = len(out)
+        size = super().check(value, path, out)
+        if len(out) == before and value is not None and not PLAUSIBLE_MS[0] <= value < PLAUSIBLE_MS[1]:
+            _fail(out, path, "timestamp", _implausible(int(value)), "warning")
+        return size
+
+
+def _implausible(ms: int) -> str:
+    """Why the epoch milliseconds ``ms`` look wrong, and what they probably are."""
+    low, high = PLAUSIBLE_MS
+    shown = f"is {ms}, as milliseconds {_date(ms)}"
+    if low // 1000 <= ms < high // 1000:
+        return f"{shown}: it looks like seconds ({ms * 1000} would be {_date(ms * 1000)})"
+    if low * 1000 <= ms < high * 1000:
+        return f"{shown}: it looks like microseconds ({ms // 1000} would be {_date(ms // 1000)})"
+    return f"{shown}: epoch milliseconds between 2001 and 2100 expected"
+
+
+def _date(ms: int) -> str:
+    """The UTC date of ``ms`` (``2023-11-14``), or where it lies when that is out of range."""
+    try:
+        return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime("%Y-%m-%d")
+    except (OverflowError, OSError, ValueError):
+        return "after the year 9999" if ms > 0 else "before the year 1"
+
+
+TIMESTAMP = Timestamp()
 
 
 class Format(Spec):

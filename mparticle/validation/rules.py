@@ -1,12 +1,13 @@
 """The mParticle rule tables: each object is its model plus what the Events API schema adds.
 
-The reference is ``shared/spec/schema.md`` (sections 2-6 for fields, 8 for limits), itself
-based on the live Events API JSON Schema ("SCHEMA-2026").
+The reference is mParticle's Events API JSON reference
+(https://docs.mparticle.com/developers/apis/json-reference/) for the fields and the default
+service limits (https://docs.mparticle.com/guides/default-service-limits/).
 """
 
 from __future__ import annotations
 
-from typing import Dict, Mapping, NamedTuple, Optional, Tuple, Type
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple, Type
 
 from mparticle.limits import LIMITS
 from mparticle.models import (
@@ -40,7 +41,23 @@ from mparticle.models.push_message_event import PUSH_MESSAGE_BEHAVIORS
 from mparticle.models.shared import EVENT_TYPES
 from mparticle.validation.containers import ListOf, MapOf, Obj, ScalarOrList, Tagged
 from mparticle.validation.derive import _schema_values, _spec_from_model
-from mparticle.validation.engine import ARRAY, INTEGER, IP, OBJECT, SCALAR, STRING, UUID, Enum, Spec, Text
+from mparticle.validation.engine import (
+    ARRAY,
+    INTEGER,
+    IP,
+    OBJECT,
+    SCALAR,
+    STRING,
+    TIMESTAMP,
+    UUID,
+    Enum,
+    Out,
+    Problem,
+    Spec,
+    Text,
+    fields_of,
+    is_object,
+)
 
 # -- limits (schema.md section 8; KB = 1024 bytes, lengths are characters) ---------------------
 
@@ -74,6 +91,10 @@ RULES: Dict[str, str] = {
     "historical_no_events": "historical batches must contain events",
     "historical_timestamp": "historical events must have data.timestamp_unixtime_ms",
     "historical_too_recent": "historical events must be at least 72 hours old",
+    # warnings (Problem.severity "warning"): accepted by the server, but probably not as meant
+    "no_environment": "warning: no environment; the server takes the batch as production data",
+    "no_user": "warning: no user identity, mpid or device id; the data cannot be attached to a user",
+    "timestamp": "warning: an *_unixtime_ms value before 2001 or after 2100 (seconds or microseconds?)",
 }
 
 
@@ -296,8 +317,64 @@ BATCH = _spec_from_model(
     },
     extra={  # keys the model lacks: set by mParticle (source_info, timestamp, batch_id) or SCHEMA only
         "source_info": SOURCE_INFO,
-        "timestamp_unixtime_ms": INTEGER,
+        "timestamp_unixtime_ms": TIMESTAMP,
         "batch_id": INTEGER,
         "origin_mpid": INTEGER,
     },
 )
+
+#: ``device_info`` keys that identify a device (and so a user mParticle can attach data to).
+DEVICE_ID_KEYS = (
+    "android_uuid",
+    "android_advertising_id",
+    "ios_advertising_id",
+    "ios_idfv",
+    "push_token",
+    "amp_id",
+    "roku_advertising_id",
+    "roku_publisher_id",
+    "fire_advertising_id",
+    "microsoft_advertising_id",
+    "microsoft_publisher_id",
+)
+#: Batch keys that identify a user or a device on their own.
+_USER_KEYS = ("mpid", "mp_deviceid", "partner_identity")
+
+
+def batch_warnings(batch: Any, out: Out) -> None:
+    """The warnings about a whole batch (a dict or a model, checked by :data:`BATCH`): no
+    ``environment`` (the server defaults it to production) and nothing that identifies a user
+    (no user identity, ``mpid``, device id or partner identity)."""
+    data = fields_of(batch)
+    if data.get("environment") is None:
+        out.append(
+            Problem(
+                "environment",
+                "no_environment",
+                "`environment` is not set: the server takes the batch as production data; "
+                "set development or production",
+                "warning",
+            )
+        )
+    if not _identifies_someone(data):
+        out.append(
+            Problem(
+                "",
+                "no_user",
+                "the batch has no user identity, mpid or device id: mParticle has no user to attach it to; "
+                "set user_identities (e.g. customer_id), mpid or a device_info id",
+                "warning",
+            )
+        )
+
+
+def _identifies_someone(data: Any) -> bool:
+    if any(data.get(key) is not None for key in _USER_KEYS):
+        return True
+    for key, keys in (("user_identities", None), ("partner_identities", None), ("device_info", DEVICE_ID_KEYS)):
+        value = data.get(key)
+        if is_object(value):
+            found = fields_of(value)
+            if any(v is not None and v != "" for k, v in found.items() if keys is None or k in keys):
+                return True
+    return False
