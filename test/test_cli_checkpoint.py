@@ -15,7 +15,8 @@ from mparticle.cli.errors import UsageError
 from mparticle.cli.sources import InputFile
 from mparticle.cli.tracker import Item, Tracker
 
-#: A checkpoint as ``mparticle send`` has always written it (version 2): the format a resume
+#: A checkpoint as ``mparticle send`` writes it (version 2; each input's ``rejected`` count, of
+#: its done records those in the reject file, added before any release): the format a resume
 #: reads, which must not change by a byte.
 GOLDEN = (
     '{\n'
@@ -26,16 +27,16 @@ GOLDEN = (
     ' "files": {\n'
     '  "/old.jsonl": {"name": "old.jsonl", "size": 20, "hashed_bytes": 20, "sha256": "ababababa'
     'bababababababababababababababababababababababababababab", "records_done": 1, "done_through'
-    '_line": 2, "offset": 20, "done": [[1, 1, 20, 2, false, 0]], "complete": true},\n'
+    '_line": 2, "offset": 20, "done": [[1, 1, 20, 2, false, 0]], "rejected": 1, "complete": true},\n'
     '  "/data/a.jsonl": {"name": "a.jsonl", "size": 1000, "hashed_bytes": 300, "sha256": "0d4e2'
     'ca9e9cbced7a7a5380eb29e1a3783b9b6d0db72de36a1051038e1c1fbc7", "records_done": 3, "done_thr'
     'ough_line": 4, "offset": 150, "done": [[1, 3, 150, 4, false, 0], [5, 5, 250, 6, true, 5]],'
-    ' "complete": false},\n'
+    ' "rejected": 1, "complete": false},\n'
     '  "<stdin>": {"name": "-", "size": null, "hashed_bytes": 0, "sha256": "e3b0c44298fc1c149af'
     'bf4c8996fb92427ae41e4649b934ca495991b7852b855", "records_done": 0, "done_through_line": 0,'
-    ' "offset": 0, "done": [], "complete": false}\n'
+    ' "offset": 0, "done": [], "rejected": 0, "complete": false}\n'
     ' },\n'
-    ' "checksum": "cae4303e77fa46f871d653a583b0eed5d01ad890451e4260e6cae6dfa752cd12"\n'
+    ' "checksum": "35e8fe6d302355d26f3bd83b864e78e87d16db211f14649387863dabb63d1f35"\n'
     '}\n'
 )
 
@@ -98,6 +99,7 @@ OTHER = {
     "done_through_line": 2,
     "offset": 20,
     "done": [[1, 1, 20, 2, False, 0]],
+    "rejected": 1,
     "complete": True,
 }
 
@@ -109,7 +111,8 @@ def golden_tracker() -> Tracker:
     stdin = InputFile(name="-", key="<stdin>", size=None)
     tracker = Tracker([f, stdin], historical=False, others={"/old.jsonl": OTHER})
     for n in [3, 1, 2, 5]:
-        tracker.mark([Item(f, n, n, n * 50, n + 1, n == 5, n if n == 5 else 0, 10)])
+        tracker.mark([Item(f, n, n, n * 50, n + 1, n == 5, n if n == 5 else 0, 10)], rejected=n == 2)
+    tracker.mark([Item(f, 2, 2, 100, 3, False, 0, 10)], rejected=True)  # done already: not counted twice
     f.records = 5
     return tracker
 

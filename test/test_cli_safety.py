@@ -181,7 +181,7 @@ def test_rejects_checkpoint_and_lock_are_created_0600(
     assert mode(tmp_path / "a.jsonl.rejects.jsonl") == 0o640
     assert mode(tmp_path / "a.jsonl.checkpoint.json") == 0o600
     (tmp_path / "a.jsonl.checkpoint.json").chmod(0o400)
-    assert main(["send", str(data), "--resume", *conn(server)]) == 0  # nothing left to do
+    assert main(["send", str(data), "--resume", *conn(server)]) == 1  # nothing left to do; one record rejected
     assert mode(tmp_path / "a.jsonl.checkpoint.json") == 0o400  # never widened
     assert [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []
 
@@ -238,8 +238,11 @@ def test_send_rejects_unparseable_records_and_a_resume_passes_them(tmp_path: Pat
         assert all(r["reason"] and r["problems"] for r in rejects)
         # the resume reads the hostile records again (they are done, so skipped) and sends the rest
         second = run_cli("send", str(data), "--resume", *conn(up), timeout=60)
-        assert second.returncode == 0 and b"Traceback" not in second.stderr, second.stderr  # no new rejects
+        # no new rejects, but the first run's are not in mParticle: exit 1, not 0
+        assert second.returncode == 1 and b"Traceback" not in second.stderr, second.stderr
         assert f"{len(bad)} skipped (done in an earlier run)".encode() in second.stderr
+        summary = f"0 rejected, {len(bad)} skipped (done in an earlier run), {len(bad)} rejected in earlier runs"
+        assert summary.encode() in second.stderr
         assert len(up.batches) == 8 and len(ids_by_customer(up)) == 8
         assert sorted(r["line"] for r in rejects_of(tmp_path / "h.jsonl.rejects.jsonl")) == bad  # not repeated
     finally:
@@ -312,6 +315,8 @@ FORGERIES: Dict[str, Tuple[Any, str]] = {
     "offsets past EOF": (_resigned(_past_eof), "changed since the checkpoint was written"),
     "bad digest": (_resigned(_set(["sha256"], "xyz")), "`sha256` must be 64 lowercase hex digits"),
     "files not an object": (_resigned(lambda d: d.update(files=[])), "`files` must be an object"),
+    "no rejected count": (_resigned(lambda d: _entry(d).pop("rejected") and d), "`rejected` must be a non-negative"),
+    "more rejected than done": (_resigned(_set(["rejected"], 10**6)), "`rejected` (1000000) is more than the"),
 }
 
 
@@ -398,13 +403,15 @@ def test_a_dry_run_leaves_the_real_runs_state_alone(
     assert f"{len(invalid)} rejected (see {dry_rejects})" in capsys.readouterr().err
     assert sorted(r["line"] for r in rejects_of(dry_rejects)) == invalid
     assert {name: (tmp_path / name).read_bytes() for name in real} == real
-    # with --resume: what a resume would do (the rejected records are done); a fresh dry-run file
-    assert main(["send", str(data), "--dry-run", "--resume"]) == 0
-    assert "0 rejected" in capsys.readouterr().err and rejects_of(dry_rejects) == []
+    # with --resume: what a resume would do (the rejected records are done, and make it exit 1);
+    # a fresh dry-run file
+    assert main(["send", str(data), "--dry-run", "--resume"]) == 1
+    err = capsys.readouterr().err
+    assert "0 rejected" in err and f"{len(invalid)} rejected in earlier runs" in err and rejects_of(dry_rejects) == []
     assert {name: (tmp_path / name).read_bytes() for name in real} == real
     delivered = len(ids_by_customer(server))
     server.reset()
-    assert main(["send", str(data), "--resume", *conn(server)]) == 0  # no new rejects
+    assert main(["send", str(data), "--resume", *conn(server)]) == 1  # no new rejects; the first run's count
     assert len(ids_by_customer(server)) == 300 - len(invalid) - delivered
     rejected = sorted(r["line"] for r in rejects_of(tmp_path / "events.jsonl.rejects.jsonl"))
     assert rejected == invalid  # each once over both real runs

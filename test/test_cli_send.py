@@ -391,3 +391,83 @@ def test_the_send_command_does_not_load_asyncio() -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
     assert done.stdout.strip() == "False", done.stderr
+
+
+# -- an unfinished checkpoint: --resume or --restart ------------------------------------------------
+
+
+def unfinished_run(tmp_path: Path, server: LocalEventsServer) -> Path:
+    """A run that delivers its first request, fails the rest (503) and rejects record 2."""
+    lines = [json.dumps(batch(i, environment="staging" if i == 1 else "development")) for i in range(300)]
+    data = write_lines(tmp_path / "events.jsonl", lines)
+    server.script(Fault(), *[Fault(status=503)] * 100)
+    assert main(["send", str(data), *conn(server, "--concurrency", "1", "--max-retries", "0")]) == 1
+    server.reset()
+    return data
+
+
+def test_a_fresh_run_over_an_unfinished_checkpoint_asks_for_resume_or_restart(
+    tmp_path: Path, server: LocalEventsServer
+) -> None:
+    data = unfinished_run(tmp_path, server)
+    checkpoint, rejects = tmp_path / "events.jsonl.checkpoint.json", tmp_path / "events.jsonl.rejects.jsonl"
+    before = (checkpoint.read_bytes(), rejects.read_bytes())
+    result = run_cli("send", str(data), *conn(server))  # a real process: its exit code
+    err = result.stderr.decode()
+    assert result.returncode == 3, err
+    assert f"the checkpoint {checkpoint} is of an unfinished send ({data}: 101 records done)" in err
+    assert "give --resume to continue it, or --restart to discard it" in err
+    assert server.request_count == 0 and (checkpoint.read_bytes(), rejects.read_bytes()) == before  # nothing done
+    assert main(["send", str(data), "--dry-run"]) == 1  # a dry run writes no checkpoint: not refused
+    assert main(["send", str(data), "--resume", "--restart", *conn(server)]) == 2  # one or the other
+    assert main(["send", str(data), "--restart", *conn(server)]) == 1  # from the beginning: the reject again
+    assert len(server.batches) == 299 and len(rejects_of(rejects)) == 1
+    entry = json.loads(checkpoint.read_text())["files"][str(data.resolve())]
+    assert entry["complete"] and entry["rejected"] == 1
+    assert main(["send", str(data), *conn(server)]) == 1  # a finished checkpoint may be started over
+
+
+def test_a_fresh_run_over_a_broken_checkpoint_is_refused_until_restart(
+    tmp_path: Path, server: LocalEventsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = write_lines(tmp_path / "events.jsonl", [json.dumps(batch(i)) for i in range(3)])
+    checkpoint = tmp_path / "events.jsonl.checkpoint.json"
+    checkpoint.write_text('{"my": "notes"}')  # not ours: never overwritten silently
+    assert main(["send", str(data), *conn(server)]) == 2
+    assert "is not a checkpoint of mparticle send; start over with --restart" in capsys.readouterr().err
+    assert checkpoint.read_text() == '{"my": "notes"}' and server.request_count == 0
+    assert main(["send", str(data), "--restart", *conn(server)]) == 0
+    assert json.loads(checkpoint.read_text())["tool"] == "mparticle send"
+
+
+def test_resume_exit_code_and_summary_count_the_rejects_of_earlier_runs(
+    tmp_path: Path, server: LocalEventsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = unfinished_run(tmp_path, server)
+    capsys.readouterr()
+    assert main(["send", str(data), "--resume", *conn(server)]) == 1  # nothing rejected now; 1 before
+    err = capsys.readouterr().err
+    assert "199 sent" in err and "0 rejected" in err and "1 rejected in earlier runs" in err
+    checkpoint = json.loads((tmp_path / "events.jsonl.checkpoint.json").read_text())
+    entry = checkpoint["files"][str(data.resolve())]
+    assert entry["complete"] and entry["rejected"] == 1  # remembered across runs
+    assert main(["send", str(data), "--resume", *conn(server)]) == 1  # and by every later resume
+    assert "1 rejected in earlier runs" in capsys.readouterr().err
+    clean = write_lines(tmp_path / "clean.jsonl", [json.dumps(batch(i)) for i in range(3)])
+    assert main(["send", str(clean), *conn(server)]) == 0
+    assert main(["send", str(clean), "--resume", *conn(server)]) == 0  # nothing rejected, ever: 0
+
+
+def test_send_names_the_missing_credential_and_sends_nothing(
+    tmp_path: Path, server: LocalEventsServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("MPARTICLE_API_KEY", "MPARTICLE_API_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    data = write_lines(tmp_path / "events.jsonl", [json.dumps(batch(1))])
+    assert main(["send", str(data), "--host", server.url, "--api-key", "the-key-value"]) == 2
+    err = capsys.readouterr().err
+    assert "--api-secret missing; give --api-secret or set MPARTICLE_API_SECRET" in err and "--api-key" not in err
+    assert "the-key-value" not in err and server.request_count == 0
+    assert main(["demo", "--api-key", "the-key-value"]) == 2  # one credential alone is an error too
+    err = capsys.readouterr().err
+    assert "--api-secret is missing" in err and "the-key-value" not in err

@@ -122,3 +122,19 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"mparticle {__version__}\n"
+
+
+def test_warnings_are_printed_but_leave_the_batch_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seconds = batch(1, 1_700_000_000)  # a timestamp in seconds
+    nobody = {"environment": "production", "events": batch(2)["events"]}
+    data = write_lines(tmp_path / "w.jsonl", [json.dumps(seconds), json.dumps(nobody), json.dumps(batch(3))])
+    assert main(["validate", str(data)]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        f"{data}:1: events[0].data.timestamp_unixtime_ms: warning: `events[0].data.timestamp_unixtime_ms` is "
+        "1700000000, as milliseconds 1970-01-20: it looks like seconds (1700000000000 would be 2023-11-14) [timestamp]",
+        f"{data}:2: <batch>: warning: the batch has no user identity, mpid or device id: mParticle has no user to "
+        "attach it to; set user_identities (e.g. customer_id), mpid or a device_info id [no_user]",
+    ]
+    assert err == "validate: 3 batches, 3 valid, 0 invalid (0 problems), 2 warnings\n"
+    assert check_batch(seconds, historical=False) == []  # what send checks: errors only

@@ -61,12 +61,13 @@ class DoneSet:
         self.intervals: List[Interval] = sorted((Interval(*i) for i in intervals), key=lambda i: i.first)
         self._starts = [i.first for i in self.intervals]
 
-    def add(self, ordinal: int, end_offset: int, end_line: int, in_array: bool, array_index: int = 0) -> None:
-        """Mark one record done (with the position after it); a record done already is ignored."""
+    def add(self, ordinal: int, end_offset: int, end_line: int, in_array: bool, array_index: int = 0) -> bool:
+        """Mark one record done (with the position after it); False (and nothing changes) for a
+        record done already."""
         ivs, starts = self.intervals, self._starts
         i = bisect.bisect_right(starts, ordinal) - 1
         if i >= 0 and ivs[i].last >= ordinal:
-            return
+            return False
         merge_prev = i >= 0 and ivs[i].last == ordinal - 1
         merge_next = i + 1 < len(ivs) and ivs[i + 1].first == ordinal + 1
         if merge_prev and merge_next:  # the gap closes: one interval
@@ -80,6 +81,7 @@ class DoneSet:
         else:
             ivs.insert(i + 1, Interval(ordinal, ordinal, end_offset, end_line, in_array, array_index))
             starts.insert(i + 1, ordinal)
+        return True
 
     def __contains__(self, ordinal: object) -> bool:
         if not isinstance(ordinal, int):
@@ -207,7 +209,7 @@ def _read_json(path: str) -> Any:
         raise UsageError(f"the checkpoint {path} is not valid JSON ({str(exc)[:200]}); {_FRESH}") from None
 
 
-_FRESH = "start a fresh run (without --resume) or give another --checkpoint"
+_FRESH = "start over with --restart (which discards it) or give another --checkpoint"
 
 
 def _is_int(value: Any, low: int = 0) -> bool:
@@ -239,7 +241,20 @@ def _entry_problem(entry: Any) -> Optional[str]:
     """What is wrong with one input's checkpoint entry, or None."""
     if not isinstance(entry, dict):
         return "must be an object"
-    return _fields_problem(entry) or _done_problem(entry["done"], entry["hashed_bytes"]) or _prefix_problem(entry)
+    return (
+        _fields_problem(entry)
+        or _done_problem(entry["done"], entry["hashed_bytes"])
+        or _prefix_problem(entry)
+        or _rejected_problem(entry)
+    )
+
+
+def _rejected_problem(entry: Dict[str, Any]) -> Optional[str]:
+    """Whether the entry's count of rejected records fits its done records, or None."""
+    done = DoneSet(entry["done"]).count()
+    if entry["rejected"] > done:
+        return f"`rejected` ({entry['rejected']}) is more than the {done} records done"
+    return None
 
 
 def _fields_problem(entry: Dict[str, Any]) -> Optional[str]:
@@ -256,6 +271,8 @@ def _fields_problem(entry: Dict[str, Any]) -> Optional[str]:
         return "`complete` must be true or false"
     if not isinstance(entry.get("done"), list):
         return "`done` must be an array"
+    if not _is_int(entry.get("rejected")):
+        return "`rejected` must be a non-negative integer"
     return None
 
 

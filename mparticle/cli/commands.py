@@ -24,8 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mparticle",
         description="mParticle Events API tools",
         epilog=(
-            "exit codes: 0 success, 1 partial (rejects or undelivered batches), 2 failure, 130 interrupted, "
-            "141 output pipe closed"
+            "exit codes: 0 success, 1 partial (rejects or undelivered batches), 2 failure, 3 unfinished "
+            "checkpoint (send: give --resume or --restart), 130 interrupted, 141 output pipe closed"
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -43,7 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="validate only: send nothing, write no checkpoint; rejects go to REJECT_FILE with .dry-run",
     )
-    send.add_argument("--resume", action="store_true", help="skip the records the checkpoint marks done")
+    again = send.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue: skip the records the checkpoint marks done")
+    again.add_argument(
+        "--restart",
+        action="store_true",
+        help="discard the checkpoint of an unfinished run (and empty the reject file) and start from the beginning",
+    )
     send.add_argument(
         "--checkpoint", metavar="PATH", help="checkpoint file, locked by the run (default: FIRST_INPUT.checkpoint.json)"
     )

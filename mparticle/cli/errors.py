@@ -1,10 +1,20 @@
-"""Errors that stop a ``send`` with exit code 2."""
+"""Errors that stop a ``send`` before or while it runs, with their exit codes."""
 
-__all__ = ["OutputError", "UsageError"]
+from mparticle.cli.exit_codes import EXIT_FAILURE, EXIT_UNFINISHED
+
+__all__ = ["OutputError", "UnfinishedCheckpoint", "UsageError"]
 
 
 class UsageError(Exception):
-    """A problem with the command line or its inputs (exit code 2)."""
+    """A problem with the command line or its inputs (exit code :attr:`exit_code`, 2)."""
+
+    exit_code = EXIT_FAILURE
+
+
+class UnfinishedCheckpoint(UsageError):
+    """A run without ``--resume`` or ``--restart`` found the checkpoint of an unfinished one (exit code 3)."""
+
+    exit_code = EXIT_UNFINISHED
 
 
 class OutputError(Exception):

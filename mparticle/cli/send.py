@@ -15,7 +15,9 @@ The inputs are never written to: every output path (reject file, checkpoint, its
 is compared with every input by real path and by inode before anything is opened for writing
 (:mod:`mparticle.cli.paths`). A real run holds an exclusive lock on the checkpoint for its
 whole life (:mod:`mparticle.cli.lock`); the checkpoint is checked (structure, checksum, and a
-SHA-256 of the input bytes it covers, :mod:`mparticle.cli.sources`) before a resume trusts it.
+SHA-256 of the input bytes it covers, :mod:`mparticle.cli.sources`) before a resume trusts it;
+a run without ``--resume`` or ``--restart`` never overwrites the checkpoint of an unfinished
+run (exit code 3).
 Reject and checkpoint files are created ``0600``.
 """
 
@@ -28,8 +30,8 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, TextIO, Tuple, Union
 
-from mparticle.cli.checkpoint import load_checkpoint, write_json_atomic
-from mparticle.cli.errors import OutputError, UsageError
+from mparticle.cli.checkpoint import DoneSet, load_checkpoint, write_json_atomic
+from mparticle.cli.errors import OutputError, UnfinishedCheckpoint, UsageError
 from mparticle.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL
 from mparticle.cli.input import InputChanged, Record, RecordReader
 from mparticle.cli.lock import CheckpointLock
@@ -68,11 +70,11 @@ def _send_configuration(args: argparse.Namespace) -> Configuration:
     if args.dry_run:
         return Configuration()
     config = build_configuration(args)
-    if not (config.api_key and config.api_secret):
-        raise UsageError(
-            "no credentials: give --api-key and --api-secret or set MPARTICLE_API_KEY and "
-            "MPARTICLE_API_SECRET (or use --dry-run)"
-        )
+    missing = config.missing_credentials()
+    if missing:
+        flags = " and ".join("--" + name.replace("_", "-") for name in missing)
+        variables = " and ".join("MPARTICLE_" + name.upper() for name in missing)
+        raise UsageError(f"no credentials: {flags} missing; give {flags} or set {variables} (or use --dry-run)")
     config.connection_pool_size = args.concurrency
     return config
 
@@ -88,8 +90,21 @@ def run_send(
         run = _SendRun(args, stdin if stdin is not None else sys.stdin.buffer, err)
     except UsageError as exc:
         print(f"mparticle send: error: {exc}", file=err)
-        return EXIT_FAILURE
+        return exc.exit_code
     return run.run()
+
+
+def _unfinished(doc: Optional[Dict[str, Any]]) -> str:
+    """What a checkpoint has done of the inputs it did not finish (``a.jsonl: 1,200 records
+    done``), empty when there is nothing a fresh run would discard."""
+    if doc is None:
+        return ""
+    found = [
+        f"{entry['name']}: {DoneSet(entry['done']).count():,} records done"
+        for entry in doc["files"].values()
+        if entry["done"] and not entry["complete"]
+    ]
+    return "; ".join(found[:3]) + (f"; and {len(found) - 3} more inputs" if len(found) > 3 else "")
 
 
 class _SendRun:
@@ -138,7 +153,7 @@ class _SendRun:
     def _prepare(self, config: Configuration) -> None:
         """Read the checkpoint (under the lock) and set up rejects, upload and progress."""
         args = self.args
-        resumed, others = self._resume()
+        resumed, others = self._read_checkpoint()
         self.tracker = Tracker(self.files, args.historical, others)
         self.tally = SendTally()
         self.rejects = RejectWriter(self.reject_path, append=resumed and not args.dry_run)
@@ -149,16 +164,28 @@ class _SendRun:
         )
         self.progress = self._progress_bar()
 
-    def _resume(self) -> Tuple[bool, Dict[str, Any]]:
-        """With ``--resume``, load the checkpoint into the inputs: (whether there was one, the
-        entries of the inputs not in this run, which the new checkpoint keeps)."""
-        if not self.args.resume:
+    def _read_checkpoint(self) -> Tuple[bool, Dict[str, Any]]:
+        """Read the checkpoint: (whether the run resumes it, the entries of the inputs not in
+        this run, which the new checkpoint keeps). With ``--resume`` its done records are
+        loaded into the inputs; without ``--resume`` or ``--restart`` a real run refuses to
+        overwrite the checkpoint of an unfinished run (UnfinishedCheckpoint)."""
+        args = self.args
+        if args.restart or (args.dry_run and not args.resume):  # a dry run writes no checkpoint
             return False, {}
         doc = load_checkpoint(self.checkpoint_path)
+        if not args.resume:
+            unfinished = _unfinished(doc)
+            if unfinished:
+                raise UnfinishedCheckpoint(
+                    f"the checkpoint {self.checkpoint_path} is of an unfinished send ({unfinished}); give "
+                    "--resume to continue it, or --restart to discard it (and empty the reject file) and start "
+                    "from the beginning"
+                )
+            return False, {}
         if doc is None:
             print(f"send: no checkpoint at {self.checkpoint_path}; starting from the beginning", file=self.err)
             return False, {}
-        apply_checkpoint(self.files, doc, self.args.historical)
+        apply_checkpoint(self.files, doc, args.historical)
         keys = {f.key for f in self.files}
         return True, {k: v for k, v in doc["files"].items() if k not in keys}
 
@@ -312,7 +339,9 @@ class _SendRun:
         return handed_over and not self._stopping()
 
     def _reject(self, f: InputFile, record: Record, reason: str, problems: List[Dict[str, str]]) -> None:
-        done = None if self.args.dry_run else functools.partial(self.tracker.mark, [Item.of(f, record)])
+        done = None
+        if not self.args.dry_run:
+            done = functools.partial(self.tracker.mark, [Item.of(f, record)], rejected=True)
         self.rejects.write(reject_entry(f, record.line, record.array_index, reason, problems, record.text), done)
         self.tally.rejected += 1
 
@@ -350,6 +379,8 @@ class _SendRun:
             return EXIT_FAILURE
         if tally.rejected or tally.input_errors or self.tracker.server_rejected or undone:
             return EXIT_PARTIAL
+        if self.tracker.earlier_rejected:  # the records --resume skipped include rejects
+            return EXIT_PARTIAL
         return EXIT_OK
 
     def _summary(self, stats: UploaderStats, pending: int, interrupted: bool) -> str:
@@ -374,10 +405,12 @@ class _SendRun:
         rejected = tally.rejected + self.tracker.server_rejected
         parts.append(f"{rejected:,} rejected" + (f" (see {self.rejects.path})" if self.rejects.written else ""))
         failed = failed_batches(stats)
+        earlier = self.tracker.earlier_rejected
         optional = [
             (failed, f"{failed:,} failed"),
             (pending, f"{pending:,} not sent"),
             (tally.skipped, f"{tally.skipped:,} skipped (done in an earlier run)"),
+            (earlier, f"{earlier:,} rejected in earlier runs"),
             (tally.input_errors, f"{tally.input_errors} input error(s)"),
         ]
         return parts + [text for count, text in optional if count]

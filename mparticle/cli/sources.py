@@ -62,6 +62,8 @@ class InputFile:
     skip: DoneSet = field(default_factory=DoneSet)  #: what the checkpoint had done (read-only)
     finished: bool = False  #: read to the end
     records: int = 0  #: the highest record ordinal seen
+    rejected: int = 0  #: done records that were rejected, earlier runs included (guarded as ``done``)
+    rejected_before: int = 0  #: of those, the ones an earlier run rejected (the checkpoint's count)
 
     @property
     def display(self) -> str:
@@ -139,12 +141,13 @@ def apply_checkpoint(files: List[InputFile], doc: Dict[str, Any], historical: bo
             f.content = _verified_content(f, hashed, digest)
         f.done = DoneSet(entry["done"])
         f.skip = DoneSet(entry["done"])
+        f.rejected = f.rejected_before = entry["rejected"]
 
 
 def _verified_content(f: InputFile, hashed: int, digest: str) -> ContentHash:
     """The content hash of the first ``hashed`` bytes of ``f``, which must equal ``digest``."""
     changed = f"{f.name} changed since the checkpoint was written"
-    fresh = "start a fresh run (without --resume)"
+    fresh = "start over with --restart"
     if f.size is not None and f.size < hashed:
         raise UsageError(f"{changed}: it has {f.size:,} bytes, the checkpoint covers its first {hashed:,}; {fresh}")
     hasher = hashlib.sha256()

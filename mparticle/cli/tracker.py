@@ -51,15 +51,25 @@ class Tracker:
         self._frozen = False
         self.server_rejected = 0  #: batches the server refused, written to the reject file
 
-    def mark(self, items: Sequence["Item"], server_rejected: bool = False) -> None:
-        """Mark records done (and count them as refused by the server); ignored once frozen."""
+    def mark(self, items: Sequence["Item"], rejected: bool = False, server_rejected: bool = False) -> None:
+        """Mark records done; ``rejected``: they are in the reject file (``server_rejected``: the
+        server refused them). Ignored once frozen."""
         with self._lock:
             if self._frozen:
                 return
             for item in items:
-                item.file.done.add(item.ordinal, item.end_offset, item.end_line, item.in_array, item.array_index)
+                added = item.file.done.add(
+                    item.ordinal, item.end_offset, item.end_line, item.in_array, item.array_index
+                )
+                if added and (rejected or server_rejected):
+                    item.file.rejected += 1
             if server_rejected:
                 self.server_rejected += len(items)
+
+    @property
+    def earlier_rejected(self) -> int:
+        """Records of this run's inputs that earlier runs rejected (the checkpoint's counts)."""
+        return sum(f.rejected_before for f in self.files)
 
     def freeze(self) -> None:
         """Ignore late completions from now on (the run is over)."""
@@ -80,6 +90,7 @@ class Tracker:
                     "sha256": digest,
                     **f.done.prefix_fields(),
                     "done": f.done.as_lists(),
+                    "rejected": f.rejected,
                     "complete": f.finished and f.done.count() == f.records,
                 }
             doc: Dict[str, Any] = {
