@@ -148,6 +148,7 @@ def test_tls_with_custom_ca_bundle(tls_server: int, tls_files: Tuple[str, str]) 
 
 
 @pytest.mark.subprocess
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # what this test asks for
 def test_tls_verification_can_be_disabled(tls_server: int) -> None:
     config = mparticle.Configuration(
         host="https://127.0.0.1:{0}/v2".format(tls_server), verify_ssl=False, api_key="k", api_secret="s"
