@@ -194,7 +194,7 @@ def expected_sources() -> Dict[Path, str]:
     models = load_models()
     classes = [getattr(models, name) for name in models.__all__]
     module_of = {cls.__name__: cls.__module__ for cls in classes}
-    module_of["Model"] = "mparticle.models.base"
+    module_of["Model"] = module_of["Field"] = "mparticle.models.base"
     by_module: Dict[str, Dict[str, Any]] = {}
     for cls in classes:
         by_module.setdefault(cls.__module__, {})[cls.__name__] = cls

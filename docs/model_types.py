@@ -32,7 +32,7 @@ from typing import Any, Dict, List, Sequence, Set, Tuple
 
 CLASS_MARKER = "# Static types of the fields above (docs/generate_models.py writes this block)."
 IMPORT_MARKER = "# names the generated type declarations use"
-TYPING_NAMES = {"Any", "Dict", "Iterable", "List", "Optional", "Union"}
+TYPING_NAMES = {"Any", "ClassVar", "Dict", "Iterable", "List", "Optional", "Tuple", "Union"}
 _NATIVE = {"str": "str", "int": "int", "long": "int", "float": "float", "bool": "bool"}
 
 
@@ -100,6 +100,19 @@ def attribute_doc(field: Any) -> str:
     return text[0].upper() + text[1:] + "."
 
 
+def class_declarations(cls: Any) -> List[str]:
+    """The annotations a model's source gives the class attributes it assigns (their names
+    are imported for it): without one, the inferred type of a ``fields`` tuple
+    (``tuple[Field, Field, ...]``) is not the base's, an ambiguous override to pyright's
+    ``--verifytypes``."""
+    declared = {
+        "fields": "fields: ClassVar[Tuple[Field, ...]]",
+        "positional": "positional: ClassVar[Optional[Tuple[str, ...]]]",
+        "event_type": "event_type: Optional[str]",  # Model's; EventBase's is a field
+    }
+    return [text for name, text in declared.items() if name in vars(cls) and isinstance(vars(cls)[name], (str, tuple))]
+
+
 def class_block(cls: Any) -> List[str]:
     """The lines of a class's generated block (indented for the class body)."""
     pad = " " * 8
@@ -138,6 +151,7 @@ def names_used(cls: Any) -> Set[str]:
     """The capitalized names (typing's, models') in the static types of ``cls``'s block."""
     texts = [re.sub(r'"[^"]*"', "", param) for param in parameters(cls)]  # not default values' words
     texts += [text for field in cls.fields for text in field_types(field)]
+    texts += [text.split(":", 1)[1] for text in class_declarations(cls)]
     return {name for text in texts for name in re.findall(r"\b[A-Z]\w*", text)} - {"None", "True", "False"}
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import List, Optional
+    from typing import ClassVar, List, Optional, Tuple
 
     from mparticle.models.api_response_errors import ApiResponseErrors
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class ApiResponse(Model):
     """The Events API error response body: ``{"errors": [...]}``."""
 
-    fields = (Field("errors", "list[ApiResponseErrors]"),)
+    fields: ClassVar[Tuple[Field, ...]] = (Field("errors", "list[ApiResponseErrors]"),)
 
     # Static types of the fields above (docs/generate_models.py writes this block).
     if TYPE_CHECKING:

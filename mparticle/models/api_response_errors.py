@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Optional
+    from typing import ClassVar, Optional, Tuple
 
 
 class ApiResponseErrors(Model):
     """One entry of an error response: ``code`` and ``message``."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("code"),
         Field("message"),
     )

@@ -13,7 +13,7 @@ from mparticle.models.shared import (
 )
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Dict
+    from typing import ClassVar, Dict, Tuple
 
     from mparticle.models.device_current_state import DeviceCurrentState
     from mparticle.models.geo_location import GeoLocation
@@ -23,8 +23,8 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class AppEvent(Model):
     """A custom event (wrapped with ``event_type`` ``custom_event``)."""
 
-    event_type = "custom_event"
-    fields = (
+    event_type: Optional[str] = "custom_event"
+    fields: ClassVar[Tuple[Field, ...]] = (
         *EVENT_FIELDS_CHECKED,
         Field("custom_event_type", enum=CUSTOM_EVENT_TYPES, default="other"),
         Field("event_name", required="Event Name is required."),
@@ -37,7 +37,7 @@ class AppEvent(Model):
         ),
         *EXTRA_EVENT_FIELDS,
     )
-    positional = (
+    positional: ClassVar[Optional[Tuple[str, ...]]] = (
         "event_name",
         "custom_event_type",
         *EVENT_FIELD_NAMES,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Dict, Optional
+    from typing import ClassVar, Dict, Optional, Tuple
 
 OPERATING_SYSTEMS = [
     "Unknown",
@@ -31,7 +31,7 @@ OPERATING_SYSTEMS = [
 class ApplicationInformation(Model):
     """The application that produced a batch (``Batch.application_info``)."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("application_name"),
         Field("application_version"),
         Field("install_referrer"),

@@ -8,7 +8,7 @@ from mparticle.models.base import Field, Model
 from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, Optional
+    from typing import Any, ClassVar, Dict, Optional, Tuple
 
     from mparticle.models.device_current_state import DeviceCurrentState
     from mparticle.models.geo_location import GeoLocation
@@ -25,8 +25,8 @@ APPLICATION_TRANSITION_TYPES = [
 class ApplicationStateTransitionEvent(Model):
     """An app install, upgrade, foreground, background or exit."""
 
-    event_type = "application_state_transition"
-    fields = (
+    event_type: Optional[str] = "application_state_transition"
+    fields: ClassVar[Tuple[Field, ...]] = (
         *EVENT_FIELDS,
         Field("successfully_closed", "bool"),
         Field("is_first_run", "bool"),

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Optional
+    from typing import ClassVar, Optional, Tuple
 
 
 class AttributionInfo(Model):
     """Attribution of a batch: service provider, publisher and campaign."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("service_provider"),
         Field("publisher"),
         Field("campaign"),

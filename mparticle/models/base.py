@@ -93,6 +93,21 @@ class Field:
         "on_set", "doc", "hint", "set_hint",
     )
 
+    name: str
+    type: str
+    field_type: FieldType
+    key: str
+    enum: Optional[List[str]]
+    check: Optional[Validator]
+    send_check: Optional[Validator]
+    default: Any
+    factory: Optional[Callable[[], Any]]
+    required: Optional[str]
+    on_set: bool
+    doc: str
+    hint: Optional[str]
+    set_hint: Optional[str]
+
     def __init__(
         self,
         name: str,
@@ -304,7 +319,7 @@ class Model(metaclass=_ModelMeta):
     swagger_types: ClassVar[Dict[str, str]] = {}
     attribute_map: ClassVar[Dict[str, str]] = {}
     _field_names: ClassVar[FrozenSet[str]] = frozenset()
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
+    __hash__: ClassVar[None] = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
 
     if TYPE_CHECKING:  # each model's __init__ and field types: the block ending its class
 

@@ -8,7 +8,7 @@ from mparticle.models.base import Field, Model, registry
 from mparticle.models.event_base import EventBase
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Iterable, Optional, Union
+    from typing import ClassVar, Iterable, Optional, Tuple, Union
 
     from mparticle.models.application_information import ApplicationInformation
     from mparticle.models.attribution_info import AttributionInfo
@@ -72,7 +72,7 @@ def _event_type_of(event: Any) -> str:
 class Batch(Model):
     """All data for one user in one request: events, identities, attributes, context."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field(
             "events",
             "list[EventBase]",
@@ -103,7 +103,7 @@ class Batch(Model):
         Field("sdk_version"),
         Field("job_id"),
     )
-    positional = (
+    positional: ClassVar[Optional[Tuple[str, ...]]] = (
         "events",
         "source_request_id",
         "environment",

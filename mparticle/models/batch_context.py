@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Optional
+    from typing import ClassVar, Optional, Tuple
 
     from mparticle.models.data_plan_context import DataPlanContext
     from mparticle.models.geo_location import GeoLocation
@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class BatchContext(Model):
     """Batch context: the data plan it conforms to and an optional location."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("data_plan", "DataPlanContext"),
         Field("location", "GeoLocation"),
     )

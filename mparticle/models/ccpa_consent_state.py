@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Optional
+    from typing import ClassVar, Optional, Tuple
 
 
 class CCPAConsentState(Model):
     """A CCPA consent purpose (the ``data_sale_opt_out`` value of ``ConsentState.ccpa``)."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("document"),
         Field("consented", "bool"),
         Field("timestamp_unixtime_ms", "int"),

@@ -13,7 +13,7 @@ from mparticle.models.shared import (
 )
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, List, Optional
+    from typing import Any, ClassVar, Dict, List, Optional, Tuple
 
     from mparticle.models.device_current_state import DeviceCurrentState
     from mparticle.models.geo_location import GeoLocation
@@ -46,8 +46,8 @@ COMMERCE_EVENT_TYPES = [
 class CommerceEvent(Model):
     """A product, promotion or impression event."""
 
-    event_type = "commerce_event"
-    fields = (
+    event_type: Optional[str] = "commerce_event"
+    fields: ClassVar[Tuple[Field, ...]] = (
         *EVENT_FIELDS_CHECKED,
         Field("product_action", "ProductAction"),
         Field("promotion_action", "PromotionAction"),
@@ -65,7 +65,7 @@ class CommerceEvent(Model):
         ),
         *EXTRA_EVENT_FIELDS,
     )
-    positional = (
+    positional: ClassVar[Optional[Tuple[str, ...]]] = (
         "product_action",
         *EVENT_FIELD_NAMES,
         "promotion_action",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Dict, Optional
+    from typing import ClassVar, Dict, Optional, Tuple
 
     from mparticle.models.ccpa_consent_state import CCPAConsentState
     from mparticle.models.gdpr_consent_state import GDPRConsentState
@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class ConsentState(Model):
     """GDPR and CCPA consent, each a mapping of purpose name to consent state."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field(
             "ccpa",
             "dict",

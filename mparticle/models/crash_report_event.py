@@ -8,7 +8,7 @@ from mparticle.models.base import Field, Model
 from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, List, Optional
+    from typing import Any, ClassVar, Dict, List, Optional, Tuple
 
     from mparticle.models.breadcrumb_event import BreadcrumbEvent
     from mparticle.models.device_current_state import DeviceCurrentState
@@ -18,8 +18,8 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class CrashReportEvent(Model):
     """An application crash report."""
 
-    event_type = "crash_report"
-    fields = (
+    event_type: Optional[str] = "crash_report"
+    fields: ClassVar[Tuple[Field, ...]] = (
         *EVENT_FIELDS,
         Field("breadcrumbs", "list[BreadcrumbEvent]"),
         Field("class_name"),

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Optional
+    from typing import ClassVar, Optional, Tuple
 
 
 class DataPlanContext(Model):
     """The data plan (id and version) a batch conforms to."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("plan_id"),
         Field("plan_version", "int"),
     )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Optional
+    from typing import ClassVar, Optional, Tuple
 
 ORIENTATIONS = [
     "unknown",
@@ -25,7 +25,7 @@ ORIENTATIONS = [
 class DeviceCurrentState(Model):
     """A snapshot of the device's state when an event happened."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("time_since_start_ms", "int"),
         Field("battery_level", "float"),
         Field("data_connection_type"),

@@ -6,6 +6,9 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from mparticle.models.base import Field, Model, uuid_check, validate_uuid
 
+if TYPE_CHECKING:  # names the generated type declarations use
+    from typing import ClassVar, Tuple
+
 PLATFORMS = [
     "Unknown",
     "iOS",
@@ -26,7 +29,7 @@ ATT_AUTHORIZATION_STATUS = ["authorized", "denied", "not_determined", "restricte
 class DeviceInformation(Model):
     """The device a batch comes from: hardware, OS, locale and advertising ids."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("brand"),
         Field("product"),
         Field("device"),
@@ -73,7 +76,7 @@ class DeviceInformation(Model):
         Field("limit_ad_tracking", "bool"),
         Field("is_dst", "bool"),
     )
-    positional = (
+    positional: ClassVar[Optional[Tuple[str, ...]]] = (
         "brand",
         "product",
         "device",

@@ -8,13 +8,13 @@ from mparticle.models.base import Field, Model
 from mparticle.models.shared import EVENT_TYPES
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, Optional, Union
+    from typing import Any, ClassVar, Dict, Optional, Tuple, Union
 
 
 class EventBase(Model):
     """The event envelope on the wire: ``{"data": <event>, "event_type": <type>}``."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field(
             "data",
             "EventData",

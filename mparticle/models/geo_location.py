@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Optional
+    from typing import ClassVar, Optional, Tuple
 
 
 class GeoLocation(Model):
     """A geographic location attached to an event or a batch context."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("latitude", "float"),
         Field("longitude", "float"),
         Field("accuracy", "float"),

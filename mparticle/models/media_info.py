@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Optional
+    from typing import ClassVar, Optional, Tuple
 
 ACTIONS = ["unknown", "play", "stop", "update_playback_position", "skip", "rate"]
 FORMATS = ["unknown", "audio", "video"]
@@ -17,7 +17,7 @@ QUALITYS = ["unknown", "low", "sd", "medium", "hd", "ultra_hd"]
 class MediaInfo(Model):
     """Legacy media information on a custom event."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("action", enum=ACTIONS),
         Field("channel"),
         Field("metadata"),

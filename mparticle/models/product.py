@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, Optional
+    from typing import Any, ClassVar, Dict, Optional, Tuple
 
 
 class Product(Model):
     """A product inside a product action, impression or shopping cart."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("id"),
         Field("name"),
         Field("brand"),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import List, Optional
+    from typing import ClassVar, List, Optional, Tuple
 
     from mparticle.models.product import Product
 
@@ -29,7 +29,7 @@ ACTIONS = [
 class ProductAction(Model):
     """What happened to products: purchase, add to cart, refund, ..."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("action", enum=ACTIONS),
         Field("checkout_step", "int"),
         Field("checkout_options"),

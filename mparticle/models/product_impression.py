@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import List, Optional
+    from typing import ClassVar, List, Optional, Tuple
 
     from mparticle.models.product import Product
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class ProductImpression(Model):
     """A list of products shown to the user."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("product_impression_list"),
         Field("products", "list[Product]"),
     )

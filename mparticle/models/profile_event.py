@@ -8,7 +8,7 @@ from mparticle.models.base import Field, Model
 from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, Optional
+    from typing import Any, ClassVar, Dict, Optional, Tuple
 
     from mparticle.models.device_current_state import DeviceCurrentState
     from mparticle.models.geo_location import GeoLocation
@@ -19,8 +19,8 @@ PROFILE_EVENT_TYPES = ["unknown", "signup", "login", "logout", "update", "delete
 class ProfileEvent(Model):
     """A user profile change: signup, login, logout, update or delete."""
 
-    event_type = "profile"
-    fields = (
+    event_type: Optional[str] = "profile"
+    fields: ClassVar[Tuple[Field, ...]] = (
         *EVENT_FIELDS,
         Field("profile_name"),
         Field("previous_profile_name"),

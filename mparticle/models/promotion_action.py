@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import List, Optional
+    from typing import ClassVar, List, Optional, Tuple
 
     from mparticle.models.promotion import Promotion
 
@@ -17,7 +17,7 @@ ACTIONS = ["unknown", "view", "click"]
 class PromotionAction(Model):
     """A view of or click on promotions."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("action", enum=ACTIONS),
         Field("promotions", "list[Promotion]"),
     )

@@ -8,7 +8,7 @@ from mparticle.models.base import Field, Model
 from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, Optional
+    from typing import Any, ClassVar, Dict, Optional, Tuple
 
     from mparticle.models.device_current_state import DeviceCurrentState
     from mparticle.models.geo_location import GeoLocation
@@ -28,8 +28,8 @@ PUSH_MESSAGE_BEHAVIORS = [
 class PushMessageEvent(Model):
     """A push message sent, received or acted on."""
 
-    event_type = "push_message"
-    fields = (
+    event_type: Optional[str] = "push_message"
+    fields: ClassVar[Tuple[Field, ...]] = (
         *EVENT_FIELDS,
         Field("push_message_token"),
         Field("push_message_type", enum=PUSH_MESSAGE_TYPES),

@@ -8,7 +8,7 @@ from mparticle.models.base import Field, Model
 from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, Optional
+    from typing import Any, ClassVar, Dict, Optional, Tuple
 
     from mparticle.models.device_current_state import DeviceCurrentState
     from mparticle.models.geo_location import GeoLocation
@@ -17,8 +17,8 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class PushRegistrationEvent(Model):
     """A push token registration or unregistration."""
 
-    event_type = "push_registration"
-    fields = (
+    event_type: Optional[str] = "push_registration"
+    fields: ClassVar[Tuple[Field, ...]] = (
         *EVENT_FIELDS,
         Field("register", "bool"),
         Field("registration_token"),

@@ -8,7 +8,7 @@ from mparticle.models.base import Field, Model
 from mparticle.models.shared import EVENT_FIELDS_CHECKED, EXTRA_EVENT_FIELDS
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, Optional
+    from typing import Any, ClassVar, Dict, Optional, Tuple
 
     from mparticle.models.device_current_state import DeviceCurrentState
     from mparticle.models.geo_location import GeoLocation
@@ -17,8 +17,8 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class ScreenViewEvent(Model):
     """A screen or page view."""
 
-    event_type = "screen_view"
-    fields = (
+    event_type: Optional[str] = "screen_view"
+    fields: ClassVar[Tuple[Field, ...]] = (
         *EVENT_FIELDS_CHECKED,
         Field("screen_name"),
         Field("activity_type"),

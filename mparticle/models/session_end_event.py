@@ -8,7 +8,7 @@ from mparticle.models.base import Field, Model
 from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, Optional
+    from typing import Any, ClassVar, Dict, Optional, Tuple
 
     from mparticle.models.device_current_state import DeviceCurrentState
     from mparticle.models.geo_location import GeoLocation
@@ -17,8 +17,8 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class SessionEndEvent(Model):
     """The end of a session."""
 
-    event_type = "session_end"
-    fields = (
+    event_type: Optional[str] = "session_end"
+    fields: ClassVar[Tuple[Field, ...]] = (
         *EVENT_FIELDS,
         Field("session_duration_ms", "int"),
         *EXTRA_EVENT_FIELDS,

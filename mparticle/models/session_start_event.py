@@ -8,8 +8,9 @@ from mparticle.models.base import Model
 from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, Optional
+    from typing import Any, ClassVar, Dict, Optional, Tuple
 
+    from mparticle.models.base import Field
     from mparticle.models.device_current_state import DeviceCurrentState
     from mparticle.models.geo_location import GeoLocation
 
@@ -17,8 +18,8 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class SessionStartEvent(Model):
     """The start of a session."""
 
-    event_type = "session_start"
-    fields = (
+    event_type: Optional[str] = "session_start"
+    fields: ClassVar[Tuple[Field, ...]] = (
         *EVENT_FIELDS,
         *EXTRA_EVENT_FIELDS,
     )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import List, Optional
+    from typing import ClassVar, List, Optional, Tuple
 
     from mparticle.models.product import Product
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class ShoppingCart(Model):
     """The products in the user's cart."""
 
-    fields = (Field("products", "list[Product]"),)
+    fields: ClassVar[Tuple[Field, ...]] = (Field("products", "list[Product]"),)
 
     # Static types of the fields above (docs/generate_models.py writes this block).
     if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from mparticle.models.base import Field, Model
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Optional
+    from typing import ClassVar, Optional, Tuple
 
 CHANNELS = [
     "unknown",
@@ -24,7 +24,7 @@ CHANNELS = [
 class SourceInformation(Model):
     """Where a batch came from (populated by mParticle)."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("channel", enum=CHANNELS),
         Field("partner"),
         Field("replay_request_id"),

@@ -6,11 +6,14 @@ from typing import TYPE_CHECKING, Optional
 
 from mparticle.models.base import Field, Model
 
+if TYPE_CHECKING:  # names the generated type declarations use
+    from typing import ClassVar, Tuple
+
 
 class UserIdentities(Model):
     """The user's identities by type (``Batch.user_identities``)."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("other"),
         Field(
             "customerid",

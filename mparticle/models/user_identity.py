@@ -8,13 +8,13 @@ from mparticle.models.base import Field, Model
 from mparticle.models.shared import IDENTITY_TYPES
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Optional
+    from typing import ClassVar, Optional, Tuple
 
 
 class UserIdentity(Model):
     """One identity of a user: its type, value and when it was set."""
 
-    fields = (
+    fields: ClassVar[Tuple[Field, ...]] = (
         Field("identity_type", enum=IDENTITY_TYPES),
         Field("identity"),
         Field("timestamp_unixtime_ms", "int"),

@@ -8,7 +8,7 @@ from mparticle.models.base import Field, Model
 from mparticle.models.shared import EVENT_FIELDS, EXTRA_EVENT_FIELDS
 
 if TYPE_CHECKING:  # names the generated type declarations use
-    from typing import Any, Dict, Optional
+    from typing import Any, ClassVar, Dict, Optional, Tuple
 
     from mparticle.models.device_current_state import DeviceCurrentState
     from mparticle.models.geo_location import GeoLocation
@@ -18,8 +18,8 @@ if TYPE_CHECKING:  # names the generated type declarations use
 class UserIdentityChangeEvent(Model):
     """A user identity being added, changed or removed (``new`` and ``old`` identities)."""
 
-    event_type = "user_identity_change"
-    fields = (
+    event_type: Optional[str] = "user_identity_change"
+    fields: ClassVar[Tuple[Field, ...]] = (
         *EVENT_FIELDS,
         Field("new", "UserIdentity"),
         Field("old", "UserIdentity"),
