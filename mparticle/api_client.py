@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ApiClient", "ApiException", "AsyncCall"]
 
-logger = logging.getLogger(__name__)
+logger: logging.Logger = logging.getLogger(__name__)
 
 #: Worker threads per ApiClient for its ``callback=`` calls (created lazily, as needed). Each
 #: client has its own pool, so one client's slow calls never hold up another client's.
@@ -67,6 +67,7 @@ class AsyncCall:
         return self.future.result(timeout)
 
     def done(self) -> bool:
+        """True once the call and its callback have finished."""
         return self.future.done()
 
 
@@ -74,7 +75,7 @@ class ApiClient:
     """Builds and sends requests for one Configuration."""
 
     PRIMITIVE_TYPES = (float, bool, bytes, str, int)
-    NATIVE_TYPES_MAPPING = {
+    NATIVE_TYPES_MAPPING: Dict[str, type] = {
         "int": int,
         "long": int,
         "float": float,
@@ -95,11 +96,13 @@ class ApiClient:
         *,
         rest_client: Optional[RESTClientObject] = None,
     ) -> None:
-        self.config = configuration if configuration is not None else Configuration()
+        self.config: Configuration = configuration if configuration is not None else Configuration()
         self._host = None if host is None else check_base_url(host, "host")
         #: The transport (``rest_client=``: one set up by the owner, e.g. with its own pool size,
         #: retry hooks or clock; by default one for this Configuration).
-        self.rest_client = rest_client if rest_client is not None else RESTClientObject(config=self.config)
+        self.rest_client: RESTClientObject = (
+            rest_client if rest_client is not None else RESTClientObject(config=self.config)
+        )
         self.default_headers: Dict[str, str] = {}
         if header_name is not None:
             self.default_headers[header_name] = header_value  # type: ignore[assignment]
@@ -127,6 +130,7 @@ class ApiClient:
         self.default_headers["User-Agent"] = value
 
     def set_default_header(self, header_name: str, header_value: str) -> None:
+        """Send the header ``header_name: header_value`` with every request."""
         self.default_headers[header_name] = header_value
 
     # -- serialization -------------------------------------------------------------------------
@@ -313,10 +317,12 @@ class ApiClient:
     # -- generated helpers ---------------------------------------------------------------------
     @staticmethod
     def to_path_value(obj: Any) -> str:
+        """``obj`` as it goes into a URL path or query: a list comma-joined, else ``str(obj)``."""
         return ",".join(str(v) for v in obj) if isinstance(obj, list) else str(obj)
 
     @staticmethod
     def select_header_accept(accepts: Optional[List[str]]) -> Optional[str]:
+        """The Accept header for ``accepts``: JSON if listed, else all of them; None for none."""
         if not accepts:
             return None
         lowered = [a.lower() for a in accepts]
@@ -324,6 +330,7 @@ class ApiClient:
 
     @staticmethod
     def select_header_content_type(content_types: Optional[List[str]]) -> str:
+        """The Content-Type for ``content_types``: JSON if listed (or none given), else the first."""
         if not content_types:
             return "application/json"
         lowered = [c.lower() for c in content_types]
@@ -331,6 +338,8 @@ class ApiClient:
 
     @staticmethod
     def prepare_post_parameters(post_params: Any = None, files: Any = None) -> List[Tuple[str, Any]]:
+        """Form fields: ``post_params`` then, for each file path in ``files``, a
+        ``(name, (filename, content, mimetype))`` field read from disk."""
         params = list(post_params.items() if isinstance(post_params, dict) else post_params or [])
         for name, paths in (files or {}).items():
             for path in paths if isinstance(paths, list) else [paths]:

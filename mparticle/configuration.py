@@ -139,9 +139,9 @@ class Configuration:
             "urllib3_logger": logging.getLogger("urllib3"),
         }
         self._logger_format = logger_format
-        self.logger_formatter = logger_formatter or logging.Formatter(logger_format)
-        self.logger_stream_handler = logger_stream_handler
-        self.logger_file_handler = logger_file_handler
+        self.logger_formatter: logging.Formatter = logger_formatter or logging.Formatter(logger_format)
+        self.logger_stream_handler: Optional[logging.Handler] = logger_stream_handler
+        self.logger_file_handler: Optional[logging.Handler] = logger_file_handler
         self._logger_file: Optional[str] = None
         if logger_file is not None:
             self.logger_file = logger_file

@@ -10,6 +10,7 @@ pyright is skipped where it is not installed.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -81,11 +82,16 @@ def test_mypy_reports_each_mistake(mypy_errors: Dict[str, Set[Tuple[int, str]]])
         assert (line, code) in reported, (line, code, sorted(reported))
 
 
-@pytest.mark.subprocess
-def test_pyright_agrees(clean_files: List[Path]) -> None:
+def pyright_command() -> str:
     pyright = shutil.which("pyright") or str(Path(sys.executable).with_name("pyright"))
     if not Path(pyright).exists():
         pytest.skip("pyright is not installed (pip install pyright)")
+    return pyright
+
+
+@pytest.mark.subprocess
+def test_pyright_agrees(clean_files: List[Path]) -> None:
+    pyright = pyright_command()
     result = subprocess.run(
         [pyright, "--outputjson", *map(str, clean_files), str(MISTAKES)],
         cwd=str(ROOT), capture_output=True, text=True, timeout=600,
@@ -98,3 +104,25 @@ def test_pyright_agrees(clean_files: List[Path]) -> None:
     for path in clean_files:
         assert errors.get(path.name, set()) == set(), (path.name, report["generalDiagnostics"])
     assert errors.get(MISTAKES.name, set()) == set(expected_mistakes())
+
+
+@pytest.mark.subprocess
+def test_every_public_symbol_has_a_known_type(tmp_path: Path) -> None:
+    """``pyright --verifytypes``: the package's public surface, as a user's type checker sees
+    it, has no symbol of unknown or ambiguous type (a type completeness of 100%)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))  # this checkout's package, as if installed
+    result = subprocess.run(
+        [pyright_command(), "--pythonpath", sys.executable, "--verifytypes", "mparticle", "--ignoreexternal",
+         "--outputjson"],
+        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=600,
+    )
+    report = json.loads(result.stdout)["typeCompleteness"]
+    assert Path(report["packageRootDirectory"]).resolve() == (ROOT / "mparticle").resolve()
+    incomplete = [
+        (symbol["name"], [d["message"].splitlines()[0] for d in symbol["diagnostics"] if d["severity"] == "error"])
+        for symbol in report["symbols"]
+        if not symbol["isTypeKnown"] or symbol["isTypeAmbiguous"]
+    ]
+    assert incomplete == []
+    assert report["completenessScore"] == 1.0
+    assert report["exportedSymbolCounts"]["withKnownType"] > 2000  # the whole package was read

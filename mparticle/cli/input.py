@@ -322,7 +322,7 @@ class ContentHash:
         self._hash = hasher if hasher is not None else hashlib.sha256()
         self._lock = threading.Lock()
         self._expect = expect if expect is not None and expect[0] > length else None
-        self.length = length
+        self.length: int = length
 
     @property
     def verified(self) -> bool:
@@ -378,6 +378,7 @@ class HashingStream:
         self._content = content
 
     def read(self, size: int) -> bytes:
+        """Read up to ``size`` bytes from the underlying stream, hashing them."""
         data = self._raw.read(size)
         if data:
             self._content.update(self._offset, data)

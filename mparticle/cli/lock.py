@@ -25,7 +25,7 @@ class CheckpointLock:
 
     def __init__(self, checkpoint: str) -> None:
         self.checkpoint = checkpoint
-        self.path = checkpoint + ".lock"
+        self.path: str = checkpoint + ".lock"
         self._fd: Optional[int] = None
 
     def acquire(self) -> None:

@@ -43,7 +43,7 @@ class RejectWriter:
         self._done: List[Callable[[], None]] = []
         self._size = 0
         self.failure: Optional[OutputError] = None  #: why the file could not be written
-        self.written = 0  #: lines written to the file
+        self.written: int = 0  #: lines written to the file
         if not append:
             try:
                 os.close(os.open(path, os.O_WRONLY | os.O_TRUNC))  # only if it exists
@@ -111,6 +111,7 @@ class RejectWriter:
                     raise
 
     def close(self) -> None:
+        """Write the waiting lines and close the file; later writes are ignored."""
         with self._lock:
             self._flush_quietly()
             self._closed = True

@@ -40,8 +40,8 @@ class Interrupt:
     """
 
     def __init__(self) -> None:
-        self.event = threading.Event()
-        self.signum = 0
+        self.event: threading.Event = threading.Event()
+        self.signum: int = 0
         self.blocking = False
 
     def handling(self) -> "contextlib.AbstractContextManager[None]":
@@ -70,6 +70,7 @@ class InterruptibleStream:
         self._interrupt = interrupt
 
     def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes, as soon as any are there (b"" at the end)."""
         self._interrupt.blocking = True
         try:
             read1 = getattr(self._stream, "read1", None)

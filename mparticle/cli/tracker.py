@@ -46,10 +46,10 @@ class Tracker:
     def __init__(self, files: List[InputFile], historical: bool, others: Optional[Dict[str, Any]] = None) -> None:
         self.files = files
         self.historical = historical
-        self.others = dict(others or {})  #: checkpoint entries of inputs not in this run (kept)
+        self.others: Dict[str, Any] = dict(others or {})  #: checkpoint entries of inputs not in this run (kept)
         self._lock = threading.Lock()
         self._frozen = False
-        self.server_rejected = 0  #: batches the server refused, written to the reject file
+        self.server_rejected: int = 0  #: batches the server refused, written to the reject file
 
     def mark(self, items: Sequence["Item"], rejected: bool = False, server_rejected: bool = False) -> None:
         """Mark records done; ``rejected``: they are in the reject file (``server_rejected``: the

@@ -52,7 +52,7 @@ class Upload:
         self._open: Dict[str, Deque[Item]] = {}  # by source_request_id, in the order handed over
         self._open_count = self._open_size = 0
         self._failure = threading.local()  # .error: from on_error, for the on_drop that follows it
-        self.uploader = BatchUploader(
+        self.uploader: BatchUploader = BatchUploader(
             config,
             path=HISTORICAL_PATH if args.historical else BULK_PATH,
             threads=args.concurrency,
@@ -101,6 +101,7 @@ class Upload:
         return self.uploader.shutdown()
 
     def stats(self) -> UploaderStats:
+        """The uploader's stats so far."""
         return self.uploader.stats()
 
     # -- the uploader's callbacks (sender threads) -------------------------------------------
@@ -167,10 +168,12 @@ class DryRun:
         self._requests = 0
 
     def put(self, item: Item, batch: Dict[str, Any], stop: threading.Event) -> bool:
+        """Encode and pack ``batch`` as the uploader would (TypeError/ValueError if refused); True."""
         self._requests += len(self._packer.add(encode(batch, self._max_batch_bytes, self._ids)))
         return True
 
     def finish(self, bounded: Callable[[], Optional[float]]) -> UploaderStats:
+        """Count the request the packer still holds; return the final stats."""
         self._requests += len(self._packer.drain())
         return self.stats()
 

@@ -46,6 +46,7 @@ def error_body(status: int, message: Optional[str] = None, *more: str) -> bytes:
 
 
 def error_headers(status: int) -> Dict[str, str]:
+    """The headers mParticle sends with an error ``status`` (429: the rate-limit header)."""
     return {"X-mp-rate-limit-exceeded": "app"} if status == 429 else {}
 
 
@@ -139,6 +140,7 @@ class FaultPlan:
         return self._hang
 
     def set_hang(self, seconds: float) -> None:
+        """Make every request wait ``seconds`` before it is answered (0: no wait)."""
         if seconds < 0:
             raise ValueError("seconds must not be negative")
         self._hang = float(seconds)

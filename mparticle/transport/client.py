@@ -58,7 +58,7 @@ class RESTClientObject:
     def __init__(
         self,
         pools_size: int = 4,
-        config: Any = None,
+        config: Optional[Configuration] = None,
         maxsize: Optional[int] = None,
         *,
         retries: Optional[RetryPolicy] = None,
@@ -66,16 +66,16 @@ class RESTClientObject:
         on_retry: Optional[OnRetry] = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.config = config if config is not None else Configuration()
+        self.config: Configuration = config if config is not None else Configuration()
         self.pools_size = pools_size
         self.maxsize = maxsize
         self.clock = clock
-        self.gate = RateLimitGate(clock)
+        self.gate: RateLimitGate = RateLimitGate(clock)
         self.retries = retries
         self.sleep = sleep
         self.on_retry = on_retry
         self.max_response_bytes = MAX_RESPONSE_BYTES
-        self.log = TrafficLog(self.config)
+        self.log: TrafficLog = TrafficLog(self.config)
         self._pool = Pool(self.config, pools_size, maxsize)
 
     @property

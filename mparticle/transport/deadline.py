@@ -28,9 +28,9 @@ class _Watch:
     __slots__ = ("deadline", "sock", "fired")
 
     def __init__(self, deadline: float, sock: socket.socket) -> None:
-        self.deadline = deadline
+        self.deadline: float = deadline
         self.sock: Optional[socket.socket] = sock
-        self.fired = False
+        self.fired: bool = False
 
 
 class _Watchdog:
@@ -121,7 +121,7 @@ class Attempt:
     __slots__ = ("deadline", "watch")
 
     def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
+        self.deadline: float = deadline
         self.watch: Optional[_Watch] = None
 
     def guard(self, conn: Any) -> None:
@@ -133,15 +133,17 @@ class Attempt:
         self.watch = conn._mparticle_watch = _the_watchdog().watch(sock, self.deadline)
 
     def cancel(self) -> None:
+        """Stop watching the socket (the deadline no longer applies to it)."""
         if self.watch is not None:
             _the_watchdog().cancel(self.watch)
 
     @property
     def fired(self) -> bool:
+        """True if the watchdog shut the socket down at the deadline."""
         return self.watch is not None and self.watch.fired
 
 
-current = threading.local()  #: ``.attempt``: the Attempt running on this thread
+current: threading.local = threading.local()  #: ``.attempt``: the Attempt running on this thread
 
 
 #: Largest request (head and body) sent with one ``sendall``: longer bodies follow their head

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
-from mparticle.configuration import check_base_url
+from mparticle.configuration import Configuration, check_base_url
 from mparticle.transport.deadline import deadline_pool_classes
 
 if TYPE_CHECKING:  # urllib3, ssl and certifi load with the first client, not at import
@@ -17,15 +17,15 @@ __all__ = ["Pool"]
 class Pool:
     """The urllib3 pool for one client, built from ``config`` (read again at each request)."""
 
-    def __init__(self, config: Any, num_pools: int, maxsize: Optional[int]) -> None:
+    def __init__(self, config: Configuration, num_pools: int, maxsize: Optional[int]) -> None:
         from urllib3 import Retry
 
-        self.config = config
+        self.config: Configuration = config
         self.num_pools = num_pools
         self.maxsize = maxsize
         self._settings: Optional[Tuple[Any, ...]] = None
         self._host_pools: Dict[str, Tuple[Any, str]] = {}
-        self.manager = self._build()
+        self.manager: urllib3.PoolManager = self._build()
         self._no_retries = Retry.from_int(False, redirect=False)  # shared: Retry objects are immutable
 
     def _current_settings(self) -> Tuple[Any, ...]:

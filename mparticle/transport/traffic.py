@@ -17,7 +17,7 @@ from mparticle.configuration import loggable
 
 __all__ = ["MAX_LOGGED_BODY", "TrafficLog", "logger"]
 
-logger = logging.getLogger("mparticle.rest")
+logger: logging.Logger = logging.getLogger("mparticle.rest")
 
 #: Most characters of a request or response body shown in a log line.
 MAX_LOGGED_BODY = 2000
@@ -35,15 +35,19 @@ class TrafficLog:
         return bool(getattr(self.config, "debug", False)) or logger.isEnabledFor(logging.DEBUG)
 
     def request(self, method: str, url: str, headers: Any, body: Optional[bytes]) -> None:
+        """Log a request about to be sent: method, URL (credentials redacted) and its body."""
         self._emit("%s %s%s", method, loggable(url), self._body(body, headers))
 
     def response(self, method: str, url: str, status: int, elapsed_ms: float, data: str, truncated: bool) -> None:
+        """Log a response: its status, how long it took and its body."""
         self._emit("%s %s -> %d in %.1f ms%s", method, loggable(url), status, elapsed_ms, self._text(data, truncated))
 
     def failure(self, method: str, url: str, reason: Any) -> None:
+        """Log an attempt that got no response (network, TLS or deadline), with the reason."""
         self._emit("%s %s failed: %s", method, loggable(url), self._scrub(str(reason)))
 
     def retry(self, method: str, url: str, status: str, number: int, delay: float) -> None:
+        """Log a retry: what failed, the retry's number and the wait before it."""
         self._emit("%s %s: %s; retry %d in %.2f s", method, loggable(url), status, number, delay)
 
     # -- formatting ----------------------------------------------------------------------------

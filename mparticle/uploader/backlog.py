@@ -28,13 +28,13 @@ class Backlog:
     """Counts of the batches on disk only, and which to read back next."""
 
     def __init__(self) -> None:
-        self.spill_lo = 1  # this process's spilled batches: spill_lo <= seq <= spill_hi
-        self.spill_hi = 0
-        self.spilled_count = 0
-        self.spilled_bytes = 0
-        self.adopted_count = 0  # rows in adopted files not read yet
-        self.adopted_bytes = 0
-        self.loading = False  # a sender is reading some back
+        self.spill_lo: int = 1  # this process's spilled batches: spill_lo <= seq <= spill_hi
+        self.spill_hi: int = 0
+        self.spilled_count: int = 0
+        self.spilled_bytes: int = 0
+        self.adopted_count: int = 0  # rows in adopted files not read yet
+        self.adopted_bytes: int = 0
+        self.loading: bool = False  # a sender is reading some back
 
     @property
     def count(self) -> int:
@@ -50,6 +50,7 @@ class Backlog:
         self.spilled_bytes += size
 
     def adopt(self, count: int, size: int) -> None:
+        """``count`` rows of ``size`` bytes were found in adopted files."""
         self.adopted_count += count
         self.adopted_bytes += size
 

@@ -199,6 +199,7 @@ class BatchQueue(Admitting, Settling):
 
     # -- accounting -----------------------------------------------------------------------------
     def note_retry(self, error: BaseException, status: int) -> None:
+        """Count a retry after ``error`` (HTTP ``status``, 0 for no response)."""
         with self._lock:
             counters = self.counters
             counters.retried += 1
@@ -206,19 +207,23 @@ class BatchQueue(Admitting, Settling):
             counters.last_error, counters.last_error_time = error, time.time()
 
     def note_error(self, error: BaseException) -> None:
+        """Record ``error`` as the last error."""
         with self._lock:
             self.counters.last_error, self.counters.last_error_time = error, time.time()
 
     def note_skipped(self) -> None:
+        """Count a batch accepted but not sent (``send=False``)."""
         with self._lock:
             self.counters.enqueued += 1
             self.counters.skipped += 1
 
     def note_rejected(self) -> None:
+        """Count a batch refused at ``enqueue`` (invalid or too large)."""
         with self._lock:
             self.counters.rejected += 1
 
     def stats(self) -> UploaderStats:
+        """The counters and the current queue, in-flight and spool sizes."""
         with self._lock:
             return self.counters.snapshot(
                 len(self._items),

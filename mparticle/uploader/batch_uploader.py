@@ -36,7 +36,7 @@ from mparticle.uploader.stats import SHUTDOWN_TIMEOUT, UploaderStats
 
 __all__ = ["BACKGROUND_RETRIES", "BatchUploader"]
 
-logger = logging.getLogger("mparticle.uploader")
+logger: logging.Logger = logging.getLogger("mparticle.uploader")
 
 #: The uploader's default retry policy: patient, since nobody waits on these requests. A
 #: request it gives up on is not dropped but requeued (see REQUEUE_MAX_DELAY).
@@ -153,7 +153,7 @@ class BatchUploader:
         self.max_queue_bytes = max_queue_bytes
         self.overflow = overflow
         self.block_timeout = block_timeout
-        self.retries = retries if retries is not None else BACKGROUND_RETRIES
+        self.retries: RetryPolicy = retries if retries is not None else BACKGROUND_RETRIES
         self.on_delivered = on_delivered
         self.on_error = on_error
         self.on_drop = on_drop
@@ -162,7 +162,7 @@ class BatchUploader:
         self.sync_mode = sync_mode
         self.gzip = gzip
         self.exit_timeout = exit_timeout
-        self.spool_dir = None if spool_dir is None else os.fspath(spool_dir)
+        self.spool_dir: Optional[str] = None if spool_dir is None else os.fspath(spool_dir)
         self.max_spool_bytes = max_spool_bytes
         self.spool_commit_interval = spool_commit_interval
         self.spool_fsync = spool_fsync

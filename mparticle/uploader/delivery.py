@@ -21,7 +21,7 @@ from mparticle.uploader.stats import CLOSED, ERROR, RETRIES_EXHAUSTED, SHUTDOWN_
 
 __all__ = ["MAX_WAIT", "SETTLE_GRACE", "Delivery", "remaining"]
 
-logger = logging.getLogger("mparticle.uploader")
+logger: logging.Logger = logging.getLogger("mparticle.uploader")
 
 #: Longest single wait the uploader performs; longer timeouts mean "no limit" (seconds).
 MAX_WAIT = 24 * 3600.0

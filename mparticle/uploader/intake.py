@@ -39,7 +39,7 @@ class Intake:
         self.max_batch_bytes = max_batch_bytes
         self.commit_interval = commit_interval
         self.start = start
-        self.ids = RequestIds()
+        self.ids: RequestIds = RequestIds()
 
     def encode(self, batch: Any) -> QueuedBatch:
         """Validate and serialize ``batch`` (counted as rejected when it raises)."""

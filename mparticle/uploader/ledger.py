@@ -16,12 +16,12 @@ class Ledger:
 
     def __init__(self) -> None:
         self._in_flight: Dict[int, int] = {}  # first seq of each taken request -> batches unsettled
-        self.count = 0  # batches in flight (unsettled), over all requests
+        self.count: int = 0  # batches in flight (unsettled), over all requests
         self._waiting: Dict[int, List[QueuedBatch]] = {}  # parts whose sender waits between retries
         self._owner: Dict[int, int] = {}  # first seq of a waiting part -> first seq of its request
         self._abandoned_parts: Set[int] = set()  # first seqs of parts shutdown settled for their sender
         self._kept_requests: Set[int] = set()  # requests on the wire at shutdown, kept in the spool
-        self.on_wire = 0  # batches of parts being sent right now (not waiting)
+        self.on_wire: int = 0  # batches of parts being sent right now (not waiting)
 
     def take(self, request: List[QueuedBatch]) -> None:
         """``request`` (numbered) is in flight."""
@@ -61,9 +61,11 @@ class Ledger:
 
     # -- on the wire, or waiting between attempts -------------------------------------------------
     def sending(self, part: List[QueuedBatch], active: bool) -> None:
+        """``part`` goes on the wire (``active``) or comes off it."""
         self.on_wire += len(part) if active else -len(part)
 
     def begin_wait(self, request: List[QueuedBatch], part: List[QueuedBatch]) -> None:
+        """The sender of ``part`` (of ``request``) waits before its next attempt."""
         self._waiting[part[0].seq] = part
         self._owner[part[0].seq] = request[0].seq
         self.on_wire -= len(part)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ensure_exit_hook", "handle_sigterm", "track"]
 
-logger = logging.getLogger("mparticle.uploader")
+logger: logging.Logger = logging.getLogger("mparticle.uploader")
 
 #: Warn when this many uploaders are alive at once: one per process is the intended use.
 MANY_UPLOADERS = 16

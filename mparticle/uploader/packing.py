@@ -7,10 +7,14 @@ import collections
 import itertools
 import json
 import uuid
-from typing import Any, Deque, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional
 
 from mparticle.models.batch import Batch
 from mparticle.serialization import encode_batch, join_batches
+
+if TYPE_CHECKING:
+    from mparticle.configuration import Configuration
+    from mparticle.uploader.spool_file import SpoolFile
 
 __all__ = ["Packer", "QueuedBatch", "RequestIds", "batch_limit", "body", "encode", "request_size", "take_request"]
 
@@ -24,12 +28,12 @@ class QueuedBatch:
     __slots__ = ("data", "source_request_id", "seq", "queued_at", "row", "spool")
 
     def __init__(self, data: bytes, source_request_id: str, queued_at: float = 0.0) -> None:
-        self.data = data
-        self.source_request_id = source_request_id
-        self.queued_at = queued_at  #: ``time.monotonic()`` when it was enqueued
-        self.seq = 0  #: position in enqueue order (set by the queue)
-        self.row = 0  #: its row id in the spool file that holds it
-        self.spool: Any = None  #: that spool file (None: in memory only)
+        self.data: bytes = data
+        self.source_request_id: str = source_request_id
+        self.queued_at: float = queued_at  #: ``time.monotonic()`` when it was enqueued
+        self.seq: int = 0  #: position in enqueue order (set by the queue)
+        self.row: int = 0  #: its row id in the spool file that holds it
+        self.spool: Optional[SpoolFile] = None  #: that spool file (None: in memory only)
 
     def json(self) -> Dict[str, Any]:
         """The batch as a dict (parsed from the bytes that were, or would have been, sent)."""
@@ -57,10 +61,10 @@ class RequestIds:
 _STAMP = b'{"source_request_id":"'
 
 
-def batch_limit(config: Any) -> int:
+def batch_limit(config: Configuration) -> int:
     """The most bytes one serialized batch may have under ``config``'s limits: the per-batch
     limit, and it must fit in a request body on its own (``[`` and ``]`` around it)."""
-    return min(config.max_batch_bytes, config.max_request_bytes - 2)  # type: ignore[no-any-return]
+    return min(config.max_batch_bytes, config.max_request_bytes - 2)
 
 
 def encode(batch: Any, max_bytes: int, new_id: RequestIds) -> QueuedBatch:

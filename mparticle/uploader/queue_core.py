@@ -42,7 +42,7 @@ class QueueCore:
         spool: Optional["Spool"] = None,
         max_spool_bytes: int = 0,
     ) -> None:
-        self.max_batches = max_batches if max_batches is not None else math.inf
+        self.max_batches: float = max_batches if max_batches is not None else math.inf
         self.max_bytes = max_bytes
         self.overflow = overflow
         self.block_timeout = block_timeout
@@ -71,7 +71,7 @@ class QueueCore:
         self._wakeup_pending = False  # a sender was notified and has not run yet
         self._blocked = 0
         self._flushers = 0
-        self.counters = Counters()
+        self.counters: Counters = Counters()
 
     @property
     def closed(self) -> bool:

@@ -14,7 +14,7 @@ from mparticle.uploader.stats import DropReason
 
 __all__ = ["Callbacks", "DeliveredCallback", "DropCallback", "ErrorCallback", "Reporter"]
 
-logger = logging.getLogger("mparticle.uploader")
+logger: logging.Logger = logging.getLogger("mparticle.uploader")
 
 DeliveredCallback = Callable[[List[QueuedBatch]], Any]
 ErrorCallback = Callable[[BaseException, List[QueuedBatch]], Any]
@@ -43,9 +43,11 @@ class Reporter:
         self._in_callback = threading.local()  # .active: this thread is running one of our callbacks
 
     def delivered(self, batches: List[QueuedBatch]) -> None:
+        """Tell ``on_delivered`` about ``batches``."""
         self._callback(self.owner.on_delivered, batches)
 
     def error(self, error: BaseException, batches: List[QueuedBatch]) -> None:
+        """Tell ``on_error`` that ``batches`` failed with ``error``."""
         self._callback(self.owner.on_error, error, batches)
 
     def drop(self, reason: DropReason, batches: List[QueuedBatch], error: Optional[BaseException] = None) -> None:

@@ -47,7 +47,7 @@ from mparticle.uploader.spool_file import (  # noqa: F401 - the constants: re-ex
 
 __all__ = ["SpoolBusy", "SpoolError", "Spool", "SpoolFile", "spool_fingerprint"]
 
-logger = logging.getLogger("mparticle.uploader")
+logger: logging.Logger = logging.getLogger("mparticle.uploader")
 
 #: How often a live uploader looks for spool files left by dead processes (seconds).
 ADOPT_INTERVAL = 30.0
@@ -77,13 +77,13 @@ class Spool:
         on_adopted: Callable[[int, int], None],
         on_error: Callable[[BaseException], None],
     ) -> None:
-        self.directory = check_directory(directory)
+        self.directory: str = check_directory(directory)
         self.fingerprint = fingerprint
         self.commit_interval = commit_interval
         self.fsync = fsync
         self._on_adopted = on_adopted
         self._on_error = on_error
-        self.own = SpoolFile.create(self.directory, fingerprint, fsync)
+        self.own: SpoolFile = SpoolFile.create(self.directory, fingerprint, fsync)
         self._adopted: List[SpoolFile] = []
         self._lock = threading.Lock()
         self._commit_lock = threading.Lock()  # one write at a time, in the order of their snapshots

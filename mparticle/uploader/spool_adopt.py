@@ -31,7 +31,7 @@ from mparticle.uploader.spool_file import (
     unlink,
 )
 
-logger = logging.getLogger("mparticle.uploader")
+logger: logging.Logger = logging.getLogger("mparticle.uploader")
 
 #: ``adopt_file`` result for a spool of another destination.
 FOREIGN = "foreign"

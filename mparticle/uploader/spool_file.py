@@ -18,7 +18,7 @@ import uuid
 from typing import List, Optional, Sequence, Tuple
 from urllib.parse import quote
 
-logger = logging.getLogger("mparticle.uploader")
+logger: logging.Logger = logging.getLogger("mparticle.uploader")
 
 PREFIX = "mparticle-spool-"
 SUFFIX = ".sqlite3"
@@ -77,14 +77,14 @@ class SpoolFile:
     """One spool file, open and exclusively locked by this process."""
 
     def __init__(self, path: str, lock_fd: int, conn: sqlite3.Connection, adopted: bool) -> None:
-        self.path = path
-        self.lock_fd = lock_fd
-        self.conn = conn
-        self.adopted = adopted
-        self.lock = threading.Lock()  # one connection, used by the writer and by loading senders
-        self.cursor = 0  # adopted files: the highest row id loaded so far
-        self.outstanding = 0  # adopted files: rows loaded and not yet deleted
-        self.exhausted = False  # adopted files: every row has been loaded
+        self.path: str = path
+        self.lock_fd: int = lock_fd
+        self.conn: sqlite3.Connection = conn
+        self.adopted: bool = adopted
+        self.lock: threading.Lock = threading.Lock()  # one connection, used by the writer and by loading senders
+        self.cursor: int = 0  # adopted files: the highest row id loaded so far
+        self.outstanding: int = 0  # adopted files: rows loaded and not yet deleted
+        self.exhausted: bool = False  # adopted files: every row has been loaded
         self.deletes: List[int] = []  # row ids to delete at the next commit (guarded by Spool._lock)
 
     # -- opening -----------------------------------------------------------------------------
@@ -268,6 +268,7 @@ def is_corrupt(error: sqlite3.Error) -> bool:
 
 
 def close_quietly(conn: Optional[sqlite3.Connection]) -> None:
+    """Close ``conn`` (if any), ignoring SQLite errors."""
     if conn is not None:
         try:
             conn.close()
@@ -295,6 +296,7 @@ def quarantine(path: str, error: BaseException) -> None:
 
 
 def unlink(path: str) -> None:
+    """Delete the file ``path`` if it exists."""
     try:
         os.unlink(path)
     except FileNotFoundError:

@@ -103,28 +103,30 @@ class Counters:
     )
 
     def __init__(self) -> None:
-        self.enqueued = 0
-        self.delivered = 0
+        self.enqueued: int = 0
+        self.delivered: int = 0
         self.dropped: Dict[DropReason, int] = {}
-        self.skipped = 0
-        self.rejected = 0
-        self.retried = 0
+        self.skipped: int = 0
+        self.rejected: int = 0
+        self.retried: int = 0
         self.retries_by_status: Dict[int, int] = {}
-        self.requests = 0
-        self.adopted = 0
-        self.kept = 0
-        self.requeued = 0
+        self.requests: int = 0
+        self.adopted: int = 0
+        self.kept: int = 0
+        self.requeued: int = 0
         self.last_error: Optional[BaseException] = None
         self.last_error_time: Optional[float] = None
         self.last_success_time: Optional[float] = None
 
     def drop(self, reason: DropReason, count: int) -> None:
+        """Count ``count`` batches dropped for ``reason``."""
         if count:
             self.dropped[reason] = self.dropped.get(reason, 0) + count
 
     def snapshot(
         self, queued: int, queued_bytes: int, in_flight: int, spooled: int = 0, spool_bytes: int = 0
     ) -> UploaderStats:
+        """The counters as UploaderStats, with the queue's current sizes given."""
         return UploaderStats(
             enqueued=self.enqueued,
             delivered=self.delivered,

@@ -49,6 +49,7 @@ class ListOf(Spec):
         self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """``value`` must be an array of ``item`` values, at most ``max_items``; returns its size bound."""
         kind = type(value)
         if kind is not list and kind is not tuple:
             return ARRAY.check(value, path, out)
@@ -84,6 +85,7 @@ class MapOf(Spec):
         self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """``value`` must be an object of ``value`` values under valid keys; returns its size bound."""
         if type(value) is not dict:
             if type(value) not in OBJECTS and not isinstance(value, Model):  # is_object, inline
                 return OBJECT.check(value, path, out)
@@ -126,6 +128,7 @@ class ScalarOrList(Spec):
         self._accepts(self.scalar.str_max, self.scalar.strings, self.scalar.free)
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """``value`` is checked as an array of ``items`` if it is one, else as ``scalar``; returns its size bound."""
         kind = type(value)
         return (self.items if kind is list or kind is tuple else self.scalar).check(value, path, out)
 
@@ -164,6 +167,7 @@ class Obj(Spec):
         self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """``value`` must be an object with the required, known and valid fields; returns its size bound."""
         if type(value) is not dict:
             if type(value) not in OBJECTS and not isinstance(value, Model):  # is_object, inline
                 size = plain_size(value)
@@ -265,6 +269,7 @@ class Tagged(Spec):
         self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """The envelope and the body that its tag selects (else ``fallback``); returns the size bound."""
         if type(value) is not dict and (type(value) in OBJECTS or isinstance(value, Model)):
             value = value._data()  # a model (is_object, not a dict): its set fields by JSON key
         if type(value) is dict and len(value) == 2:  # the usual: tag and body

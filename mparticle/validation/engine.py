@@ -221,6 +221,7 @@ class Spec:
     free: FrozenSet[type] = frozenset()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """Append a Problem to ``out`` per violation in ``value`` (at ``path``); return its size bound."""
         raise NotImplementedError
 
     def _accepts(
@@ -251,6 +252,7 @@ class Kind(Spec):
         self._accepts(str_max, free=free)
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """``value`` must pass the type test; returns its size bound."""
         size = plain_size(value)
         if not self.test(value):
             _fail(out, path, "type", f"must be {self.description}, got {_json_type(value)}")
@@ -287,6 +289,7 @@ class Integer(Kind):
         super().__init__("an integer", _is_int, free=frozenset((int,)))
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """``value`` must be an integer within the 64-bit range; returns its size bound."""
         size = plain_size(value)
         if not _is_int(value):
             _fail(out, path, "type", f"must be {self.description}, got {_json_type(value)}")
@@ -313,6 +316,7 @@ class Timestamp(Integer):
         self._accepts()  # every value is looked at: none is accepted inline
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """An integer (as Integer), and a ``timestamp`` warning when implausible as epoch milliseconds."""
         before = len(out)
         size = super().check(value, path, out)
         if len(out) == before and value is not None and not PLAUSIBLE_MS[0] <= value < PLAUSIBLE_MS[1]:
@@ -352,6 +356,7 @@ class Format(Spec):
         self._accepts()
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """``value`` must be a string in this format; returns its size bound."""
         if type(value) is not str:
             return STRING.check(value, path, out)
         if not self.test(value):
@@ -385,6 +390,7 @@ class Text(Spec):
         self._accepts(self.max_length if self.kind.str_max >= 0 else -1, free=self.kind.free)
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """``value`` must be of ``kind`` and at most ``max_length`` characters; returns its size bound."""
         before = len(out)
         size = self.kind.check(value, path, out)
         if len(out) == before and type(value) is str and len(value) > self.max_length:
@@ -405,6 +411,7 @@ class Enum(Spec):
         self._accepts(strings=frozenset(self.values))
 
     def check(self, value: Any, path: Path, out: Out) -> int:
+        """``value`` must be one of ``values`` (or match ``other``); returns its size bound."""
         if type(value) is str:
             if value not in self.strings:
                 _fail(out, path, self.rule, f"is {_show(value)}; allowed values: {', '.join(self.values)}")
