@@ -30,6 +30,16 @@ def test_api_exception_pickles_and_formats() -> None:
     assert str(ApiException(0, "boom")) == "(0)\nReason: boom\n"
 
 
+def test_retry_after_is_read_in_any_letter_case_also_after_pickling() -> None:
+    from urllib3._collections import HTTPHeaderDict  # where 1.26 and 2.x both have it
+
+    received = ApiException(429, "Too Many Requests", headers=HTTPHeaderDict({"retry-after": "7"}))
+    assert received.retry_after == 7.0
+    assert pickle.loads(pickle.dumps(received)).retry_after == 7.0  # the headers come back a plain dict
+    assert ApiException(429, headers={"RETRY-AFTER": "3"}).retry_after == 3.0
+    assert ApiException(429, headers={"X-Other": "3"}).retry_after is None
+
+
 def test_host_changes_and_pool_settings_take_effect(server: LocalEventsServer) -> None:
     config = mparticle.Configuration(api_key=KEY, api_secret=SECRET, host="http://127.0.0.1:9/v2", retries=None)
     api = mparticle.EventsApi(config)

@@ -65,9 +65,9 @@ class ApiException(Exception):
         super().__init__(status, reason)
         self.status = status
         self.reason = reason
-        self.body = _clip(body, cut_at_read)
+        self.body: Optional[str] = _clip(body, cut_at_read)
         self.headers = headers
-        self.retry_after = parse_retry_after(headers.get("Retry-After")) if headers else None
+        self.retry_after: Optional[float] = parse_retry_after(_header(headers, "Retry-After")) if headers else None
 
     def __str__(self) -> str:
         text = f"({self.status})\nReason: {_clip(self.reason)}\n"
@@ -114,6 +114,16 @@ class MissingCredentialsError(ApiException, ValueError):
 
     def __reduce__(self) -> Any:
         return (MissingCredentialsError, (self.missing,))
+
+
+def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
+    """``headers[name]`` in any letter case: urllib3's headers are case-insensitive, but a plain
+    dict (a pickled exception's, or one passed in) is not."""
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+    return value
 
 
 def _rebuild_exception(status: Any, reason: Any, body: Any, headers: Any) -> ApiException:
