@@ -14,7 +14,7 @@ import threading
 import time
 import tracemalloc
 import zlib
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, Optional, Set
 
 import pytest
 from conftest import FAST_RETRIES, KEY, SECRET, FakeClock
@@ -445,6 +445,39 @@ def test_callback_pool_works_in_a_fork_child(server: LocalEventsServer) -> None:
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     assert server.wait_for(2)
+
+
+def pooled_ports(api: Any) -> Set[int]:
+    """The local ports of the keep-alive connections an EventsApi holds."""
+    manager = api.api_client.rest_client._pool.manager
+    ports = set()
+    for key in list(manager.pools.keys()):
+        for connection in list(manager.pools[key].pool.queue):
+            sock = getattr(connection, "sock", None)
+            if sock is not None:
+                ports.add(sock.getsockname()[1])
+    return ports
+
+
+@pytest.mark.subprocess
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_fork_child_does_not_send_on_the_parents_connections(server: LocalEventsServer) -> None:
+    api = client(server.url)
+    api.upload_events(small_batch())  # the parent now holds a keep-alive connection
+    parents = pooled_ports(api)
+    assert len(parents) == 1
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            _, status, _ = api.upload_events(small_batch())
+            os._exit(0 if status == 202 and pooled_ports(api).isdisjoint(parents) else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    api.upload_events(small_batch())  # the parent's connection is still its own, and works
+    assert pooled_ports(api) == parents
+    assert server.wait_for(3)
 
 
 # -- input ---------------------------------------------------------------------------------------

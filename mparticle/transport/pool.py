@@ -3,6 +3,8 @@ an optional proxy, rebuilt when the Configuration's TLS, pool or proxy settings 
 
 from __future__ import annotations
 
+import os
+import weakref
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
 from mparticle.configuration import Configuration, check_base_url
@@ -12,6 +14,19 @@ if TYPE_CHECKING:  # urllib3, ssl and certifi load with the first client, not at
     import urllib3
 
 __all__ = ["Pool"]
+
+_LIVE: "weakref.WeakSet[Pool]" = weakref.WeakSet()  # every Pool, for the fork hook
+
+
+def _forget_connections_in_child() -> None:
+    """In a fork child, every pool starts over: its keep-alive connections are the parent's
+    sockets, and a request on one would interleave with the parent's on the same connection."""
+    for pool in list(_LIVE):
+        pool._settings = None  # the next request builds a new manager (closing the child's copies)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_connections_in_child)
 
 
 class Pool:
@@ -27,6 +42,7 @@ class Pool:
         self._host_pools: Dict[str, Tuple[Any, str]] = {}
         self.manager: urllib3.PoolManager = self._build()
         self._no_retries = Retry.from_int(False, redirect=False)  # shared: Retry objects are immutable
+        _LIVE.add(self)
 
     def _current_settings(self) -> Tuple[Any, ...]:
         c = self.config
