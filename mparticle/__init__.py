@@ -12,7 +12,10 @@ from mparticle.apis.events_api import EventsApi
 from mparticle.configuration import Configuration
 from mparticle.models import *  # noqa: F401,F403 - the original exported every model here
 from mparticle.models import __all__ as _model_names
-from mparticle.rest import ApiException  # also loads mparticle.rest: the original's path after `import mparticle`
+from mparticle.rest import (  # also loads mparticle.rest: the original's path after `import mparticle`
+    ApiException,
+    MissingCredentialsError,
+)
 from mparticle.retry import RetryPolicy
 from mparticle.version import __version__
 
@@ -30,6 +33,7 @@ __all__ = [
     "BatchUploader",
     "Configuration",
     "EventsApi",
+    "MissingCredentialsError",
     "RetryPolicy",
     "models",
     "validate",

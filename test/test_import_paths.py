@@ -30,6 +30,8 @@ OWN_PATHS = [
     ("mparticle.retry", "RetryPolicy"),
     ("mparticle.retry", "parse_retry_after"),
     ("mparticle.rest", "MAX_RESPONSE_BYTES"),
+    ("mparticle.rest", "MissingCredentialsError"),
+    ("mparticle", "MissingCredentialsError"),
     ("mparticle.testing", "LocalEventsServer"),
     ("mparticle.testing", "Fault"),
     ("mparticle.validation", "validate"),
