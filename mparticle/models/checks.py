@@ -126,6 +126,7 @@ def colliding_keys(mapping: Any) -> Optional[Tuple[Any, Any, str]]:
 
 
 def collision_message(where: str, collision: Tuple[Any, Any, str]) -> str:
+    """The ValueError text for two keys of ``where`` that JSON would send under one name."""
     first, second, name = collision
     return (
         f"{where}: keys {safe_text(first, repr)} and {safe_text(second, repr)} "
