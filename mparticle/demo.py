@@ -117,11 +117,14 @@ def run(
         config.api_key, config.api_secret, config.host = "demo-key", "demo-secret", server.url
         print("No credentials given: sending to the embedded endpoint at {0}".format(server.url), file=out)
         _send(config, out)
-        print("\nThe endpoint received {0} request(s):".format(len(server.requests)), file=out)
+        count = len(server.requests)
+        print("\nThe endpoint received {0} request{1}:".format(count, "" if count == 1 else "s"), file=out)
         for request in server.requests:
+            batches = len(request.batches)
             print(
-                "  {0} {1} -> {2}, {3} bytes, {4} batch(es)".format(
-                    request.method, request.path, request.status, len(request.body), len(request.batches)
+                "  {0} {1} -> {2}, {3} bytes, {4} batch{5}".format(
+                    request.method, request.path, request.status, len(request.body), batches,
+                    "" if batches == 1 else "es",
                 ),
                 file=out,
             )

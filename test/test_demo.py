@@ -45,4 +45,5 @@ def test_python_m_mparticle_demo_subprocess() -> None:
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
     )
     assert result.returncode == 0, result.stderr
-    assert "The endpoint received 2 request(s)" in result.stdout
+    assert "The endpoint received 2 requests:" in result.stdout
+    assert "1 batch\n" in result.stdout and "3 batches\n" in result.stdout

@@ -411,7 +411,7 @@ class _SendRun:
             (pending, f"{pending:,} not sent"),
             (tally.skipped, f"{tally.skipped:,} skipped (done in an earlier run)"),
             (earlier, f"{earlier:,} rejected in earlier runs"),
-            (tally.input_errors, f"{tally.input_errors} input error(s)"),
+            (tally.input_errors, f"{tally.input_errors:,} input error" + ("" if tally.input_errors == 1 else "s")),
         ]
         return parts + [text for count, text in optional if count]
 
