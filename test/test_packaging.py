@@ -237,7 +237,11 @@ def test_the_wheel_metadata_is_complete(built: Built) -> None:
     assert metadata.get_all("License-File") == ["LICENSE"]
     assert metadata["License"] is None  # the expression, not the legacy free-text field
     assert metadata["Requires-Python"] == ">=3.9"
-    assert set(metadata.get_all("Requires-Dist") or []) == DEPENDENCIES
+    requires = set(metadata.get_all("Requires-Dist") or [])
+    assert {r for r in requires if "extra ==" not in r} == DEPENDENCIES
+    assert metadata.get_all("Provides-Extra") == ["dataplan"]
+    extra = {r.split(";")[0].strip() for r in requires if 'extra == "dataplan"' in r}
+    assert extra == {"jsonschema-rs>=0.61", "jsonschema>=4.18"}
     urls = dict(entry.split(", ", 1) for entry in metadata.get_all("Project-URL") or [])
     assert urls == URLS
     classifiers = metadata.get_all("Classifier") or []

@@ -24,6 +24,7 @@ __all__ = [
     "checkpoint_checksum",
     "load_checkpoint",
     "write_json_atomic",
+    "write_text_atomic",
 ]
 
 #: Version 2: record start offsets in the ids, array positions, the content hash, a checksum.
@@ -117,9 +118,15 @@ def checkpoint_checksum(doc: Dict[str, Any]) -> str:
 
 
 def write_json_atomic(path: str, doc: Any) -> None:
-    """Write ``doc`` to ``path`` through a new temporary file, fsync and a rename (never
-    half-written). A new file is ``0600``; an existing one's mode is kept, minus any group
-    or other permission (never widened)."""
+    """Write ``doc`` to ``path`` as :func:`write_text_atomic` does (a checkpoint in its layout,
+    anything else as one line of JSON)."""
+    write_text_atomic(path, _format_checkpoint(doc) if isinstance(doc, dict) and "files" in doc else json.dumps(doc))
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    """Write ``text`` and a newline to ``path`` through a new temporary file, fsync and a
+    rename (never half-written). A new file is ``0600``; an existing one's mode is kept, minus
+    any group or other permission (never widened)."""
     directory = os.path.dirname(os.path.abspath(path))
     try:
         mode = stat.S_IMODE(os.stat(path).st_mode) & PRIVATE_MODE
@@ -128,7 +135,7 @@ def write_json_atomic(path: str, doc: Any) -> None:
     fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path) + ".", suffix=".tmp", dir=directory)  # 0600, O_EXCL
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(_format_checkpoint(doc) if isinstance(doc, dict) and "files" in doc else json.dumps(doc))
+            handle.write(text)
             handle.write("\n")
             handle.flush()
             if mode != PRIVATE_MODE:

@@ -2,7 +2,8 @@
 
 Commands: ``send`` (validate and upload batch files, with checkpoint and resume),
 ``validate`` (report problems by file, line and path), ``serve`` (a local Events API
-endpoint with scripted faults) and ``demo``. See ``docs/CLI.md``.
+endpoint with scripted faults), ``dataplan`` (``fetch``: a plan from the Data Planning API)
+and ``demo``. See ``docs/CLI.md``.
 """
 
 from __future__ import annotations
@@ -140,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     add_connection_flags(demo)
+
+    from mparticle.cli.dataplan import add_dataplan_parser
+
+    add_dataplan_parser(commands)
     return parser
 
 
@@ -200,6 +205,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from mparticle.cli.serve import run_serve
 
         return run_serve(args)
+    if args.command == "dataplan":
+        from mparticle.cli.dataplan import run_dataplan
+
+        return run_dataplan(args)
     parser.print_help(sys.stderr)
     return EXIT_FAILURE
 

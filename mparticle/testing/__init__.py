@@ -21,7 +21,8 @@ answers), :mod:`~.records` (what was received), :mod:`~.handler` and :mod:`~.fra
 from __future__ import annotations
 
 from mparticle.testing.faults import Fault, error_body
+from mparticle.testing.planning import LocalPlanningServer
 from mparticle.testing.records import Headers, RecordedRequest
 from mparticle.testing.server import LocalEventsServer
 
-__all__ = ["Fault", "Headers", "LocalEventsServer", "RecordedRequest", "error_body"]
+__all__ = ["Fault", "Headers", "LocalEventsServer", "LocalPlanningServer", "RecordedRequest", "error_body"]

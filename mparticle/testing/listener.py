@@ -10,7 +10,7 @@ import threading
 import time
 from email.utils import formatdate
 from http.server import ThreadingHTTPServer
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple, Type
 
 from mparticle.testing.handler import Endpoint, _Handler
 
@@ -18,14 +18,15 @@ _HOST = "127.0.0.1"
 
 
 class _Server(ThreadingHTTPServer):
-    """The HTTP server on ``127.0.0.1:port`` serving ``endpoint``; :meth:`serve` runs the accept loop."""
+    """The HTTP server on ``127.0.0.1:port`` serving ``endpoint`` with ``handler`` (the Events
+    API's, or a subclass answering other paths); :meth:`serve` runs the accept loop."""
 
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False
     request_queue_size = 128
 
-    def __init__(self, endpoint: Endpoint, port: int = 0) -> None:
+    def __init__(self, endpoint: Endpoint, port: int = 0, handler: Type[_Handler] = _Handler) -> None:
         self.endpoint = endpoint
         self.stopping = threading.Event()
         self._conn_lock = threading.Lock()
@@ -33,7 +34,7 @@ class _Server(ThreadingHTTPServer):
         self._date: Tuple[int, str] = (0, "")
         self._wake_r, self._wake_w = socket.socketpair()
         try:
-            super().__init__((_HOST, port), _Handler)
+            super().__init__((_HOST, port), handler)
         except BaseException:
             self._wake_r.close()
             self._wake_w.close()

@@ -31,7 +31,7 @@ from mparticle.transport.errors import MAX_RESPONSE_BYTES, ApiException, RESTRes
 from mparticle.transport.pool import Pool
 from mparticle.transport.retry_loop import OnRetry, send_with_retries, status_text
 from mparticle.transport.send import Timeout, attempt_timeout, send_once, timeouts
-from mparticle.transport.traffic import TrafficLog
+from mparticle.transport.traffic import Redact, TrafficLog
 
 if TYPE_CHECKING:
     import urllib3
@@ -49,7 +49,8 @@ class RESTClientObject:
     BatchUploader: ``retries`` overrides ``config.retries``; ``sleep`` performs every wait
     (backoff and Retry-After, each at most the policy's budget; it may raise to give up);
     ``on_retry(error, retry_number, delay)`` is told about each retry before its wait;
-    ``clock`` (seconds, monotonic) measures the retry budget and the 429 gate.
+    ``clock`` (seconds, monotonic) measures the retry budget and the 429 gate; ``redact``
+    returns further values its traffic log must hide (an OAuth secret or token, say).
     ``max_response_bytes`` (default :data:`MAX_RESPONSE_BYTES`) caps each response body.
     The traffic is logged at DEBUG by :attr:`log` (:mod:`~mparticle.transport.traffic`:
     ``config.debug`` shows this client's only).
@@ -65,6 +66,7 @@ class RESTClientObject:
         sleep: Optional[Callable[[float], Any]] = None,
         on_retry: Optional[OnRetry] = None,
         clock: Callable[[], float] = time.monotonic,
+        redact: Optional[Redact] = None,
     ) -> None:
         self.config: Configuration = config if config is not None else Configuration()
         self.pools_size = pools_size
@@ -75,7 +77,7 @@ class RESTClientObject:
         self.sleep = sleep
         self.on_retry = on_retry
         self.max_response_bytes = MAX_RESPONSE_BYTES
-        self.log: TrafficLog = TrafficLog(self.config)
+        self.log: TrafficLog = TrafficLog(self.config) if redact is None else TrafficLog(self.config, redact)
         self._pool = Pool(self.config, pools_size, maxsize)
 
     @property

@@ -11,11 +11,12 @@ wants it.
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional
+import re
+from typing import Any, Callable, Iterable, Optional
 
 from mparticle.configuration import loggable
 
-__all__ = ["MAX_LOGGED_BODY", "TrafficLog", "logger"]
+__all__ = ["MAX_LOGGED_BODY", "Redact", "TrafficLog", "logger"]
 
 logger: logging.Logger = logging.getLogger("mparticle.rest")
 
@@ -23,12 +24,25 @@ logger: logging.Logger = logging.getLogger("mparticle.rest")
 MAX_LOGGED_BODY = 2000
 
 
+#: JSON members whose string values are credentials (OAuth bodies): shown as ``"<redacted>"``
+#: (to the end of the text when the string is cut).
+_CREDENTIAL_MEMBERS = re.compile(r'("(?:access_token|refresh_token|id_token|client_secret)"\s*:\s*")(?:[^"\\]|\\.)*"?')
+
+#: Extra values a log must never show (read at each logged line), e.g. an OAuth secret and token.
+Redact = Callable[[], Iterable[str]]
+
+
+def _nothing() -> Iterable[str]:
+    return ()
+
+
 class TrafficLog:
     """The traffic log of the client of one ``config`` (read at each call: ``debug`` and the
-    credentials may change)."""
+    credentials may change). ``redact`` names further values to hide (shown as ``<redacted>``)."""
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Any, redact: Redact = _nothing) -> None:
         self.config = config
+        self.redact = redact
 
     def enabled(self) -> bool:
         """Whether anything would be logged (checked before any formatting)."""
@@ -73,13 +87,19 @@ class TrafficLog:
         return f"{head}: {shown}"
 
     def _scrub(self, text: str) -> str:
-        """``text`` without the secret or the Basic token, should a body or an error echo them."""
+        """``text`` without the secret, the Basic token, the values of credential members of JSON
+        (``access_token``, ``client_secret``, ...) or the values ``redact`` names."""
         secret = getattr(self.config, "api_secret", None)
         if secret and secret in text:
             text = text.replace(secret, "<api_secret>")
         token = _token(self.config)
         if token and token in text:
             text = text.replace(token, "<credentials>")
+        if "_secret" in text or "_token" in text:
+            text = _CREDENTIAL_MEMBERS.sub(r'\1<redacted>"', text)
+        for value in self.redact():
+            if value and value in text:
+                text = text.replace(value, "<redacted>")
         return text
 
     def _emit(self, message: str, *args: Any) -> None:
