@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from mparticle.configuration import DEFAULT_HOST, Configuration, check_base_url, redact_url
 from mparticle.retry import RetryPolicy
 from mparticle.transport.client import RESTClientObject
-from mparticle.transport.errors import ApiException, RESTResponse
+from mparticle.transport.errors import ApiException, MissingSettingsError, RESTResponse
 
 __all__ = [
     "API_URL",
@@ -72,7 +72,7 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _EXCERPT = 200
 
 
-class MissingClientCredentialsError(ApiException, ValueError):
+class MissingClientCredentialsError(MissingSettingsError):
     """``client_id`` or ``client_secret`` is empty (not given, and not in the environment):
     raised before anything is sent. ``missing`` names them; values are never shown.
 
@@ -80,22 +80,13 @@ class MissingClientCredentialsError(ApiException, ValueError):
     :class:`ApiException` with status 401 (no request was made) and a ``ValueError``."""
 
     def __init__(self, missing: Sequence[str]) -> None:
-        self.missing: Tuple[str, ...] = tuple(missing)
         env = {"client_id": CLIENT_ID_ENV, "client_secret": CLIENT_SECRET_ENV}
-        names = " and ".join(f"`{name}`" for name in self.missing)
-        verb = "is" if len(self.missing) == 1 else "are"
         super().__init__(
-            401,
-            f"missing Data Planning API credentials: {names} {verb} empty; pass "
-            + " and ".join(f"{name}= (or set {env.get(name, name)})" for name in self.missing)
+            missing,
+            f"missing Data Planning API credentials: {self.listed(missing)} empty; pass "
+            + " and ".join(f"{name}= (or set {env.get(name, name)})" for name in missing)
             + ". Nothing was sent.",
         )
-
-    def __repr__(self) -> str:
-        return f"MissingClientCredentialsError(missing={self.missing!r})"
-
-    def __reduce__(self) -> Any:
-        return (MissingClientCredentialsError, (self.missing,))
 
 
 class PlanningResponseError(ApiException, ValueError):

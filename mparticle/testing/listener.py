@@ -10,7 +10,8 @@ import threading
 import time
 from email.utils import formatdate
 from http.server import ThreadingHTTPServer
-from typing import Any, Dict, List, Tuple, Type
+from types import TracebackType
+from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
 
 from mparticle.testing.handler import Endpoint, _Handler
 
@@ -117,3 +118,83 @@ def _shutdown_socket(conn: socket.socket) -> None:
         conn.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
+
+
+_Served = TypeVar("_Served", bound="Serving")
+
+
+class Serving:
+    """Start, stop and ``with`` for one local server: its endpoint served by a :class:`_Server`
+    on ``127.0.0.1`` in a daemon thread (LocalEventsServer, LocalPlanningServer)."""
+
+    #: The request handler class, and the serving thread's name (``<name>:<port>``).
+    _handler: Type[_Handler] = _Handler
+    _thread_name = "mparticle-local"
+    _endpoint: Endpoint
+    _lifecycle: threading.Lock
+    _server: Optional[_Server]
+    _thread: Optional[threading.Thread]
+    _bind_port: int
+    _port: int
+
+    def _serve(self, endpoint: Endpoint, port: int) -> None:
+        """Set up serving ``endpoint`` on ``port`` (0: an ephemeral one); nothing is bound yet."""
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be within 0..65535, got {port}")
+        self._endpoint = endpoint
+        self._lifecycle = threading.Lock()
+        self._server = None
+        self._thread = None
+        self._bind_port = port
+        self._port = 0
+
+    def start(self: _Served) -> _Served:
+        """Bind to ``127.0.0.1`` (``port``, or a fresh ephemeral one) and serve in a daemon thread."""
+        with self._lifecycle:
+            if self._server is None:
+                server = _Server(self._endpoint, self._bind_port, handler=self._handler)
+                name = f"{self._thread_name}:{server.server_port}"
+                thread = threading.Thread(target=server.serve, name=name, daemon=True)
+                thread.start()
+                self._server, self._thread, self._port = server, thread, server.server_port
+        return self
+
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop serving, close all sockets and join the threads (idempotent).
+
+        Hanging handlers are woken up; waits for handler threads at most ``timeout``.
+        """
+        with self._lifecycle:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+        if server is None:
+            return
+        deadline = time.monotonic() + timeout
+        server.stopping.set()
+        server.wake()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        server.server_close()
+        for handler in server.close_connections():
+            if handler is not threading.current_thread():
+                handler.join(max(0.0, deadline - time.monotonic()))
+
+    def __enter__(self: _Served) -> _Served:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is serving."""
+        return self._server is not None
+
+    @property
+    def port(self) -> int:
+        """The bound port (the last one after ``stop()``)."""
+        if not self._port:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        return self._port

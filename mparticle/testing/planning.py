@@ -29,13 +29,12 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Type, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from mparticle.testing.faults import Fault, FaultPlan
 from mparticle.testing.framing import ClientGone, read_body
 from mparticle.testing.handler import Endpoint, Settings, _Handler
-from mparticle.testing.listener import _HOST, _Server
+from mparticle.testing.listener import _HOST, Serving
 from mparticle.testing.records import RecordedRequest, Recorder
 
 __all__ = ["LocalPlanningServer", "PLANS_PREFIX", "TOKEN_PATH"]
@@ -240,13 +239,6 @@ class _PlanningHandler(_Handler):
         self._record(status, [], error, fault is not None, body)
         self._respond(status, json.dumps(doc).encode() if doc is not None else b"", headers)
 
-    do_POST = _dispatch  # noqa: N815 - the base class bound its own _dispatch to these names
-    do_GET = _dispatch  # noqa: N815
-    do_PUT = _dispatch  # noqa: N815
-    do_PATCH = _dispatch  # noqa: N815
-    do_DELETE = _dispatch  # noqa: N815
-    do_HEAD = _dispatch  # noqa: N815
-    do_OPTIONS = _dispatch  # noqa: N815
 
     def _answer_planning_fault(self, fault: Fault, body: bytes, token: bool) -> None:
         """Answer as ``fault`` says, in the shape of the endpoint asked."""
@@ -269,7 +261,7 @@ def _error_text(doc: Any) -> Optional[str]:
     return None
 
 
-class LocalPlanningServer:
+class LocalPlanningServer(Serving):
     """A local OAuth token endpoint and Data Planning API on ``127.0.0.1`` (one port).
 
     ``client_id``/``client_secret``: the credentials the token endpoint accepts. ``plans``:
@@ -277,6 +269,9 @@ class LocalPlanningServer:
     issued with ``expires_in = token_lifetime`` seconds, timed by ``clock`` (monotonic seconds;
     inject one to expire tokens without waiting). ``port``: as for ``LocalEventsServer``.
     """
+
+    _handler = _PlanningHandler
+    _thread_name = "mparticle-planning"
 
     def __init__(
         self,
@@ -288,8 +283,6 @@ class LocalPlanningServer:
         port: int = 0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not 0 <= port <= 65535:
-            raise ValueError(f"port must be within 0..65535, got {port}")
         self._planning = Planning(client_id, client_secret, token_lifetime, clock)
         for workspace, listed in (plans or {}).items():
             for plan in listed:
@@ -297,12 +290,7 @@ class LocalPlanningServer:
         self._faults = FaultPlan()
         self._recorder = Recorder()
         settings = Settings("", "", _MAX_BODY, 1, validate=False)  # the Events settings: unused here
-        self._endpoint = _PlanningEndpoint(settings, self._faults, self._recorder, self._planning)
-        self._lifecycle = threading.Lock()
-        self._server: Optional[_Server] = None
-        self._thread: Optional[threading.Thread] = None
-        self._bind_port = port
-        self._port = 0
+        self._serve(_PlanningEndpoint(settings, self._faults, self._recorder, self._planning), port)
 
     @property
     def client_id(self) -> str:
@@ -336,55 +324,7 @@ class LocalPlanningServer:
         """How many tokens the token endpoint has issued."""
         return self._planning.tokens_issued
 
-    # -- lifecycle --------------------------------------------------------------------------------
-    def start(self) -> LocalPlanningServer:
-        """Bind to ``127.0.0.1`` and serve in a daemon thread."""
-        with self._lifecycle:
-            if self._server is None:
-                server = _Server(self._endpoint, self._bind_port, handler=_PlanningHandler)
-                name = f"mparticle-planning:{server.server_port}"
-                thread = threading.Thread(target=server.serve, name=name, daemon=True)
-                thread.start()
-                self._server, self._thread, self._port = server, thread, server.server_port
-        return self
-
-    def stop(self, timeout: float = 1.0) -> None:
-        """Stop serving, close all sockets and join the threads (idempotent)."""
-        with self._lifecycle:
-            server, thread = self._server, self._thread
-            self._server = self._thread = None
-        if server is None:
-            return
-        deadline = time.monotonic() + timeout
-        server.stopping.set()
-        server.wake()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-        server.server_close()
-        for handler in server.close_connections():
-            if handler is not threading.current_thread():
-                handler.join(max(0.0, deadline - time.monotonic()))
-
-    def __enter__(self) -> LocalPlanningServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException], tb: Optional[TracebackType]
-    ) -> None:
-        self.stop()
-
-    @property
-    def running(self) -> bool:
-        """Whether the server is serving."""
-        return self._server is not None
-
-    @property
-    def port(self) -> int:
-        """The bound port (the last one after ``stop()``)."""
-        if not self._port:
-            raise RuntimeError("LocalPlanningServer is not started")
-        return self._port
-
+    # -- where it serves (start, stop and ``with``: :class:`Serving`) -----------------------------
     @property
     def url(self) -> str:
         """``http://127.0.0.1:<port>``."""

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from types import TracebackType
 from typing import Any, Dict, List, Optional
 
 from mparticle.limits import LIMITS
 from mparticle.testing.faults import Fault, FaultPlan
 from mparticle.testing.handler import Endpoint, Settings
-from mparticle.testing.listener import _HOST, _Server
+from mparticle.testing.listener import _HOST, Serving
 from mparticle.testing.records import RecordedRequest, Recorder
 
 __all__ = ["LocalEventsServer"]
 
 
-class LocalEventsServer:
+class LocalEventsServer(Serving):
     """A local mParticle Events API endpoint on ``127.0.0.1``.
 
     ``port``: the port to bind on ``127.0.0.1``; ``0`` (the default) picks a free ephemeral
@@ -50,17 +47,10 @@ class LocalEventsServer:
         strict: bool = False,
         validate: bool = True,
     ) -> None:
-        if not 0 <= port <= 65535:
-            raise ValueError(f"port must be within 0..65535, got {port}")
         self._settings = Settings(api_key, api_secret, max_request_bytes, max_batches, strict, validate)
         self._faults = FaultPlan()
         self._recorder = Recorder(keep_payloads=record)
-        self._endpoint = Endpoint(self._settings, self._faults, self._recorder)
-        self._lifecycle = threading.Lock()
-        self._server: Optional[_Server] = None
-        self._thread: Optional[threading.Thread] = None
-        self._bind_port = port
-        self._port = 0
+        self._serve(Endpoint(self._settings, self._faults, self._recorder), port)
 
     @property
     def api_key(self) -> str:
@@ -97,65 +87,7 @@ class LocalEventsServer:
         """Whether request bodies and accepted batches are kept."""
         return self._recorder.keep_payloads
 
-    # -- lifecycle ------------------------------------------------------------
-
-    def start(self) -> LocalEventsServer:
-        """Bind to ``127.0.0.1`` (``port``, or a fresh ephemeral one) and serve in a daemon thread."""
-        with self._lifecycle:
-            if self._server is None:
-                server = _Server(self._endpoint, self._bind_port)
-                thread = threading.Thread(
-                    target=server.serve,
-                    name=f"mparticle-local:{server.server_port}",
-                    daemon=True,
-                )
-                thread.start()
-                self._server, self._thread, self._port = server, thread, server.server_port
-        return self
-
-    def stop(self, timeout: float = 1.0) -> None:
-        """Stop serving, close all sockets and join the threads (idempotent).
-
-        Hanging handlers are woken up; waits for handler threads at most ``timeout``.
-        """
-        with self._lifecycle:
-            server, thread = self._server, self._thread
-            self._server = self._thread = None
-        if server is None:
-            return
-        deadline = time.monotonic() + timeout
-        server.stopping.set()
-        server.wake()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-        server.server_close()
-        handlers = server.close_connections()
-        for handler in handlers:
-            if handler is not threading.current_thread():
-                handler.join(max(0.0, deadline - time.monotonic()))
-
-    def __enter__(self) -> LocalEventsServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: Optional[type[BaseException]],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.stop()
-
-    @property
-    def running(self) -> bool:
-        """Whether the server is serving."""
-        return self._server is not None
-
-    @property
-    def port(self) -> int:
-        """The bound port (the last one after ``stop()``)."""
-        if not self._port:
-            raise RuntimeError("LocalEventsServer is not started")
-        return self._port
+    # -- where it serves (start, stop and ``with``: :class:`Serving`) ---------
 
     @property
     def url(self) -> str:

@@ -8,7 +8,14 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 
 from mparticle.retry import parse_retry_after
 
-__all__ = ["ApiException", "MAX_ERROR_BODY_CHARS", "MAX_RESPONSE_BYTES", "MissingCredentialsError", "RESTResponse"]
+__all__ = [
+    "ApiException",
+    "MAX_ERROR_BODY_CHARS",
+    "MAX_RESPONSE_BYTES",
+    "MissingCredentialsError",
+    "MissingSettingsError",
+    "RESTResponse",
+]
 
 #: Most bytes of a response body read, both on the wire and after decompression.
 MAX_RESPONSE_BYTES = 1024 * 1024
@@ -87,7 +94,27 @@ class ApiException(Exception):
         )
 
 
-class MissingCredentialsError(ApiException, ValueError):
+class MissingSettingsError(ApiException, ValueError):
+    """Settings a request needs are empty, so nothing was sent: an :class:`ApiException` with
+    ``status`` 401 and a ``ValueError``. ``missing`` names the settings, never their values."""
+
+    def __init__(self, missing: Sequence[str], reason: str) -> None:
+        self.missing: Tuple[str, ...] = tuple(missing)
+        super().__init__(401, reason)
+
+    @staticmethod
+    def listed(missing: Sequence[str]) -> str:
+        """```api_key``` is / ```api_key`` and ``api_secret``` are: the names for a message."""
+        return " and ".join(f"`{name}`" for name in missing) + (" is" if len(missing) == 1 else " are")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(missing={self.missing!r})"
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.missing,))  # every subclass is built from ``missing`` alone
+
+
+class MissingCredentialsError(MissingSettingsError):
     """The Configuration's ``api_key`` or ``api_secret`` is empty: raised before anything is
     sent (by EventsApi/ApiClient calls, and by a ``BatchUploader`` that sends when it is
     built). ``missing`` names the empty settings; their values are never shown.
@@ -99,21 +126,12 @@ class MissingCredentialsError(ApiException, ValueError):
     """
 
     def __init__(self, missing: Sequence[str]) -> None:
-        self.missing: Tuple[str, ...] = tuple(missing)
-        names = " and ".join(f"`{name}`" for name in self.missing)
-        verb = "is" if len(self.missing) == 1 else "are"
         super().__init__(
-            401,
-            f"missing credentials: the Configuration's {names} {verb} empty; set "
-            + " and ".join(f"{name} (or MPARTICLE_{name.upper()})" for name in self.missing)
+            missing,
+            f"missing credentials: the Configuration's {self.listed(missing)} empty; set "
+            + " and ".join(f"{name} (or MPARTICLE_{name.upper()})" for name in missing)
             + ". Nothing was sent.",
         )
-
-    def __repr__(self) -> str:
-        return f"MissingCredentialsError(missing={self.missing!r})"
-
-    def __reduce__(self) -> Any:
-        return (MissingCredentialsError, (self.missing,))
 
 
 def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
