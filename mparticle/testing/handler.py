@@ -9,7 +9,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from mparticle.limits import API_PREFIX, BULK_PATH, EVENTS_PATH, HISTORICAL_PATH
 from mparticle.testing.checks import batch_errors
@@ -185,15 +185,16 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._answer(body, framing, fault)
 
-    def _answer_fault(self, fault: Fault, body: bytes) -> None:
-        """Answer as ``fault`` says, without looking at the request."""
+    def _answer_fault(self, fault: Fault, body: bytes, error: Callable[[int], bytes] = error_body) -> None:
+        """Answer as ``fault`` says, without looking at the request (``error``: the body of an
+        error status the fault gives none for, in the shape of the endpoint asked)."""
         if fault.drop:
             self.close_connection = True
             self._record(0, [], None, True, body)
             return
         answer = fault.body
         if answer is None and fault.status >= 400:
-            answer = error_body(fault.status)
+            answer = error(fault.status)
         self._record(fault.status, [], None, True, body)
         self._respond(fault.status, answer or b"", fault.response_headers())
 

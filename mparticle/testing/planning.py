@@ -218,7 +218,7 @@ class _PlanningHandler(_Handler):
             self.close_connection = True
             return
         if fault is not None and not fault.passthrough:
-            self._answer_planning_fault(fault, body, is_token)
+            self._answer_fault(fault, body, lambda status: _fault_body(status, is_token))
             return
         if framing is not None:
             if framing.close:
@@ -238,19 +238,6 @@ class _PlanningHandler(_Handler):
         error = None if status < 400 else _error_text(doc)
         self._record(status, [], error, fault is not None, body)
         self._respond(status, json.dumps(doc).encode() if doc is not None else b"", headers)
-
-
-    def _answer_planning_fault(self, fault: Fault, body: bytes, token: bool) -> None:
-        """Answer as ``fault`` says, in the shape of the endpoint asked."""
-        if fault.drop:
-            self.close_connection = True
-            self._record(0, [], None, True, body)
-            return
-        answer = fault.body
-        if answer is None and fault.status >= 400:
-            answer = _fault_body(fault.status, token)
-        self._record(fault.status, [], None, True, body)
-        self._respond(fault.status, answer or b"", fault.response_headers())
 
 
 def _error_text(doc: Any) -> Optional[str]:
