@@ -334,10 +334,10 @@ def test_validate_event_reports_one_result(backend: str) -> None:
 
 def test_modes_and_bad_arguments() -> None:
     plan = dataplan.load(EXAMPLE_A)
-    with pytest.raises(ValueError) as server:
-        plan.validate_batch({}, mode="server")
-    assert str(server.value) == "mode=\"server\" is not available yet; allowed modes: 'strict'"
-    with pytest.raises(ValueError, match="mode must be one of 'strict', not 'lenient'"):
+    with pytest.raises(ValueError) as lenient:
+        plan.validate_batch({}, mode="lenient")
+    assert str(lenient.value) == "mode must be one of 'strict', 'server', not 'lenient'"
+    with pytest.raises(ValueError, match="mode must be one of 'strict', 'server', not 'lenient'"):
         plan.validate_event({"event_type": "session_start"}, mode="lenient")
     with pytest.raises(TypeError, match="batch must be a mparticle model or a wire-form dict, not list"):
         plan.validate_batch([])

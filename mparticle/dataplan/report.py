@@ -27,11 +27,12 @@ class Result:
 
     @property
     def where(self) -> str:
-        """``events[3] custom_event "Order Placed"``, ``user_attributes``, or ``event`` (validate_event)."""
+        """``events[3] custom_event "Order Placed"``, ``user_attributes``, ``user_identities``
+        (server mode), or ``event`` (validate_event)."""
         match = self.match or {}
         kind = match.get("type", "unplannable")
-        if kind == "user_attributes" and self.index is None:
-            return "user_attributes"
+        if kind in ("user_attributes", "user_identities") and self.index is None:
+            return str(kind)
         head = "event" if self.index is None else "events[%d]" % self.index
         criteria = match.get("criteria") or {}
         name = criteria.get("event_name", criteria.get("screen_name", criteria.get("action")))

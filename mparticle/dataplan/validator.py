@@ -9,14 +9,15 @@ from mparticle.dataplan.ajv import MISSING, build_errors, strip_nulls
 from mparticle.dataplan.document import DataPlanError, PlanDocument, Point
 from mparticle.dataplan.matching import event_key, synthesize_match, unplanned_key
 from mparticle.dataplan.report import Report, Result
+from mparticle.dataplan.server import coerce, plan_identities
 
-MODES = ("strict",)
-_INVALID_SCHEMA = {
-    "validation_error_type": "unknown",
-    "error_pointer": "#",
-    "actual": "Invalid JSON Schema",
-    "key": "user_attributes",
-}
+#: ``strict``: exactly @mparticle/data-planning-node; ``server``: the mParticle server's documented
+#: rules on top (string/raw number and boolean equivalence, identities checked). docs/DataPlans.md.
+MODES = ("strict", "server")
+
+
+def _invalid_schema(key: str) -> Dict[str, Any]:
+    return {"validation_error_type": "unknown", "error_pointer": "#", "actual": "Invalid JSON Schema", "key": key}
 
 
 def wire_form(value: Any, what: str) -> Any:
@@ -36,8 +37,6 @@ def wire_form(value: Any, what: str) -> Any:
 
 
 def _check_mode(mode: str) -> None:
-    if mode == "server":
-        raise ValueError('mode="server" is not available yet; allowed modes: %s' % ", ".join(map(repr, MODES)))
     if mode not in MODES:
         raise ValueError("mode must be one of %s, not %r" % (", ".join(map(repr, MODES)), mode))
 
@@ -73,8 +72,10 @@ class DataPlan:
         return "<DataPlan %s v%s: %d points>" % (self.data_plan_id, self.version, len(self._document.points))
 
     def validate_batch(self, batch: Any, mode: str = "strict") -> Report:
-        """Validate a ``Batch`` (or a wire-form batch dict): each event, then the user attributes."""
+        """Validate a ``Batch`` (or a wire-form batch dict): each event, then the user attributes
+        (and in ``mode="server"``, the identities)."""
         _check_mode(mode)
+        server = mode == "server"
         wire = wire_form(batch, "batch")
         events = wire.get("events")
         if events is None:
@@ -83,21 +84,25 @@ class DataPlan:
             raise DataPlanError("batch events must be a list, not %s" % type(events).__name__)
         results = []
         for index, event in enumerate(events):
-            result = self._event_result(event, index)
+            result = self._event_result(event, index, server)
             if result is not None:
                 results.append(result)
-        user = self._user_attributes_result(wire)
+        user = self._user_attributes_result(wire, server)
         if user is not None:
             results.append(user)
+        if server:
+            identities = self._identities_result(wire)
+            if identities is not None:
+                results.append(identities)
         return Report(results, batch=wire)
 
     def validate_event(self, event: Any, mode: str = "strict") -> Report:
         """Validate one event (a model or a wire-form ``{"event_type", "data"}`` dict)."""
         _check_mode(mode)
-        result = self._event_result(wire_form(event, "event"), None)
+        result = self._event_result(wire_form(event, "event"), None, mode == "server")
         return Report([result] if result is not None else [], has_batch=False)
 
-    def _event_result(self, event: Any, index: Optional[int]) -> Optional[Result]:
+    def _event_result(self, event: Any, index: Optional[int], server: bool) -> Optional[Result]:
         if not isinstance(event, dict):
             where = "events[%d]" % index if index is not None else "event"
             raise DataPlanError("%s must be an object, not %s" % (where, type(event).__name__))
@@ -108,25 +113,38 @@ class DataPlan:
         if point is None:
             error = {"validation_error_type": "unplanned", "key": unplanned_key(event), "error_pointer": "#"}
             return Result(synthesize_match(event), [error], index)
-        errors = self._schema_errors(point, event, event)
+        errors = self._schema_errors(point, event, event, server)
         return Result(point.match, errors, index) if errors else None
 
-    def _user_attributes_result(self, batch: Dict[str, Any]) -> Optional[Result]:
+    def _user_attributes_result(self, batch: Dict[str, Any], server: bool) -> Optional[Result]:
         point = self._document.points.get("user_attributes")
         if point is None:
             return None  # DPN >= 1.0.4; 1.0.3 reports "Invalid JSON Schema" here (docs/DataPlans.md)
         if not point.has_schema:
-            return Result({"type": "user_attributes"}, [dict(_INVALID_SCHEMA)])
+            return Result({"type": "user_attributes"}, [_invalid_schema("user_attributes")])
         original = batch.get("user_attributes", MISSING)
         data = original if original is not MISSING and original is not None else {}
-        errors = self._schema_errors(point, data, original if original is not None else MISSING)
+        errors = self._schema_errors(point, data, original if original is not None else MISSING, server)
         return Result(point.match, errors) if errors else None
 
-    def _schema_errors(self, point: Point, data: Any, original: Any) -> List[Dict[str, Any]]:
+    def _identities_result(self, batch: Dict[str, Any]) -> Optional[Result]:
+        """Server mode: the identities, under their plan-side names, against ``user_identities``."""
+        point = self._document.points.get("user_identities")
+        if point is None:
+            return None
+        if not point.has_schema or point.compiled is None:  # empty, or refused at load (plan.warnings)
+            return Result({"type": "user_identities"}, [_invalid_schema("user_identities")])
+        identities = plan_identities(batch)
+        errors = self._schema_errors(point, identities, identities, True)
+        return Result(point.match, errors) if errors else None
+
+    def _schema_errors(self, point: Point, data: Any, original: Any, server: bool) -> List[Dict[str, Any]]:
         compiled = point.compiled
         if compiled is None:
             return []
         cleaned = strip_nulls(data)
+        if server:
+            cleaned = coerce(point.schema, cleaned)
         if compiled.is_valid(cleaned):
             return []
         return build_errors(point.schema, cleaned, original, compiled.violations(cleaned), compiled.backend)
