@@ -1,5 +1,7 @@
 """``mparticle dataplan``: data plan tools. ``fetch`` downloads a plan, or one of its versions,
-from the Data Planning API (:mod:`mparticle.dataplan.api`) into a JSON file.
+from the Data Planning API (:mod:`mparticle.dataplan.api`) into a JSON file. ``codegen`` writes
+a Python module of typed event factories for a plan version (:mod:`mparticle.dataplan.codegen`;
+no JSON Schema library needed).
 
 Credentials: ``--client-id`` or ``$MPARTICLE_CLIENT_ID``, and ``$MPARTICLE_CLIENT_SECRET``
 (never a flag: a command line is visible to every user of the machine, and kept in shell
@@ -24,7 +26,7 @@ def add_dataplan_parser(commands: Any) -> None:
     importing :mod:`mparticle.dataplan`: that waits for a dataplan command to run)."""
     dataplan = commands.add_parser(
         "dataplan",
-        help="data plan tools: fetch a plan from the Data Planning API",
+        help="data plan tools: fetch a plan from the Data Planning API, generate typed code from one",
         description="Data plan tools.",
     )
     tools = dataplan.add_subparsers(dest="dataplan_command", metavar="SUBCOMMAND", required=True)
@@ -47,6 +49,18 @@ def add_dataplan_parser(commands: Any) -> None:
     fetch.add_argument(
         "--api-url", metavar="URL", help="the API base before /workspaces (default: https://api.mparticle.com/platform/v2)"
     )
+    codegen = tools.add_parser(
+        "codegen",
+        help="write a Python module of typed event factories for a plan version",
+        description=(
+            "Write a Python module with one typed factory per planned custom event, screen view and product "
+            "action, DATA_PLAN_ID, DATA_PLAN_VERSION and tag(batch). PLAN_FILE is a plan version, or a whole "
+            "plan with --version."
+        ),
+    )
+    codegen.add_argument("plan_file", metavar="PLAN_FILE", help="the plan (or plan version) JSON file")
+    codegen.add_argument("--version", type=_version, metavar="N", help="the version (needed for a whole plan)")
+    codegen.add_argument("-o", "--output", required=True, metavar="FILE", help="the module to write; - for stdout")
 
 
 def run_dataplan(args: argparse.Namespace, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
@@ -54,6 +68,8 @@ def run_dataplan(args: argparse.Namespace, out: Optional[TextIO] = None, err: Op
     out, err = out or sys.stdout, err or sys.stderr
     if args.dataplan_command == "fetch":
         return run_fetch(args, out, err)
+    if args.dataplan_command == "codegen":
+        return run_codegen(args, out, err)
     print(f"dataplan: unknown subcommand {args.dataplan_command!r}", file=err)
     return EXIT_FAILURE
 
@@ -93,6 +109,39 @@ def run_fetch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     summary = f"{_summary(doc, args)} from workspace {args.workspace} written to {where} ({size:,} bytes)"
     print(f"dataplan fetch: {summary}", file=err)
     return EXIT_OK
+
+
+def run_codegen(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``dataplan codegen``: 0 written, 2 anything else (the reason on stderr, one line)."""
+    from mparticle.dataplan.codegen import _build
+
+    try:
+        text, module = _build(args.plan_file, args.version)
+    except UnicodeDecodeError as error:
+        print(f"dataplan codegen: cannot read data plan file {args.plan_file}: not UTF-8 ({error.reason})", file=err)
+        return EXIT_FAILURE
+    except ValueError as error:  # DataPlanError
+        reason = _one_line(str(error).replace("pass version=", "pass --version "))
+        print(f"dataplan codegen: {reason}", file=err)
+        return EXIT_FAILURE
+    try:
+        if args.output == "-":
+            out.write(text)
+            out.flush()
+        else:
+            write_text_atomic(args.output, text[:-1])  # it adds the final newline back
+    except OSError as error:
+        print(f"dataplan codegen: cannot write {args.output}: {error.strerror or error}", file=err)
+        return EXIT_FAILURE
+    where = "stdout" if args.output == "-" else args.output
+    count = sum(1 for function in module.functions if function.kind != "product")
+    plan = f"plan {module.plan_id or '(no id)'} version {module.version if module.version is not None else '-'}"
+    print(f"dataplan codegen: {plan}: {count:,} factor{'y' if count == 1 else 'ies'} written to {where}", file=err)
+    return EXIT_OK
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _summary(doc: Dict[str, Any], args: argparse.Namespace) -> str:
