@@ -1,8 +1,10 @@
 """``python -m mparticle demo``: send the README's example batches and show what arrived.
 
 Without credentials the batches go through the real transport to the embedded local
-endpoint (:mod:`mparticle.testing`); with credentials (flags or ``MPARTICLE_*``
-environment variables) they go to the configured mParticle host.
+endpoint (:mod:`mparticle.testing`), and a data plan is fetched from the embedded Data
+Planning API (OAuth token, then the plan) and the example batch validated against it; with
+credentials (flags or ``MPARTICLE_*`` environment variables) the batches go to the configured
+mParticle host.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any, List, Optional, TextIO
+from typing import Any, Dict, List, Optional, TextIO
 
 import mparticle
 from mparticle.models import (
@@ -123,14 +125,122 @@ def run(
             batches = len(request.batches)
             print(
                 "  {0} {1} -> {2}, {3} bytes, {4} batch{5}".format(
-                    request.method, request.path, request.status, len(request.body), batches,
+                    request.method,
+                    request.path,
+                    request.status,
+                    len(request.body),
+                    batches,
                     "" if batches == 1 else "es",
                 ),
                 file=out,
             )
             for batch in request.batches:
                 _print_batch(batch, out)
+    _data_plan(out)
     return 0
+
+
+#: The demo's data plan: the example batch's events and user attributes, but not "favorite_foods".
+DEMO_PLAN: Dict[str, Any] = {
+    "data_plan_id": "demo_plan",
+    "data_plan_name": "Demo plan",
+    "data_plan_versions": [
+        {
+            "data_plan_id": "demo_plan",
+            "version": 1,
+            "version_document": {
+                "data_points": [
+                    {
+                        "description": "The example custom event",
+                        "match": {
+                            "type": "custom_event",
+                            "criteria": {"event_name": "Example", "custom_event_type": "navigation"},
+                        },
+                        "validator": {
+                            "type": "json_schema",
+                            "definition": {
+                                "properties": {
+                                    "data": {
+                                        "type": "object",
+                                        "properties": {
+                                            "custom_attributes": {
+                                                "type": "object",
+                                                "additionalProperties": False,
+                                                "required": ["screen"],
+                                                "properties": {
+                                                    "screen": {"type": "string", "enum": ["home", "search"]},
+                                                    "count": {"type": "number", "minimum": 1},
+                                                },
+                                            }
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                    },
+                    *(
+                        {
+                            "match": {"type": kind, "criteria": criteria},
+                            "validator": {"type": "json_schema", "definition": {}},
+                        }
+                        for kind, criteria in (
+                            ("screen_view", {"screen_name": "Checkout"}),
+                            ("product_action", {"action": "purchase"}),
+                            ("session_start", {}),
+                            ("session_end", {}),
+                        )
+                    ),
+                    {
+                        "match": {"type": "user_attributes", "criteria": {}},
+                        "validator": {
+                            "type": "json_schema",
+                            "definition": {
+                                "type": "object",
+                                "additionalProperties": False,
+                                "properties": {
+                                    "Account type": {"type": "string", "enum": ["trial", "paid"]},
+                                    "TrialEndDate": {"type": "string", "format": "date"},
+                                },
+                            },
+                        },
+                    },
+                ]
+            },
+        }
+    ],
+}
+
+
+def _data_plan(out: TextIO) -> None:
+    """Fetch DEMO_PLAN from the embedded planning API and validate the example batch against it."""
+    from mparticle import dataplan
+    from mparticle.testing import LocalPlanningServer
+
+    with LocalPlanningServer("demo-client", "demo-client-secret", plans={1: [DEMO_PLAN]}) as planning:
+        print("\nData plans: fetching demo_plan v1 from the embedded Data Planning API at " + planning.url, file=out)
+        document = dataplan.fetch_document(
+            1,
+            "demo_plan",
+            1,
+            client_id="demo-client",
+            client_secret="demo-client-secret",
+            token_url=planning.token_url,
+            api_url=planning.api_url,
+        )
+        for request in planning.requests:
+            print("  {0} {1} -> {2}".format(request.method, request.path, request.status), file=out)
+    try:
+        plan = dataplan.load(document)
+    except ImportError:
+        print('  to validate against it, install the extra: pip install "mparticle[dataplan]"', file=out)
+        return
+    report = plan.validate_batch(example_batch())
+    count = sum(len(result.errors) for result in report)
+    print(
+        "  the example batch against {0!r}: {1} violation{2}".format(plan, count, "" if count == 1 else "s"), file=out
+    )
+    for line in str(report).splitlines():
+        print("    " + line, file=out)
 
 
 def _send(config: mparticle.Configuration, out: TextIO) -> None:

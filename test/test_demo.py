@@ -23,6 +23,17 @@ def test_demo_prints_what_the_local_endpoint_received(monkeypatch: pytest.Monkey
     assert "upload_events -> HTTP 202" in text and "bulk_upload_events (3 batches) -> HTTP 202" in text
     assert "POST /v2/events -> 202" in text and "POST /v2/bulkevents -> 202" in text
     assert text.count("session_start, custom_event, commerce_event, screen_view, session_end") == 4
+    # the data plan part: fetched over real HTTP from the embedded planning API, then applied
+    assert "\n  POST /oauth/token -> 200\n  GET /platform/v2/workspaces/1/plans/demo_plan/versions/1 -> 200\n" in text
+    from mparticle import dataplan
+
+    if dataplan.available_backends():
+        assert text.endswith(
+            "  the example batch against <DataPlan demo_plan v1: 6 points>: 1 violation\n"
+            '    user_attributes: unplanned attribute "favorite_foods" [unplanned]\n'
+        )
+    else:
+        assert text.endswith('install the extra: pip install "mparticle[dataplan]"\n')
 
 
 def test_demo_sends_to_a_configured_host_with_credentials() -> None:

@@ -241,7 +241,7 @@ def test_the_wheel_metadata_is_complete(built: Built) -> None:
     assert {r for r in requires if "extra ==" not in r} == DEPENDENCIES
     assert metadata.get_all("Provides-Extra") == ["dataplan"]
     extra = {r.split(";")[0].strip() for r in requires if 'extra == "dataplan"' in r}
-    assert extra == {"jsonschema-rs>=0.61", "jsonschema>=4.18"}
+    assert extra == {"jsonschema-rs>=0.61", "jsonschema>=4.18", "orjson>=3.9"}
     urls = dict(entry.split(", ", 1) for entry in metadata.get_all("Project-URL") or [])
     assert urls == URLS
     classifiers = metadata.get_all("Classifier") or []

@@ -161,8 +161,10 @@ def test_events_api_page_has_every_method_and_keyword() -> None:
     documented = names("EventsApi.md", "mparticle.EventsApi")
     methods = {n for n in dir(EventsApi) if not n.startswith("_")}
     assert methods <= documented
-    assert {"EventsApi", "api_client"} <= documented
-    assert documented - methods <= {"EventsApi", "api_client"}
+    attributes = {"api_client", "data_plan"}  # set by __init__: checked on an instance
+    assert attributes <= set(vars(EventsApi(mparticle.Configuration())))
+    assert {"EventsApi"} | attributes <= documented
+    assert documented - methods <= {"EventsApi"} | attributes
     keywords = names("EventsApi.md", "Keyword arguments")
     assert keywords == {"callback", "_return_http_data_only", "_request_timeout", "_preload_content"}
     for keyword in keywords - {"callback"}:  # the async variants take the last two only

@@ -26,6 +26,8 @@ from mparticle.models.base import Model
 from mparticle.serialization import check_keys, encode_batch, encode_bulk
 
 if TYPE_CHECKING:
+    from mparticle.dataplan import DataPlan
+    from mparticle.dataplan.enforce import Enforcer, ViolationCallback
     from mparticle.models.batch import Batch
 
 __all__ = ["BatchBody", "EventsApi", "RequestTimeout", "UploadResponse"]
@@ -48,6 +50,20 @@ def _typed_as(reference: _F) -> Callable[[Callable[..., Any]], _F]:
 
     return decorate
 
+def plan_enforcer(
+    plan: Optional["DataPlan"], policy: str, mode: str, on_violation: Optional["ViolationCallback"]
+) -> Optional["Enforcer"]:
+    """The :class:`~mparticle.dataplan.enforce.Enforcer` of a ``data_plan=`` and its options,
+    None without a plan (mparticle.dataplan is imported only when there is one)."""
+    if plan is None:
+        if policy != "report" or mode != "strict" or on_violation is not None:
+            raise ValueError("data_plan_policy, data_plan_mode and on_data_plan_violation need data_plan=")
+        return None
+    from mparticle.dataplan.enforce import Enforcer
+
+    return Enforcer(plan, policy, mode, on_violation)
+
+
 _KWARGS = ("callback", "_return_http_data_only", "_request_timeout", "_preload_content")
 _HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
 _GZIP_HEADERS = {**_HEADERS, "Content-Encoding": "gzip"}
@@ -61,16 +77,36 @@ class EventsApi:
     shared worker pool, the callback receiving that tuple or the exception.
     """
 
-    def __init__(self, config: Optional[Configuration] = None, *, api_client: Optional[ApiClient] = None) -> None:
+    def __init__(
+        self,
+        config: Optional[Configuration] = None,
+        *,
+        api_client: Optional[ApiClient] = None,
+        data_plan: Optional["DataPlan"] = None,
+        data_plan_policy: str = "report",
+        data_plan_mode: str = "strict",
+        on_data_plan_violation: Optional["ViolationCallback"] = None,
+    ) -> None:
         """``EventsApi(config)`` shares ``config.api_client`` (made on first use) with every
         EventsApi of that Configuration; ``api_client=`` uses that client instead, leaving
-        ``config`` alone (the client's own Configuration applies)."""
+        ``config`` alone (the client's own Configuration applies).
+
+        ``data_plan=`` (a :class:`mparticle.dataplan.DataPlan`) checks every batch uploaded
+        (not ``bulk_upload_encoded``'s bytes) and tags it with the plan when it has no
+        ``context.data_plan``; ``data_plan_policy`` ``"report"`` (send, and call
+        ``on_data_plan_violation(verdict)``), ``"block"`` (remove unplanned events and
+        attributes first) or ``"raise"`` (DataPlanViolation, nothing sent); ``data_plan_mode``
+        ``"strict"`` or ``"server"``. See docs/DataPlans.md."""
         if api_client is None:
             config = config if config is not None else Configuration()
             if not config.api_client:
                 config.api_client = ApiClient(configuration=config)
             api_client = config.api_client
         self.api_client: ApiClient = api_client
+        #: The data plan enforcer (``data_plan=``), or None.
+        self.data_plan: Optional[Enforcer] = plan_enforcer(
+            data_plan, data_plan_policy, data_plan_mode, on_data_plan_violation
+        )
 
     # The options every upload takes (keyword only, as in the original): ``callback`` (run on
     # a worker pool: returns an AsyncCall, the callback gets the result or the exception),
@@ -219,6 +255,8 @@ class EventsApi:
                 raise TypeError(f"Got an unexpected keyword argument '{key}' to method {name}")
         if body is None:
             raise ValueError(f"Missing the required parameter `body` when calling `{name}`")
+        if self.data_plan is not None and encode is not bytes:  # on the caller's thread, even with callback=
+            body = self.data_plan.apply(body) if path == EVENTS_PATH else self.data_plan.apply_all(body)
         callback = kwargs.get("callback")
 
         def send() -> Any:

@@ -1,9 +1,10 @@
 """The ``mparticle`` command line (also ``python -m mparticle``): the parser and the dispatch.
 
-Commands: ``send`` (validate and upload batch files, with checkpoint and resume),
-``validate`` (report problems by file, line and path), ``serve`` (a local Events API
-endpoint with scripted faults), ``dataplan`` (``fetch``: a plan from the Data Planning API)
-and ``demo``. See ``docs/CLI.md``.
+Commands: ``send`` (validate and upload batch files, with checkpoint and resume; with
+``--data-plan``, enforce a plan), ``validate`` (report problems by file, line and path; and
+data plan violations), ``serve`` (a local Events API endpoint with scripted faults),
+``dataplan`` (``fetch``: a plan from the Data Planning API; ``codegen``: typed factories) and
+``demo``. See ``docs/CLI.md``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from typing import List, Optional
 
 from mparticle.cli.exit_codes import EXIT_BROKEN_PIPE, EXIT_FAILURE
+from mparticle.cli.plan_options import add_plan_arguments
 from mparticle.limits import LIMITS
 
 __all__ = ["build_parser", "main"]
@@ -91,15 +93,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="progress bar on stderr (auto: when stderr is a terminal)",
     )
     send.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
+    add_plan_arguments(send, policy=True)
     add_connection_flags(send)
 
     check = commands.add_parser(
         "validate",
-        help="check batch files against the Events API rules",
-        description="Print each problem as FILE:LINE: PATH: MESSAGE [RULE]; exit 1 when any batch is invalid.",
+        help="check batch files against the Events API rules (and a data plan)",
+        description=(
+            "Print each problem as FILE:LINE: PATH: MESSAGE [RULE] and, with --data-plan, each plan violation as "
+            "FILE:LINE: events[i] MATCH: POINTER: MESSAGE [TYPE]; exit 1 when any batch is invalid or violates "
+            "the plan. --format json (with --data-plan) prints the plan's report of each batch in the Node SDK's "
+            "format, one line per batch, and the other problem lines on stderr."
+        ),
     )
     check.add_argument("files", nargs="+", metavar="FILE", help="batch files; - reads stdin")
     check.add_argument("--historical", action="store_true", help="also apply the /bulkevents/historical rules")
+    add_plan_arguments(check, policy=False)
+    check.add_argument(
+        "--format",
+        choices=["text", "json"],
+        default="text",
+        help="text: one line per problem (default); json: one report line per batch, needs --data-plan",
+    )
     check.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
 
     serve = commands.add_parser(

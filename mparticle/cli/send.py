@@ -36,6 +36,8 @@ from mparticle.cli.exit_codes import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL
 from mparticle.cli.input import InputChanged, Record, RecordReader
 from mparticle.cli.lock import CheckpointLock
 from mparticle.cli.paths import default_path, dry_run_path, refuse_clobbering
+from mparticle.cli.plan_gate import PlanGate
+from mparticle.cli.plan_options import PlanOptionError, load_plan, plan_mode, plan_policy
 from mparticle.cli.progress import Progress, SendTally, failed_batches, format_size, is_terminal
 from mparticle.cli.rejects import RejectWriter, reject_entry
 from mparticle.cli.signals import Interrupt
@@ -88,6 +90,8 @@ def run_send(
     err = err or sys.stderr
     try:
         run = _SendRun(args, stdin if stdin is not None else sys.stdin.buffer, err)
+    except PlanOptionError as exc:  # already printed
+        return exc.exit_code
     except UsageError as exc:
         print(f"mparticle send: error: {exc}", file=err)
         return exc.exit_code
@@ -126,6 +130,10 @@ class _SendRun:
         if args.shutdown_timeout < 0:
             raise UsageError("--shutdown-timeout must not be negative")
         config = _send_configuration(args)
+        plan = load_plan(args, err)
+        self.plan: Optional[PlanGate] = None
+        if plan is not None:
+            self.plan = PlanGate(plan, plan_policy(args), plan_mode(args), args.data_plan, err, args.quiet)
         self._choose_outputs()
         if not args.dry_run:
             self.lock.acquire()
@@ -330,6 +338,12 @@ class _SendRun:
         batch = record.value
         if not batch.get("source_request_id"):
             batch["source_request_id"] = source_request_id(f.key, record.offset, record.text)
+        if self.plan is not None:
+            planned, violations = self.plan.apply(f"{f.display}:{record.line}", batch)
+            if planned is None:
+                self._reject(f, record, f"violates the data plan: {violations[0]['message']}", violations)
+                return True
+            batch = planned
         try:
             handed_over = self.upload.put(Item.of(f, record), batch, self.interrupt.event)
         except (TypeError, ValueError) as exc:  # over the size limit once its source_request_id is added
@@ -413,7 +427,9 @@ class _SendRun:
             (earlier, f"{earlier:,} rejected in earlier runs"),
             (tally.input_errors, f"{tally.input_errors:,} input error" + ("" if tally.input_errors == 1 else "s")),
         ]
-        return parts + [text for count, text in optional if count]
+        parts += [text for count, text in optional if count]
+        plan = self.plan.summary() if self.plan is not None else None
+        return parts + [plan] if plan else parts
 
 
 def _requests(count: int) -> str:

@@ -9,6 +9,8 @@ python-jsonschema where jsonschema-rs is unavailable). See docs/DataPlans.md.
     report = plan.validate_batch(batch)
     if not report.ok:
         print(report)
+
+    uploader = BatchUploader(config, data_plan=plan, data_plan_policy="block")
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mparticle.dataplan.api import (
     fetch_document,
 )
 from mparticle.dataplan.document import DataPlanError, Point, Source, parse_version, read_source, select_version
+from mparticle.dataplan.enforce import POLICIES, DataPlanViolation, Enforcer, PlanStats, Removed, Verdict
 from mparticle.dataplan.report import Report, Result
 from mparticle.dataplan.schema import BACKENDS, available_backends, default_backend
 from mparticle.dataplan.validator import MODES, DataPlan
@@ -39,6 +42,12 @@ __all__ = [
     "Result",
     "Point",
     "MODES",
+    "POLICIES",
+    "DataPlanViolation",
+    "Enforcer",
+    "PlanStats",
+    "Removed",
+    "Verdict",
     "BACKENDS",
     "available_backends",
 ]

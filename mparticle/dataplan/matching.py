@@ -69,6 +69,20 @@ def event_key(event: Dict[str, Any]) -> Optional[str]:
     """The lookup key of an event, or None (or ``""``) when the event cannot be planned."""
     kind = event.get("event_type")
     data = event.get("data")
+    if type(data) is dict:  # the usual shapes first, without the conversions below
+        if kind == "custom_event":
+            kind_text, name = data.get("custom_event_type"), data.get("event_name")
+            if type(kind_text) is str and type(name) is str:
+                return "custom_event:" + kind_text + ":" + name
+        elif kind == "screen_view":
+            name = data.get("screen_name")
+            if type(name) is str:
+                return "screen_view::" + name
+        elif kind == "commerce_event":
+            action = data.get("product_action")
+            name = action.get("action") if type(action) is dict else None
+            if type(name) is str:  # a dict with a string action is truthy
+                return "product_action:" + str(name)
     if kind == "custom_event":
         if not _truthy(data):
             return None

@@ -162,9 +162,10 @@ class _RsSchema(CompiledSchema):
             )
         except (ValueError, TypeError) as exc:
             raise SchemaError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+        self._is_valid: Callable[[Any], bool] = self._validator.is_valid
 
     def is_valid(self, instance: Any) -> bool:
-        return bool(self._validator.is_valid(instance))
+        return self._is_valid(instance)
 
     def violations(self, instance: Any) -> List[SchemaViolation]:
         return list(_rs_flatten(self._validator.iter_errors(instance)))

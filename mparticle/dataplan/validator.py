@@ -68,6 +68,10 @@ class DataPlan:
         """The points by match key (after DPN's skipping and last-wins rules)."""
         return dict(self._document.points)
 
+    def point(self, key: str) -> Optional[Point]:
+        """The point of match key ``key`` (``custom_event:other:Search``, ``user_attributes``), or None."""
+        return self._document.points.get(key)
+
     def __repr__(self) -> str:
         return "<DataPlan %s v%s: %d points>" % (self.data_plan_id, self.version, len(self._document.points))
 
@@ -75,19 +79,29 @@ class DataPlan:
         """Validate a ``Batch`` (or a wire-form batch dict): each event, then the user attributes
         (and in ``mode="server"``, the identities)."""
         _check_mode(mode)
-        server = mode == "server"
-        wire = wire_form(batch, "batch")
+        return self.validate_wire(wire_form(batch, "batch"), mode == "server", True)
+
+    def validate_wire(self, wire: Dict[str, Any], server: bool, nulls: bool) -> Report:
+        """:meth:`validate_batch` of a wire-form dict, the mode checked already; ``nulls=False``
+        vouches that it holds no ``null`` and no ``__proto__`` key (nothing to strip: faster)."""
         events = wire.get("events")
         if events is None:
             events = []
         if not isinstance(events, list):
             raise DataPlanError("batch events must be a list, not %s" % type(events).__name__)
         results = []
+        points = self._document.points
+        fast = not (nulls or server)
         for index, event in enumerate(events):
-            result = self._event_result(event, index, server)
+            if fast and type(event) is dict:  # the usual valid event, without the frames below
+                key = event_key(event)
+                point = points.get(key) if key else None
+                if point is not None and (point.compiled is None or point.compiled.is_valid(event)):
+                    continue
+            result = self._event_result(event, index, server, nulls)
             if result is not None:
                 results.append(result)
-        user = self._user_attributes_result(wire, server)
+        user = self._user_attributes_result(wire, server, nulls)
         if user is not None:
             results.append(user)
         if server:
@@ -99,10 +113,10 @@ class DataPlan:
     def validate_event(self, event: Any, mode: str = "strict") -> Report:
         """Validate one event (a model or a wire-form ``{"event_type", "data"}`` dict)."""
         _check_mode(mode)
-        result = self._event_result(wire_form(event, "event"), None, mode == "server")
+        result = self._event_result(wire_form(event, "event"), None, mode == "server", True)
         return Report([result] if result is not None else [], has_batch=False)
 
-    def _event_result(self, event: Any, index: Optional[int], server: bool) -> Optional[Result]:
+    def _event_result(self, event: Any, index: Optional[int], server: bool, nulls: bool) -> Optional[Result]:
         if not isinstance(event, dict):
             where = "events[%d]" % index if index is not None else "event"
             raise DataPlanError("%s must be an object, not %s" % (where, type(event).__name__))
@@ -113,10 +127,10 @@ class DataPlan:
         if point is None:
             error = {"validation_error_type": "unplanned", "key": unplanned_key(event), "error_pointer": "#"}
             return Result(synthesize_match(event), [error], index)
-        errors = self._schema_errors(point, event, event, server)
+        errors = self._schema_errors(point, event, event, server, nulls)
         return Result(point.match, errors, index) if errors else None
 
-    def _user_attributes_result(self, batch: Dict[str, Any], server: bool) -> Optional[Result]:
+    def _user_attributes_result(self, batch: Dict[str, Any], server: bool, nulls: bool) -> Optional[Result]:
         point = self._document.points.get("user_attributes")
         if point is None:
             return None  # DPN >= 1.0.4; 1.0.3 reports "Invalid JSON Schema" here (docs/DataPlans.md)
@@ -124,7 +138,7 @@ class DataPlan:
             return Result({"type": "user_attributes"}, [_invalid_schema("user_attributes")])
         original = batch.get("user_attributes", MISSING)
         data = original if original is not MISSING and original is not None else {}
-        errors = self._schema_errors(point, data, original if original is not None else MISSING, server)
+        errors = self._schema_errors(point, data, original if original is not None else MISSING, server, nulls)
         return Result(point.match, errors) if errors else None
 
     def _identities_result(self, batch: Dict[str, Any]) -> Optional[Result]:
@@ -135,14 +149,14 @@ class DataPlan:
         if not point.has_schema or point.compiled is None:  # empty, or refused at load (plan.warnings)
             return Result({"type": "user_identities"}, [_invalid_schema("user_identities")])
         identities = plan_identities(batch)
-        errors = self._schema_errors(point, identities, identities, True)
+        errors = self._schema_errors(point, identities, identities, True, True)
         return Result(point.match, errors) if errors else None
 
-    def _schema_errors(self, point: Point, data: Any, original: Any, server: bool) -> List[Dict[str, Any]]:
+    def _schema_errors(self, point: Point, data: Any, original: Any, server: bool, nulls: bool) -> List[Dict[str, Any]]:
         compiled = point.compiled
         if compiled is None:
             return []
-        cleaned = strip_nulls(data)
+        cleaned = strip_nulls(data) if nulls or not isinstance(data, dict) else data  # a list becomes a dict
         if server:
             cleaned = coerce(point.schema, cleaned)
         if compiled.is_valid(cleaned):

@@ -10,15 +10,17 @@ This module holds the options and wires the pieces together, once per process.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import logging
 import os
 import threading
 import time
 from types import TracebackType
-from typing import Any, Iterable, List, Optional, Type
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Type
 
 from mparticle.api_client import ApiClient
-from mparticle.apis.events_api import EventsApi
+from mparticle.apis.events_api import EventsApi, plan_enforcer
 from mparticle.configuration import Configuration
 from mparticle.retry import RetryPolicy
 from mparticle.transport.client import RESTClientObject
@@ -33,6 +35,10 @@ from mparticle.uploader.reporting import DeliveredCallback, DropCallback, ErrorC
 from mparticle.uploader.sender import BULK_PATH, Sender
 from mparticle.uploader.spool import Spool, SpoolError, spool_fingerprint
 from mparticle.uploader.stats import SHUTDOWN_TIMEOUT, UploaderStats
+
+if TYPE_CHECKING:
+    from mparticle.dataplan import DataPlan
+    from mparticle.dataplan.enforce import Enforcer, ViolationCallback
 
 __all__ = ["BACKGROUND_RETRIES", "BatchUploader"]
 
@@ -73,6 +79,14 @@ class BatchUploader:
             thread) or ``"raise"`` (QueueFullError).
         retries: the RetryPolicy for each upload request (default ``BACKGROUND_RETRIES``;
             ``config.retries`` keeps governing direct EventsApi calls).
+        data_plan: a :class:`mparticle.dataplan.DataPlan` every batch is checked against in
+            ``enqueue`` (and tagged with, when it has no ``context.data_plan``); default: the
+            ``api``'s. ``data_plan_policy``: ``"report"`` (queue it; violations go to
+            ``on_data_plan_violation(verdict)``, on the enqueuing thread, and to
+            ``stats().data_plan``), ``"block"`` (remove unplanned events, event attributes and
+            user attributes first, as mParticle's blocking does; never invalid values) or
+            ``"raise"`` (DataPlanViolation, a ValueError: refused like an invalid batch).
+            ``data_plan_mode``: ``"strict"`` or ``"server"``. See docs/DataPlans.md.
         requeue_failed: True (default): batches of a request the retry policy gave up on (429,
             5xx, network) are requeued and tried again after a pause; False: dropped as
             ``retries_exhausted``.
@@ -124,6 +138,10 @@ class BatchUploader:
         spool_commit_interval: float = 0.1,
         spool_fsync: bool = False,
         requeue_failed: bool = True,
+        data_plan: Optional["DataPlan"] = None,
+        data_plan_policy: str = "report",
+        data_plan_mode: str = "strict",
+        on_data_plan_violation: Optional["ViolationCallback"] = None,
     ) -> None:
         _check(threads >= 1, "threads", threads, "at least 1")
         _check(upload_interval >= 0, "upload_interval", upload_interval, "0 or more")
@@ -167,6 +185,10 @@ class BatchUploader:
         self.spool_commit_interval = spool_commit_interval
         self.spool_fsync = spool_fsync
         self.requeue_failed = requeue_failed
+        #: The data plan enforcer (``data_plan=``, else the ``api``'s), or None.
+        self.data_plan: Optional[Enforcer] = plan_enforcer(
+            data_plan, data_plan_policy, data_plan_mode, on_data_plan_violation
+        ) or (api.data_plan if api is not None else None)
         self._reporter = Reporter(self)
         self._fresh_state()
         lifecycle.track(self)
@@ -231,6 +253,7 @@ class BatchUploader:
             max_batch_bytes=batch_limit(config),
             commit_interval=self.spool_commit_interval,
             start=self._delivery.start,
+            enforcer=self.data_plan,
         )
         if self._spool is not None:
             self._spool.start()  # may report adopted files at once: the senders are ready
@@ -269,7 +292,7 @@ class BatchUploader:
             try:
                 items.append(self._intake.encode(batch))
             except (TypeError, ValueError) as error:
-                raise type(error)(f"batches[{index}]: {error}") from error
+                raise _at_index(error, index) from error
         if not items:
             return 0
         if not self.send:
@@ -352,7 +375,10 @@ class BatchUploader:
 
     def stats(self) -> UploaderStats:
         """Counters and queue state now (see UploaderStats)."""
-        return self._queue.stats()
+        stats = self._queue.stats()
+        if self.data_plan is not None:
+            stats = dataclasses.replace(stats, data_plan=self.data_plan.stats())
+        return stats
 
     async def flush_async(self, timeout: Optional[float] = None) -> bool:
         """Awaitable ``flush``: waits off the event loop."""
@@ -409,6 +435,16 @@ class BatchUploader:
             self._fresh_state(spool=False)
         if closed:
             self._queue.close()
+        if self.data_plan is not None:
+            self.data_plan.reset_after_fork()
+
+
+def _at_index(error: Exception, index: int) -> Exception:
+    """A copy of ``error`` (its type and attributes, such as a DataPlanViolation's report)
+    whose message starts with ``batches[index]: ``."""
+    located = copy.copy(error)
+    located.args = (f"batches[{index}]: {error}",)
+    return located
 
 
 def _check(ok: bool, name: str, value: Any, expected: str) -> None:

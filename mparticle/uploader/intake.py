@@ -4,13 +4,16 @@ policy dropped, and wait for the spool's commit when ``enqueue`` must return aft
 
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, List, Optional
 
 from mparticle.uploader.aio import off_loop, on_event_loop
 from mparticle.uploader.batch_queue import WOULD_BLOCK, Admission, BatchQueue
-from mparticle.uploader.packing import QueuedBatch, RequestIds, encode
+from mparticle.uploader.packing import QueuedBatch, RequestIds, check_size, encode
 from mparticle.uploader.reporting import Reporter
 from mparticle.uploader.spool import Spool
+
+if TYPE_CHECKING:
+    from mparticle.dataplan.enforce import Enforcer
 
 __all__ = ["SYNC_COMMIT_TIMEOUT", "Intake"]
 
@@ -21,7 +24,8 @@ SYNC_COMMIT_TIMEOUT = 5.0
 class Intake:
     """Puts batches into ``queue`` (starting the senders with ``start`` on first use) and
     reports drops to ``reporter``; batches larger than ``max_batch_bytes`` are refused at the
-    call site. With a ``spool`` and ``commit_interval`` 0, admitting waits for the commit."""
+    call site. With a ``spool`` and ``commit_interval`` 0, admitting waits for the commit.
+    An ``enforcer`` (``data_plan=``) sees each batch first: it may tag, block or refuse it."""
 
     def __init__(
         self,
@@ -32,6 +36,7 @@ class Intake:
         max_batch_bytes: int,
         commit_interval: float,
         start: Callable[[], None],
+        enforcer: Optional["Enforcer"] = None,
     ) -> None:
         self.queue = queue
         self.reporter = reporter
@@ -39,12 +44,19 @@ class Intake:
         self.max_batch_bytes = max_batch_bytes
         self.commit_interval = commit_interval
         self.start = start
+        self.enforcer = enforcer
         self.ids: RequestIds = RequestIds()
 
     def encode(self, batch: Any) -> QueuedBatch:
         """Validate and serialize ``batch`` (counted as rejected when it raises)."""
         try:
-            return encode(batch, self.max_batch_bytes, self.ids)
+            item = encode(batch, self.max_batch_bytes, self.ids)
+            if self.enforcer is not None:
+                data = self.enforcer.apply_encoded(item.data)
+                if data is not item.data:
+                    check_size(data, self.max_batch_bytes, "with the data plan's changes")
+                    item = QueuedBatch(data, item.source_request_id)
+            return item
         except (TypeError, ValueError):
             self.queue.note_rejected()
             raise

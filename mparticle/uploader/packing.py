@@ -16,7 +16,17 @@ if TYPE_CHECKING:
     from mparticle.configuration import Configuration
     from mparticle.uploader.spool_file import SpoolFile
 
-__all__ = ["Packer", "QueuedBatch", "RequestIds", "batch_limit", "body", "encode", "request_size", "take_request"]
+__all__ = [
+    "Packer",
+    "QueuedBatch",
+    "RequestIds",
+    "batch_limit",
+    "body",
+    "check_size",
+    "encode",
+    "request_size",
+    "take_request",
+]
 
 
 class QueuedBatch:
@@ -87,12 +97,15 @@ def encode(batch: Any, max_bytes: int, new_id: RequestIds) -> QueuedBatch:
         request_id = new_id()
         rest = (b'",', memoryview(data)[1:]) if len(data) > 2 else (b'"}',)
         data = b"".join((_STAMP, request_id.encode("ascii"), *rest))
-        if len(data) > max_bytes:
-            raise ValueError(
-                f"batch is {len(data)} bytes serialized with its source_request_id, "
-                f"over the {max_bytes}-byte limit per batch"
-            )
+        check_size(data, max_bytes, "with its source_request_id")
     return QueuedBatch(data, str(request_id))
+
+
+def check_size(data: bytes, max_bytes: int, what: str) -> None:
+    """ValueError when ``data``, a batch serialized ``what`` (such as "with its
+    source_request_id"), is over ``max_bytes``."""
+    if len(data) > max_bytes:
+        raise ValueError(f"batch is {len(data)} bytes serialized {what}, over the {max_bytes}-byte limit per batch")
 
 
 def request_size(count: int, data_bytes: int) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Final, List, Literal, Mapping, Optional
 
 if TYPE_CHECKING:
+    from mparticle.dataplan.enforce import PlanStats
     from mparticle.uploader.packing import QueuedBatch
 
 __all__ = [
@@ -70,6 +71,7 @@ class UploaderStats:
     last_error: Optional[BaseException] = None  #: the most recent failure (attempt or final)
     last_error_time: Optional[float] = None  #: when it happened (``time.time()``)
     last_success_time: Optional[float] = None  #: when a request last succeeded (``time.time()``)
+    data_plan: Optional["PlanStats"] = None  #: the ``data_plan=`` counters (None without a plan)
 
     @property
     def dropped_total(self) -> int:
