@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,20 @@ def test_a_missing_interpreter_skips_its_stage_with_a_clear_line() -> None:
     assert "== .ci/run: oldest: skipped: no-such-python3.9 is not installed here" in out
     assert f"== .ci/run: newest: skipped: {ROOT / 'no-such-python3.13'} is not installed here" in out
     assert out.rstrip().endswith("== .ci/run: done")
+
+
+@pytest.mark.subprocess
+def test_without_node_the_differential_stage_says_it_is_skipped(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "bin"  # bash and the few tools the script calls, but no node or npm
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname", "ls", "sort", "printf"):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    env = dict(os.environ, CI_STAGES="differential", PATH=str(bin_dir))
+    result = subprocess.run(
+        [str(bin_dir / "bash"), str(CI)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60
+    )
+    out = result.stdout.decode()
+    assert result.returncode == 0, out
+    assert "== .ci/run: differential: skipped: node or npm is not installed here" in out

@@ -2,12 +2,14 @@
 
 Runs each installed backend over the same seeded corpus and asserts that ``to_dict()`` equals
 DPN's answer exactly. Needs node and npm (``test/dataplan_oracle`` installs DPN 1.0.3 into
-``~/.cache`` once); skipped with the reason where they are missing.
+``~/.cache`` once); skipped with the reason where they are missing, except with
+``MPARTICLE_REQUIRE_DPN=1`` (what ``.ci/run`` sets where node and npm are installed).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
@@ -30,6 +32,8 @@ PAIRS = corpus(SEED, COUNT)
 def oracle() -> Iterator[DataPlanOracle]:
     found, reason = oracle_or_skip_reason()
     if found is None:
+        if os.environ.get("MPARTICLE_REQUIRE_DPN") == "1":  # .ci/run, where node and npm are installed
+            pytest.fail("MPARTICLE_REQUIRE_DPN=1 but the Node validator is unavailable: " + reason)
         pytest.skip(reason)
     with found:
         yield found
