@@ -226,16 +226,16 @@ def locate(root: Any, cleaned: Any, violation: SchemaViolation) -> Tuple[_Place,
                 i += 2
             elif seg in ("anyOf", "oneOf", "allOf"):
                 idx = int(spath[i + 1])
-                prefix.append(({"anyOf": 53, "oneOf": 54, "allOf": 55}[seg], idx))
+                prefix.append(({"anyOf": 53, "oneOf": 54, "allOf": 55}[str(seg)], idx))
                 node = node[seg][idx]
                 i += 2
             elif seg == "propertyNames":
-                extras.append((seg, node, data, tuple(prefix), tuple(taken)))
+                extras.append((str(seg), node, data, tuple(prefix), tuple(taken)))
                 prefix.append((40, 4, 0))
                 node = node[seg]
                 i += 1
             elif seg in ("then", "else"):
-                extras.append((seg, node, data, tuple(prefix), tuple(taken)))
+                extras.append((str(seg), node, data, tuple(prefix), tuple(taken)))
                 prefix.append((56, 0))
                 node = node[seg]
                 i += 1

@@ -35,10 +35,18 @@ __all__ = ["generate"]
 
 _WIDTH = 120
 _NAME_LIMIT = 60  # identifiers are cut to this many characters (event names can be 255 long)
-# A factory named like a builtin gets a trailing underscore (``print_``), as a keyword does.
+# A factory named like a builtin gets a trailing underscore (``print_``), as a keyword does. Both
+# lists are fixed (Python 3.13's), so that every Python generates the same module.
 _BUILTINS = frozenset(
-    name for name in dir(__import__("builtins")) if not name.startswith("_") and name[0].islower()
+    (
+        "abs aiter all anext any ascii bin bool breakpoint bytearray bytes callable chr classmethod compile "
+        "complex copyright credits delattr dict dir divmod enumerate eval exec exit filter float format "
+        "frozenset getattr globals hasattr hash help hex id input int isinstance issubclass iter len license "
+        "list locals map max memoryview min next object oct open ord pow print property quit range repr "
+        "reversed round set setattr slice sorted staticmethod str sum super tuple type vars zip"
+    ).split()
 )
+_SOFT_KEYWORDS = frozenset(("_", "case", "match", "type"))
 _NUMBER_PATTERN = "^-?\\d+(\\.\\d+)?([eE][+\\-]?\\d+)?$"
 _BOOLEAN_PATTERN = "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$"
 _NOT_FLAT = "Not offered (the Events API sends only flat attribute values): %s."
@@ -141,8 +149,25 @@ def _read_points(version: Dict[str, Any]) -> List[_Point]:
 
 # -- names ---------------------------------------------------------------------------------------
 # Letters that NFKD does not take apart into an ASCII letter and accents.
-_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "đ": "d",
-                          "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D"})
+_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "þ": "th",
+        "Þ": "Th",
+        "ð": "d",
+        "Ð": "D",
+    }
+)
 
 
 def _snake(text: str) -> str:
@@ -172,7 +197,7 @@ class _Names:
         self.avoid = frozenset(avoid)
 
     def claim(self, name: str) -> str:
-        if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in self.avoid:
+        if keyword.iskeyword(name) or name in _SOFT_KEYWORDS or name in self.avoid:
             name += "_"
         unique, number = name, 2
         while unique in self.taken:
@@ -446,9 +471,7 @@ def _sub(schema: Any, *path: str) -> Any:
     return schema
 
 
-def _attribute_params(
-    schema: Any, names: _Names, flat: bool, skipped: List[str]
-) -> Tuple[List[_Param], bool]:
+def _attribute_params(schema: Any, names: _Names, flat: bool, skipped: List[str]) -> Tuple[List[_Param], bool]:
     """Parameters for the planned attributes of an object schema; whether unplanned ones are allowed."""
     properties, required, is_open = _properties(schema)
     keys = list(dict.fromkeys([*[k for k in properties if k in required], *required, *properties]))

@@ -108,7 +108,7 @@ def compile_schema(schema: Any, backend: Optional[str] = None) -> CompiledSchema
 
 def _rs_module() -> Any:
     try:
-        import jsonschema_rs
+        import jsonschema_rs  # type: ignore[import-not-found, unused-ignore]  # not on Python 3.9
     except ImportError:
         return None
     # keywords= (needed for DPN's multipleOf) and evaluation_path: 0.61's API.
