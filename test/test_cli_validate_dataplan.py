@@ -221,9 +221,28 @@ def test_format_json_is_the_report_of_every_batch_in_input_order(
     assert main(["validate", "--format", "json", "--data-plan", str(plan_file), str(data)]) == 1
     out, err = capsys.readouterr()
     plan = dataplan.load(EXAMPLE_A, backend=backend)
-    expected = [plan.validate_batch(copy.deepcopy(b)).to_dict() for b in batches]
-    assert [json.loads(line) for line in out.splitlines()] == expected
-    assert out.splitlines() == [json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in expected]
+    reports = [plan.validate_batch(copy.deepcopy(b)).to_dict() for b in batches]
+
+    def unknown(batch: Any, message: str) -> Dict[str, Any]:
+        entry = {"validation_error_type": "unknown", "error_pointer": "#", "actual": message}
+        data = {"match": {"type": "batch"}, "validation_errors": [entry]}
+        return {"batch": batch, "results": [{"event_type": "validation_result", "data": data}]}
+
+    # one line per input record, in order: unreadable ones and ones the plan cannot read say why
+    lines_out = [json.loads(line) for line in out.splitlines()]
+    assert len(lines_out) == 5
+    assert lines_out[0] == reports[0] and lines_out[2] == reports[1] and lines_out[4] == reports[2]
+    assert lines_out[1]["batch"] is None
+    assert lines_out[1]["results"][0]["data"]["validation_errors"][0]["actual"].startswith(
+        "the data plan cannot read the batch: invalid JSON"
+    )
+    assert lines_out[3] == unknown(
+        {"events": "x"}, "the data plan cannot validate the batch: batch events must be a list, not str"
+    )
+    expected = [reports[0], reports[1], reports[2]]
+    assert [out.splitlines()[i] for i in (0, 2, 4)] == [
+        json.dumps(d, ensure_ascii=False, separators=(",", ":")) for d in expected
+    ]
     assert expected[0]["results"] == [] and len(expected[1]["results"]) == 6
     # the other problems are text lines on stderr, then the summary
     lines = err.splitlines()

@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Literal, Optional, Tuple
 import pytest
 
 import mparticle
-from mparticle import Batch, BatchContext, GeoLocation, Product
+from mparticle import Batch, BatchContext, DataPlanContext, GeoLocation, Product
 from mparticle.cli import main
 from mparticle.dataplan import DataPlanError, available_backends, load
 from mparticle.dataplan.codegen import _Function, _functions, generate
@@ -48,6 +48,8 @@ PATTERN_SAMPLES = {
     "^T[0-9]+$": "T1001",
     "^[0-9]+\\.[0-9]+\\.[0-9]+$": "3.1.0",
 }
+
+
 def hostile_plan() -> Dict[str, Any]:
     """Names and descriptions with quotes, backslashes, control and wide characters, 300 characters..."""
     names = ['He said "hi"', "back\\slash\\", 'tri"""ple', "new\nline", "\u2028sep", "日本語のイベント名前" * 8]
@@ -57,6 +59,8 @@ def hostile_plan() -> Dict[str, Any]:
     attributes = {
         k: {"type": "string", "description": d, "enum": [k, 'q"""q', "z" * 200]} for k, d in zip(keys, keys[::-1])
     }
+    attributes["mixed enum"] = {"enum": [1, "a", True, None, 2.5]}  # Literal cannot hold 2.5
+    attributes["huge enum"] = {"enum": [2**70, 3]}  # nor an int mypy refuses in a Literal
     points: List[Dict[str, Any]] = []
     for index, name in enumerate(names):
         custom = {"additionalProperties": index % 2 == 0, "required": keys[:3], "properties": attributes}
@@ -385,8 +389,8 @@ def test_docstrings_keep_descriptions_with_quotes_and_backslashes(generated: Dic
     typed = generated["cg_typed"]
     doc = typed.order_placed.__doc__
     assert 'Triple quotes """ and a trailing quote".' in doc
-    assert "C:\\orders\\" in doc and "Where it was \"placed\"." in doc
-    assert "Attribute \"Item Count\". 1 to 100." in doc and "Matches ``^ORD-[0-9]+$``." in doc
+    assert "C:\\orders\\" in doc and 'Where it was "placed".' in doc
+    assert 'Attribute "Item Count". 1 to 100.' in doc and "Matches ``^ORD-[0-9]+$``." in doc
     assert "Playback began. Second paragraph with a tab." in typed.video_started.__doc__
     text = generate(*PLANS["cg_typed"])
     assert text.startswith(
@@ -451,8 +455,8 @@ def test_a_bare_version_document_without_id() -> None:
     assert "DATA_PLAN_ID: Optional[str] = None" in text and "DATA_PLAN_VERSION: Optional[int] = None" in text
     namespace: Dict[str, Any] = {}
     exec(compile(text, "bare.py", "exec"), namespace)
-    batch = namespace["tag"](Batch(environment="development"))
-    assert batch.context.data_plan.plan_id is None
+    with pytest.raises(ValueError, match="this plan has no data_plan_id"):  # a tag needs a plan_id
+        namespace["tag"](Batch(environment="development"))
 
 
 # -- the command line --------------------------------------------------------------------------------
@@ -510,3 +514,18 @@ def test_cli_codegen_as_a_process(tmp_path: Path) -> None:
     assert done.stdout == ""
     assert re.fullmatch(r"dataplan codegen: plan legacy_2019 version 1: \d+ factories written to .*\n", done.stderr)
     assert out.read_text(encoding="utf-8") == generate(PLANS_DIR / "legacy.json")
+
+
+def test_tag_keeps_a_tag_naming_a_plan(generated: Dict[str, ModuleType]) -> None:
+    typed = generated["cg_typed"]
+    mine = Batch(
+        environment="development", context=BatchContext(data_plan=DataPlanContext(plan_id="other", plan_version=9))
+    )
+    assert typed.tag(mine).context.data_plan.plan_id == "other"
+    as_dict = Batch(environment="development", context=BatchContext(data_plan={"plan_id": "other"}))
+    assert json.loads(dumps(typed.tag(as_dict)))["context"]["data_plan"] == {"plan_id": "other"}
+    empty = Batch(environment="development", context=BatchContext(data_plan={}))
+    assert json.loads(dumps(typed.tag(empty)))["context"]["data_plan"] == {
+        "plan_id": "typed_fixture",
+        "plan_version": 4,
+    }

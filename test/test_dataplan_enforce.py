@@ -15,7 +15,7 @@ from conftest import FAST_RETRIES, KEY, SECRET
 
 import mparticle
 from mparticle import dataplan
-from mparticle.dataplan import DataPlanViolation, PlanStats, Removed, Verdict
+from mparticle.dataplan import DataPlanError, DataPlanViolation, PlanStats, Removed, Verdict
 from mparticle.dataplan.enforce import block
 from mparticle.serialization import dumps
 from mparticle.testing import LocalEventsServer
@@ -71,8 +71,8 @@ def test_report_sends_everything_tagged_and_reports(server: LocalEventsServer, c
         'user_attributes: unplanned attribute "nick" [unplanned]',
     ]
     assert not verdict.removed and verdict.batch == received(server)[0]
-    assert api.data_plan is not None
-    assert api.data_plan.stats() == PlanStats(checked=1, violating=1, violations=4, tagged=1)
+    assert api.plan_enforcer is not None
+    assert api.plan_enforcer.stats() == PlanStats(checked=1, violating=1, violations=4, tagged=1)
 
 
 def test_block_removes_unplanned_data_and_keeps_invalid_values(server: LocalEventsServer, config: Any) -> None:
@@ -104,7 +104,7 @@ def test_block_removes_unplanned_data_and_keeps_invalid_values(server: LocalEven
         "user_attributes": ["nick"],
     }
     assert len(verdict.report.results) == 3  # the report is on the batch as given
-    assert api.data_plan is not None and api.data_plan.stats() == PlanStats(
+    assert api.plan_enforcer is not None and api.plan_enforcer.stats() == PlanStats(
         checked=1,
         violating=1,
         violations=4,
@@ -131,7 +131,7 @@ def test_raise_refuses_at_the_call_site_and_sends_nothing(server: LocalEventsSer
     good = mparticle.Batch(environment="development", events=[order(order_id="ORD-2", channel="store")])
     api.upload_events(good)
     assert received(server) == [{**wire(good), "context": {"data_plan": TAG}}]
-    assert api.data_plan is not None and api.data_plan.stats() == PlanStats(
+    assert api.plan_enforcer is not None and api.plan_enforcer.stats() == PlanStats(
         checked=2, violating=1, violations=4, refused=1, tagged=1
     )
     copied = pickle.loads(pickle.dumps(refused.value))
@@ -229,7 +229,7 @@ def test_uploader_block_in_sync_mode_and_inherits_the_apis_plan(server: LocalEve
     api = mparticle.EventsApi(config, data_plan=PLAN, data_plan_policy="block")
     up = BatchUploader(api=api, sync_mode=True, retries=FAST_RETRIES)
     try:
-        assert up.data_plan is api.data_plan
+        assert up.plan_enforcer is api.plan_enforcer
         assert up.enqueue(sample_batch())
     finally:
         up.shutdown()
@@ -239,16 +239,16 @@ def test_uploader_block_in_sync_mode_and_inherits_the_apis_plan(server: LocalEve
         "Checkout",
     ]
     assert sent["user_attributes"] == {"tier": "gold"}
-    assert up.stats().data_plan == api.data_plan.stats()  # type: ignore[union-attr]
+    assert up.stats().data_plan == api.plan_enforcer.stats()  # type: ignore[union-attr]
 
 
 def test_without_a_plan_nothing_changes(server: LocalEventsServer, config: Any) -> None:
     api = mparticle.EventsApi(config)
-    assert api.data_plan is None
+    assert api.plan_enforcer is None
     api.upload_events(sample_batch())
     assert received(server) == [wire(sample_batch())]
     with BatchUploader(config, send=False) as up:
-        assert up.data_plan is None and up.stats().data_plan is None
+        assert up.plan_enforcer is None and up.stats().data_plan is None
 
 
 def point(kind: str, criteria: Dict[str, Any], schema: Any) -> Dict[str, Any]:
@@ -413,11 +413,122 @@ def test_blocking_removes_only_what_validation_reports() -> None:
             assert not removed and out is batch
             continue
         unplanned = {
-            (r.index, e.get("key")) for r in report for e in r.errors if e["validation_error_type"] == "unplanned"
+            (r.index, e.get("key"), e["error_pointer"])
+            for r in report
+            for e in r.errors
+            if e["validation_error_type"] == "unplanned"
         }
-        for index in removed.events:
-            assert (index, "unknown") in unplanned or any(i == index for i, _ in unplanned)
+        events = {index for index, _, pointer in unplanned if index is not None and pointer == "#"}
+        assert set(removed.events) <= events  # each removed event was reported unplanned as a whole
         for index, names in removed.event_attributes.items():
-            assert all((index, name) in unplanned for name in names), (index, names)
+            for name in names:
+                assert any(i == index and k == name and p.startswith("#/data") for i, k, p in unplanned), (index, name)
+        assert all((None, name, "#") in unplanned for name in removed.user_attributes)
         blocked += bool(removed)
     assert checked > 300 and blocked > 50
+
+
+@pytest.mark.parametrize("context", [{}, {"data_plan": None}, {"data_plan": {}}, {"x": 1}])
+def test_a_context_without_a_plan_gets_the_tag_and_numbers_stay_exact(
+    server: LocalEventsServer, config: Any, context: Dict[str, Any]
+) -> None:
+    big = 2**70 + 1
+    batch = {"environment": "development", "source_request_id": "r", "mpid": big, "context": context}
+    with BatchUploader(config, data_plan=PLAN, sync_mode=True, retries=FAST_RETRIES) as up:
+        up.enqueue(batch)
+    [request] = server.requests
+    sent = json.loads(request.body)[0]
+    assert sent["mpid"] == big and b"1180591620717411303425" in request.body
+    assert sent["context"] == {**{k: v for k, v in context.items() if k != "data_plan"}, "data_plan": TAG}
+
+
+def test_bytes_that_are_not_compact_are_encoded_again() -> None:
+    from mparticle.dataplan.enforce import Enforcer
+
+    enforcer = Enforcer(PLAN)
+    for data in (b"{ }", b' {"environment":"development"}', b'{\n "events": []}', b"{}"):
+        sent = json.loads(enforcer.apply_encoded(data))
+        assert sent["context"] == {"data_plan": TAG}
+
+
+def test_a_batch_too_deep_for_the_schema_library_is_reported_not_refused(
+    server: LocalEventsServer, config: Any
+) -> None:
+    if "jsonschema-rs" not in dataplan.available_backends():
+        pytest.skip("jsonschema-rs is not installed (python-jsonschema validates this nesting)")
+    plan = dataplan.load(FIXTURES / "example_a.json", backend="jsonschema-rs")
+    verdicts: List[Verdict] = []
+    deep: Any = "x"
+    for _ in range(400):  # jsonschema-rs gives up at about 300 levels; the encoder does not
+        deep = {"a": deep}
+    batch = {
+        "environment": "development",
+        "events": [wire(mparticle.Batch(events=[order(order_id="ORD-1", channel="web")]))["events"][0]],
+    }
+    batch["events"][0]["data"]["custom_attributes"]["deep"] = deep
+    with BatchUploader(config, data_plan=plan, retries=FAST_RETRIES, on_data_plan_violation=verdicts.append) as up:
+        assert up.enqueue(batch)
+        assert up.flush(5)
+    assert server.accepted_count == 1
+    [verdict] = verdicts
+    assert str(verdict.report) == "batch: events[0] cannot be validated: Recursion limit reached [unknown]"
+    with BatchUploader(config, data_plan=plan, data_plan_policy="raise", send=False) as up:
+        with pytest.raises(DataPlanViolation, match="events.0. cannot be validated"):
+            up.enqueue(batch)
+    with pytest.raises(DataPlanError, match=r"^events\[0\] cannot be validated: Recursion limit reached$"):
+        plan.validate_batch(batch)
+
+
+def test_refused_requests_count_only_the_refusal(server: LocalEventsServer, config: Any) -> None:
+    good = mparticle.Batch(environment="development", events=[order(order_id="ORD-2", channel="store")])
+    api = mparticle.EventsApi(config, data_plan=PLAN, data_plan_policy="raise")
+    with pytest.raises(DataPlanViolation):
+        api.bulk_upload_events([good, good, sample_batch()])
+    assert api.plan_enforcer is not None and api.plan_enforcer.stats() == PlanStats(
+        checked=1, violating=1, violations=4, refused=1
+    )
+    with BatchUploader(config, data_plan=PLAN, data_plan_policy="raise", send=False) as up:
+        with pytest.raises(DataPlanViolation):
+            up.enqueue_many([good, good, sample_batch()])
+        assert up.stats().data_plan == PlanStats(checked=1, violating=1, violations=4, refused=1)
+    big = {"environment": "development", "user_attributes": {"tier": "gold", "pad": "x" * 200}}
+    small = mparticle.Configuration(api_key=KEY, api_secret=SECRET, host=server.url, max_batch_bytes=150)
+    reporting = mparticle.EventsApi(small, data_plan=PLAN)
+    with pytest.raises(ValueError, match="over the 150-byte limit"):
+        reporting.upload_events(big)
+    assert reporting.plan_enforcer is not None and reporting.plan_enforcer.stats() == PlanStats()
+    assert server.request_count == 0
+
+
+def test_events_api_takes_what_it_takes_without_a_plan(server: LocalEventsServer, config: Any) -> None:
+    attributes = {"order_id": "ORD-1", "channel": "web"}
+    data = {"event_name": "Order Placed", "custom_event_type": "transaction", "custom_attributes": attributes}
+    event = {"event_type": "custom_event", "data": data}
+    batch = {"environment": "development", "events": (event,)}  # a tuple: JSON has only arrays
+    mparticle.EventsApi(config).upload_events(batch)
+    api = mparticle.EventsApi(config, data_plan=PLAN, data_plan_policy="raise")
+    api.upload_events(batch)
+    bodies = [json.loads(r.body) for r in server.requests]
+    assert bodies[1] == {**bodies[0], "context": {"data_plan": TAG}}
+
+
+@pytest.mark.subprocess
+def test_a_fork_child_counts_its_own_batches(server: LocalEventsServer, config: Any) -> None:
+    import os
+
+    api = mparticle.EventsApi(config, data_plan=PLAN)
+    api.upload_events(sample_batch())
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: fresh counters, a lock of its own
+        try:
+            api.upload_events(sample_batch())
+            assert api.plan_enforcer is not None
+            os.write(write, json.dumps(api.plan_enforcer.stats().__dict__).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    child = json.loads(os.read(read, 10_000))
+    os.waitpid(pid, 0)
+    assert child["checked"] == 1 and child["violating"] == 1
+    assert api.plan_enforcer is not None and api.plan_enforcer.stats().checked == 1

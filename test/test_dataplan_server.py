@@ -114,10 +114,10 @@ def test_example_a_differs_from_strict_exactly_where_the_server_rules_apply(back
     [
         (
             {"type": "number", "maximum": 100},
-            ["5", "-2.5", "1e2", " 7 ", 5, 7.25],
-            ["abc", "", "5 apples", True, "0x10"],
+            ["5", "-2.5", "1e2", "+7", 5, 7.25],
+            ["abc", "", "5 apples", True, "0x10", " 7 ", "\u0663", "\uff11\uff12", "1_000"],  # Arabic-Indic, full width
         ),
-        ({"type": "integer"}, ["3", "-12", 4], ["3.5", "three", 3.5]),
+        ({"type": "integer"}, ["3", "-12", 4, "1e2"], ["3.5", "three", 3.5, True, "\u0661\u0662"]),
         ({"type": "boolean"}, ["true", "FALSE", "True", True, False], ["yes", "1", 1, "t"]),
         ({"type": "string", "pattern": NUM}, ["42", 42, -1.5, 1e21], ["4 2", True, [1]]),
         ({"type": "string", "pattern": BOOL}, ["TRUE", True, False], ["1", 1, "yes"]),
@@ -259,3 +259,17 @@ def test_coerce_leaves_hostile_shapes_alone() -> None:
         "x",
     ]
     assert coerce({"properties": {"a": {"type": "string"}}}, {"a": 1.0, "b": 2}) == {"a": "1", "b": 2}
+
+
+def test_a_recursive_schema_coerces_at_every_level() -> None:
+    node = {"type": "object", "properties": {"v": {"type": "number"}, "next": {"$ref": "#/definitions/n"}}}
+    schema = {"definitions": {"n": node}, "$ref": "#/definitions/n"}
+    data: Dict[str, Any] = {"v": "0"}
+    for level in range(1, 60):
+        data = {"v": str(level), "next": data}
+    out = coerce(schema, data)
+    seen = []
+    while out is not None:
+        seen.append(out["v"])
+        out = out.get("next")
+    assert seen == list(range(59, -1, -1))

@@ -161,7 +161,7 @@ def test_events_api_page_has_every_method_and_keyword() -> None:
     documented = names("EventsApi.md", "mparticle.EventsApi")
     methods = {n for n in dir(EventsApi) if not n.startswith("_")}
     assert methods <= documented
-    attributes = {"api_client", "data_plan"}  # set by __init__: checked on an instance
+    attributes = {"api_client", "plan_enforcer"}  # set by __init__: checked on an instance
     assert attributes <= set(vars(EventsApi(mparticle.Configuration())))
     assert {"EventsApi"} | attributes <= documented
     assert documented - methods <= {"EventsApi"} | attributes

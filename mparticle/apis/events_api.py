@@ -23,11 +23,11 @@ from mparticle.api_client import ApiClient, AsyncCall
 from mparticle.configuration import Configuration
 from mparticle.limits import BULK_PATH, EVENTS_PATH, HISTORICAL_PATH
 from mparticle.models.base import Model
-from mparticle.serialization import check_keys, encode_batch, encode_bulk
+from mparticle.serialization import check_keys, encode_batch, encode_bulk, join_batches
 
 if TYPE_CHECKING:
     from mparticle.dataplan import DataPlan
-    from mparticle.dataplan.enforce import Enforcer, ViolationCallback
+    from mparticle.dataplan.enforce import Enforcer, Mode, Policy, ViolationCallback
     from mparticle.models.batch import Batch
 
 __all__ = ["BatchBody", "EventsApi", "RequestTimeout", "UploadResponse"]
@@ -51,7 +51,7 @@ def _typed_as(reference: _F) -> Callable[[Callable[..., Any]], _F]:
     return decorate
 
 def plan_enforcer(
-    plan: Optional["DataPlan"], policy: str, mode: str, on_violation: Optional["ViolationCallback"]
+    plan: Optional["DataPlan"], policy: "Policy", mode: "Mode", on_violation: Optional["ViolationCallback"]
 ) -> Optional["Enforcer"]:
     """The :class:`~mparticle.dataplan.enforce.Enforcer` of a ``data_plan=`` and its options,
     None without a plan (mparticle.dataplan is imported only when there is one)."""
@@ -83,8 +83,8 @@ class EventsApi:
         *,
         api_client: Optional[ApiClient] = None,
         data_plan: Optional["DataPlan"] = None,
-        data_plan_policy: str = "report",
-        data_plan_mode: str = "strict",
+        data_plan_policy: "Policy" = "report",
+        data_plan_mode: "Mode" = "strict",
         on_data_plan_violation: Optional["ViolationCallback"] = None,
     ) -> None:
         """``EventsApi(config)`` shares ``config.api_client`` (made on first use) with every
@@ -96,15 +96,17 @@ class EventsApi:
         ``context.data_plan``; ``data_plan_policy`` ``"report"`` (send, and call
         ``on_data_plan_violation(verdict)``), ``"block"`` (remove unplanned events and
         attributes first) or ``"raise"`` (DataPlanViolation, nothing sent); ``data_plan_mode``
-        ``"strict"`` or ``"server"``. See docs/DataPlans.md."""
+        ``"strict"`` or ``"server"``; ``plan_enforcer`` is the resulting Enforcer. With a plan,
+        the batch is encoded and checked on the caller's thread also with ``callback=``, so its
+        errors are raised there. See docs/DataPlans.md."""
         if api_client is None:
             config = config if config is not None else Configuration()
             if not config.api_client:
                 config.api_client = ApiClient(configuration=config)
             api_client = config.api_client
         self.api_client: ApiClient = api_client
-        #: The data plan enforcer (``data_plan=``), or None.
-        self.data_plan: Optional[Enforcer] = plan_enforcer(
+        #: The ``data_plan=`` Enforcer (its ``plan``, ``policy``, ``stats()``), or None.
+        self.plan_enforcer: Optional[Enforcer] = plan_enforcer(
             data_plan, data_plan_policy, data_plan_mode, on_data_plan_violation
         )
 
@@ -255,8 +257,8 @@ class EventsApi:
                 raise TypeError(f"Got an unexpected keyword argument '{key}' to method {name}")
         if body is None:
             raise ValueError(f"Missing the required parameter `body` when calling `{name}`")
-        if self.data_plan is not None and encode is not bytes:  # on the caller's thread, even with callback=
-            body = self.data_plan.apply(body) if path == EVENTS_PATH else self.data_plan.apply_all(body)
+        if self.plan_enforcer is not None and encode is not bytes:  # on the caller's thread, even with callback=
+            body, encode = self._planned(self.plan_enforcer, path, body, encode), bytes
         callback = kwargs.get("callback")
 
         def send() -> Any:
@@ -275,6 +277,33 @@ class EventsApi:
     @property
     def _config(self) -> Any:
         return self.api_client.config
+
+    def _planned(self, enforcer: "Enforcer", path: str, body: Any, encode: Callable[[Any], bytes]) -> bytes:
+        """The request body with the plan applied: the body is encoded (every rule checked, as
+        without a plan), then each batch's bytes go through the plan; a bulk request is
+        counted only once every batch in it passed."""
+        limit = self._config.max_batch_bytes
+        if path == EVENTS_PATH:
+            checked = [enforcer.check(encode(body))]
+        else:
+            encode(body)  # the request's own rules (count, size, historical) on the batches as given
+            checked = [enforcer.check(self._encode_one(b, f"batch {i}"), f"batch {i}") for i, b in enumerate(body)]
+        for i, one in enumerate(checked):
+            if len(one.data) > limit:
+                label = "batch" if path == EVENTS_PATH else f"batch {i}"
+                raise ValueError(
+                    f"{label} is {len(one.data)} bytes serialized with the data plan's changes, "
+                    f"over the {limit}-byte limit per batch"
+                )
+        data = checked[0].data if path == EVENTS_PATH else join_batches([one.data for one in checked])
+        if path != EVENTS_PATH and len(data) > self._config.max_request_bytes:
+            raise ValueError(
+                f"request body is {len(data)} bytes with the data plan's changes, over the "
+                f"{self._config.max_request_bytes}-byte limit (max_request_bytes)"
+            )
+        for one in checked:
+            enforcer.commit(one)
+        return data
 
     def _encode_one(self, batch: Any, label: str = "batch") -> bytes:
         """One batch's bytes. Plain-dict batches also get their keys checked (a model checks

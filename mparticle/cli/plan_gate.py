@@ -10,10 +10,14 @@ carries the plan's ``context.data_plan`` unless it had one.
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, TextIO, Tuple
+
+from mparticle.serialization import dumps
 
 if TYPE_CHECKING:
     from mparticle.dataplan import DataPlan, Enforcer, Verdict
+    from mparticle.dataplan.enforce import Mode, Policy
 
 __all__ = ["PlanGate", "SHOWN"]
 
@@ -24,7 +28,9 @@ SHOWN = 20
 class PlanGate:
     """The plan of one ``send``: applies it to each record and tallies the outcome."""
 
-    def __init__(self, plan: "DataPlan", policy: str, mode: str, plan_file: str, err: TextIO, quiet: bool) -> None:
+    def __init__(
+        self, plan: "DataPlan", policy: "Policy", mode: "Mode", plan_file: str, err: TextIO, quiet: bool
+    ) -> None:
         from mparticle.dataplan import Enforcer
 
         self.enforcer: Enforcer = Enforcer(plan, policy, mode, on_violation=self._violation)
@@ -41,7 +47,9 @@ class PlanGate:
 
         self._where = where
         try:
-            return self.enforcer.apply(batch), []
+            data = dumps(batch)
+            sent = self.enforcer.apply_encoded(data)
+            return (batch if sent is data else json.loads(sent)), []
         except DataPlanViolation as refused:
             return None, [
                 {"path": _path(result.index, result.where, error), "rule": "data_plan", "message": line}
@@ -63,8 +71,8 @@ class PlanGate:
                     file=self.err,
                 )
 
-    def summary(self) -> Optional[str]:
-        """``data plan: 3 batches violate it (7 violations), 2 events and 1 attribute blocked``, or None."""
+    def summary(self) -> str:
+        """``data plan: 3 batches violating it (7 violations), blocked 2 events, 1 event attribute``."""
         s = self.enforcer.stats()
         if not s.violating:
             return "data plan: no violations"

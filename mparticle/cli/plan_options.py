@@ -15,6 +15,7 @@ from mparticle.cli.errors import UsageError
 
 if TYPE_CHECKING:
     from mparticle.dataplan import DataPlan
+    from mparticle.dataplan.enforce import Mode, Policy
 
 __all__ = [
     "MODE_CHOICES",
@@ -30,8 +31,6 @@ __all__ = [
 MODE_CHOICES = ("strict", "server")
 #: The values of ``--plan-policy``.
 POLICY_CHOICES = ("report", "block", "raise")
-DEFAULT_MODE = "strict"
-DEFAULT_POLICY = "report"
 
 
 class PlanOptionError(UsageError):
@@ -74,16 +73,16 @@ def add_plan_arguments(parser: argparse.ArgumentParser, *, policy: bool) -> None
         )
 
 
-def plan_mode(args: argparse.Namespace) -> str:
+def plan_mode(args: argparse.Namespace) -> "Mode":
     """The ``--mode`` given, else ``strict``."""
     mode: Optional[str] = getattr(args, "mode", None)
-    return mode or DEFAULT_MODE
+    return "server" if mode == "server" else "strict"  # argparse allows only these
 
 
-def plan_policy(args: argparse.Namespace) -> str:
+def plan_policy(args: argparse.Namespace) -> "Policy":
     """The ``--plan-policy`` given, else ``report``."""
     policy: Optional[str] = getattr(args, "plan_policy", None)
-    return policy or DEFAULT_POLICY
+    return "block" if policy == "block" else "raise" if policy == "raise" else "report"
 
 
 def load_plan(args: argparse.Namespace, err: TextIO) -> Optional[DataPlan]:

@@ -39,9 +39,10 @@ def run_validate(
     plan violation; 0 all valid (warnings allowed), 1 some invalid or violating the plan,
     2 unreadable input or unusable options (a plan that cannot be loaded).
 
-    With ``--format json`` (which needs ``--data-plan``), stdout has one line per batch: the
-    plan's report in DPN's format (:meth:`~mparticle.dataplan.Report.to_dict`), and the other
-    problem lines go to stderr.
+    With ``--format json`` (which needs ``--data-plan``), stdout has one line per batch the
+    plan was applied to: the plan's report in DPN's format
+    (:meth:`~mparticle.dataplan.Report.to_dict`), or for a batch it cannot validate, an
+    ``unknown`` result saying why; the other problem lines go to stderr.
 
     Every record is reported, whatever it holds (broken JSON, numbers too long to convert,
     invalid UTF-8, nesting too deep): never a traceback."""
@@ -103,6 +104,9 @@ class _Validation:
                 self._report(display, record.line, _record_problems(record, self.args.historical))
                 if self.plan is not None and record.error is None and isinstance(record.value, dict):
                     self._check_plan(display, record)
+                elif self.plan is not None and self.json and not self.args.quiet:  # still one line each
+                    reason = record.error or "the record is not a JSON object"
+                    print(_json_line(_unknown(None, "the data plan cannot read the batch: " + reason)), file=self.out)
         except BrokenPipeError:  # writing our report, not reading: the command ends (see commands.main)
             raise
         except OSError as exc:
@@ -135,13 +139,13 @@ class _Validation:
             lines = [line for result in report for line in result.lines()]
             document = _json_line(report.to_dict()) if self.json else ""
         except RecursionError:
-            self._plan_failure(display, record.line, prefix, "the batch is nested too deeply to be validated")
+            self._plan_failure(display, record, prefix, "the batch is nested too deeply to be validated")
             return
         except Exception as exc:  # noqa: BLE001 - any input must end up as a reported problem
             from mparticle.dataplan import DataPlanError
 
             reason = str(exc) if isinstance(exc, DataPlanError) else f"{type(exc).__name__}: {exc}"
-            self._plan_failure(display, record.line, prefix, f"the data plan cannot validate the batch: {reason}")
+            self._plan_failure(display, record, prefix, f"the data plan cannot validate the batch: {reason}")
             return
         if lines:
             self.plan_violations += len(lines)
@@ -154,16 +158,33 @@ class _Validation:
         for line in lines:
             print(_printable(f"{display}:{record.line}: {_join_path(prefix, line)}"), file=self.out)
 
-    def _plan_failure(self, display: str, line: int, prefix: str, message: str) -> None:
+    def _plan_failure(self, display: str, record: Record, prefix: str, message: str) -> None:
         self.plan_violations += 1
         self.plan_batches += 1
-        if not self.args.quiet:
-            where = self.err if self.json else self.out
-            print(_printable(f"{display}:{line}: {prefix or '<batch>'}: {message[:500]} [data_plan]"), file=where)
+        if self.args.quiet:
+            return
+        where = self.err if self.json else self.out
+        print(_printable(f"{display}:{record.line}: {prefix or '<batch>'}: {message[:500]} [data_plan]"), file=where)
+        if self.json:  # still one line per batch on stdout: an "unknown" result saying why
+            try:
+                print(_json_line(_unknown(record.value, message)), file=self.out)
+            except (RecursionError, ValueError, TypeError):  # a batch too deep to write back
+                print(_json_line(_unknown(None, message)), file=self.out)
 
 
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
+
+
+def _unknown(batch: Any, message: str) -> Dict[str, Any]:
+    """DPN's result format for a batch the plan could not be applied to: one ``unknown`` error."""
+    entry = {"validation_error_type": "unknown", "error_pointer": "#", "actual": message[:500]}
+    return {
+        "batch": batch,
+        "results": [
+            {"event_type": "validation_result", "data": {"match": {"type": "batch"}, "validation_errors": [entry]}}
+        ],
+    }
 
 
 def _json_line(document: Dict[str, Any]) -> str:

@@ -24,7 +24,18 @@ from mparticle.dataplan.api import (
     fetch_document,
 )
 from mparticle.dataplan.document import DataPlanError, Point, Source, parse_version, read_source, select_version
-from mparticle.dataplan.enforce import POLICIES, DataPlanViolation, Enforcer, PlanStats, Removed, Verdict
+from mparticle.dataplan.enforce import (
+    POLICIES,
+    Checked,
+    DataPlanViolation,
+    Enforcer,
+    Mode,
+    PlanStats,
+    Policy,
+    Removed,
+    Verdict,
+    ViolationCallback,
+)
 from mparticle.dataplan.report import Report, Result
 from mparticle.dataplan.schema import BACKENDS, available_backends, default_backend
 from mparticle.dataplan.validator import MODES, DataPlan
@@ -43,11 +54,15 @@ __all__ = [
     "Point",
     "MODES",
     "POLICIES",
+    "Policy",
+    "Mode",
+    "Checked",
     "DataPlanViolation",
     "Enforcer",
     "PlanStats",
     "Removed",
     "Verdict",
+    "ViolationCallback",
     "BACKENDS",
     "available_backends",
 ]

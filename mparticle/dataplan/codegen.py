@@ -325,7 +325,7 @@ def _literal_value(value: Any) -> Optional[str]:
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, int):
-        return str(value)
+        return str(value) if abs(value) < 2**63 else None  # mypy refuses larger Literal ints
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return str(int(value))  # JSON 2.0 == 2
     if isinstance(value, str):
@@ -361,6 +361,16 @@ def _schema_type(schema: Any, flat: bool) -> _Type:
             distinct = list({text: value for text, value in zip(texts, members)}.values())
             literal = "Literal[%s]" % ", ".join(unique)
             return _Type(literal, {"Literal"}, base, nullable, members=distinct, literal=literal)
+        numbers = [v for v, t in zip(members, texts) if t is None]
+        if members and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
+            # some numbers Literal cannot hold (2.5, 2**70): the Literal of the rest, or their type
+            held = list(dict.fromkeys(t for t in texts if t is not None))
+            union = (["Literal[%s]" % ", ".join(held)] if held else []) + sorted(
+                {"float" if isinstance(v, float) else "int" for v in numbers}
+            )
+            text = union[0] if len(union) == 1 else "Union[%s]" % ", ".join(union)
+            names = ({"Literal"} if held else set()) | ({"Union"} if len(union) > 1 else set())
+            return _Type(text, names, None, nullable)
         if not members:
             return _Type("None", set(), None, True)
     declared = schema.get("type")
@@ -839,10 +849,13 @@ class _Module:
             typing |= {"Any", "Dict", "Optional"}
         if self.plan_id is None or self.version is None:
             typing.add("Optional")
+        if self.plan_id is not None:
+            typing.add("Any")  # tag()'s reading of an existing tag
         if typing:
             out += ["from typing import %s" % ", ".join(sorted(typing)), ""]
         out += ["from mparticle import ("]
-        out += ["    %s," % name for name in sorted(self.models)]
+        models = self.models if self.plan_id is not None else self.models - {"BatchContext", "DataPlanContext"}
+        out += ["    %s," % name for name in sorted(models)]
         out += [")", ""]
         exported = ["DATA_PLAN_ID", "DATA_PLAN_VERSION", "tag"] + [f.name for f in self.functions]
         out.append("__all__ = [")
@@ -859,7 +872,7 @@ class _Module:
             out.append("DATA_PLAN_VERSION: Optional[int] = None")
         for alias in self.aliases:
             out += ["", alias]
-        out += ["", "", *_TAG.splitlines()]
+        out += ["", "", *(_TAG if self.plan_id is not None else _TAG_WITHOUT_ID).splitlines()]
         if self.uses_attributes:
             out += ["", "", *_HELPER.splitlines()]
         for function in self.functions:
@@ -868,12 +881,19 @@ class _Module:
 
 
 _TAG = '''def tag(batch: Batch) -> Batch:
-    """Set ``batch.context.data_plan`` to this plan and version (creating the context, keeping its
-    other fields); returns ``batch``."""
+    """Tag ``batch`` with this plan and version (``context.data_plan``) unless it names a plan
+    already; the context's other fields are kept. Returns ``batch``."""
     context = batch.context if batch.context is not None else BatchContext()
-    context.data_plan = DataPlanContext(plan_id=DATA_PLAN_ID, plan_version=DATA_PLAN_VERSION)
+    current: Any = context.data_plan
+    named = current.get("plan_id") if isinstance(current, dict) else getattr(current, "plan_id", None)
+    if not named:
+        context.data_plan = DataPlanContext(plan_id=DATA_PLAN_ID, plan_version=DATA_PLAN_VERSION)
     batch.context = context
     return batch'''
+
+_TAG_WITHOUT_ID = '''def tag(batch: Batch) -> Batch:
+    """Not available: the plan this module was generated from has no ``data_plan_id``."""
+    raise ValueError("this plan has no data_plan_id: generate the module from a plan version that has one")'''
 
 _HELPER = '''def _attributes(
     extra: Optional[Dict[str, Any]], required: Dict[str, Any], optional: Dict[str, Any]

@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, FrozenSet, List, Literal, Mapping, Optional, Tuple
 
+from mparticle.dataplan.document import DataPlanError
 from mparticle.dataplan.matching import event_key
-from mparticle.dataplan.report import Report
-from mparticle.dataplan.validator import MODES, DataPlan, wire_form
+from mparticle.dataplan.report import Report, Result
+from mparticle.dataplan.validator import MODES, DataPlan
 from mparticle.serialization import dumps
 
 __all__ = [
     "POLICIES",
+    "Checked",
+    "Mode",
     "DataPlanViolation",
     "Enforcer",
     "PlanStats",
@@ -39,6 +44,8 @@ logger: logging.Logger = logging.getLogger("mparticle.dataplan")
 
 #: What a violating batch gets: sent and reported, blocked as mParticle would, or refused.
 Policy = Literal["report", "block", "raise"]
+#: How batches are validated: as DPN does, or with the server's documented rules.
+Mode = Literal["strict", "server"]
 POLICIES: Tuple[Policy, ...] = ("report", "block", "raise")
 _SHOWN = 10  # violations named in a DataPlanViolation's message
 
@@ -65,6 +72,17 @@ class Removed:
 
 
 _NOTHING = Removed()
+#: Every live Enforcer, reset in a fork child (counters per process, no lock held by a dead thread).
+_LIVE: "weakref.WeakSet[Enforcer]" = weakref.WeakSet()
+
+
+def _reset_in_child() -> None:
+    for enforcer in list(_LIVE):
+        enforcer._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_in_child)
 
 #: Parses the batches BatchUploader.enqueue serialized: orjson (in the extra) where installed, in
 #: half the time; it reads integers beyond 64 bits as floats, as JavaScript (and DPN) do.
@@ -124,14 +142,31 @@ def _rebuild_violation(message: str, report: Report) -> DataPlanViolation:
     return error
 
 
+@dataclass(frozen=True)
+class Checked:
+    """One batch through :meth:`Enforcer.check`, not counted yet: the bytes to send, and what
+    :meth:`Enforcer.commit` counts and reports."""
+
+    data: bytes
+    report: Report
+    removed: Removed
+    batch: Dict[str, Any]  #: the batch as sent, parsed (for the Verdict)
+    tagged: bool  #: given the plan's context.data_plan
+
+
 class Enforcer:
-    """A plan, a policy and a callback, applied to each batch by :meth:`apply` (thread-safe)."""
+    """A plan, a policy and a callback, applied to serialized batches (thread-safe).
+
+    :meth:`check` validates a batch and returns what to send; :meth:`commit` counts it and calls
+    back, once the batch is really handed over (a bulk request commits only when every batch
+    in it passed). :meth:`apply_encoded` does both.
+    """
 
     def __init__(
         self,
         plan: DataPlan,
-        policy: str = "report",
-        mode: str = "strict",
+        policy: Policy = "report",
+        mode: Mode = "strict",
         on_violation: Optional[ViolationCallback] = None,
     ) -> None:
         if not isinstance(plan, DataPlan):
@@ -142,16 +177,17 @@ class Enforcer:
             raise ValueError("data_plan_mode must be one of %s, not %r" % (", ".join(map(repr, MODES)), mode))
         if on_violation is not None and not callable(on_violation):
             raise TypeError("on_data_plan_violation must be callable, not %s" % type(on_violation).__name__)
-        self.plan = plan
-        self.policy = policy
-        self.mode = mode
-        self.on_violation = on_violation
+        self.plan: DataPlan = plan
+        self.policy: Policy = policy
+        self.mode: Mode = mode
+        self.on_violation: Optional[ViolationCallback] = on_violation
         self._tag = _tag_for(plan)
         self._tag_member = b'{"context":{"data_plan":' + dumps(self._tag) + b"}"  # spliced into batches
         self._server = mode == "server"
         self._allowed: Dict[str, Optional[FrozenSet[str]]] = {}  # block()'s cache
         self._lock = threading.Lock()
         self._stats = PlanStats()
+        _LIVE.add(self)
 
     def __repr__(self) -> str:
         return "<Enforcer %r policy=%s mode=%s>" % (self.plan, self.policy, self.mode)
@@ -161,47 +197,26 @@ class Enforcer:
         with self._lock:
             return self._stats
 
-    def reset_after_fork(self) -> None:
-        """In a fork child: a fresh lock and zero counters (the child counts its own batches)."""
-        self._lock = threading.Lock()
-        self._stats = PlanStats()
-
-    def apply(self, batch: Any, label: str = "batch") -> Any:
-        """The batch to send instead of ``batch``: ``batch`` itself when nothing changes, else a
-        new wire-form dict (tagged, blocked); ``batch`` is never modified. Raises
-        DataPlanViolation (policy ``"raise"``), or the TypeError/ValueError of a batch that
-        cannot be serialized."""
-        wire = wire_form(batch, "batch")
-        if not isinstance(wire, dict):
-            raise TypeError("%s must be a Batch or a dict, not %s" % (label, type(batch).__name__))
-        out, tag = self._enforce(wire, label, True)
-        if tag is not None:
-            return _with_tag(out, tag)
-        if out is wire and not isinstance(batch, dict):
-            return batch  # unchanged: encode the caller's model, as without a plan
-        return out
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()  # another thread may have held it at the fork
+        self._stats = PlanStats()  # the child counts its own batches
 
     def apply_encoded(self, data: bytes, label: str = "batch") -> bytes:
-        """:meth:`apply` for a batch serialized already (``BatchUploader.enqueue``): the bytes to
-        send, ``data`` itself when nothing changes, the tag spliced in when only that changes."""
+        """:meth:`check` and :meth:`commit` one serialized batch: the bytes to send."""
+        return self.commit(self.check(data, label))
+
+    def check(self, data: bytes, label: str = "batch") -> Checked:
+        """Validate the serialized batch ``data`` (a JSON object); block and tag it as the policy
+        says. Nothing is counted or called back yet, except a refusal: policy ``"raise"``
+        raises DataPlanViolation for a batch with a violation (``label`` names it)."""
         wire = _fast_loads(data)
         if not isinstance(wire, dict):
             raise TypeError("%s must be a JSON object" % label)
-        out, tag = self._enforce(wire, label, b"null" in data or b"__proto__" in data)
-        if out is not wire and _fast_loads is not json.loads:  # re-encoded: from exact numbers
-            out = block(self.plan, json.loads(data), self._allowed)[0]
-        if tag is None:
-            return data if out is wire else dumps(out)
-        if out is wire and "context" not in wire:  # the common case: add the member, keep the bytes
-            return self._tag_member + (b"," + data[1:] if len(data) > 2 else b"}")
-        return dumps(_with_tag(out, tag))
-
-    def _enforce(
-        self, wire: Dict[str, Any], label: str, nulls: bool
-    ) -> Tuple[Dict[str, Any], Optional[Dict[str, Any]]]:
-        """Validate, count, refuse or block, and call back: the batch to send (before tagging)
-        and the tag it needs (None: it has one, or the plan has no id)."""
-        report = self.plan.validate_wire(wire, self._server, nulls)
+        try:
+            report = self.plan.validate_wire(wire, self._server, b"null" in data or b"__proto__" in data)
+        except DataPlanError as exc:  # input the plan cannot read (too deep, events not a list)
+            entry = {"validation_error_type": "unknown", "error_pointer": "#", "actual": str(exc)}
+            report = Report([Result({"type": "batch"}, [entry])], batch=wire)
         if not report.ok and self.policy == "raise":
             self._count(report, _NOTHING, tagged=False, refused=True)
             raise DataPlanViolation(report, _plan_name(self.plan), label)
@@ -209,17 +224,27 @@ class Enforcer:
         if self.policy == "block" and not report.ok:  # whatever blocking removes is a violation too
             out, removed = block(self.plan, wire, self._allowed)
         tag = self._tag if self._tag is not None and _untagged(out) else None
-        self._count(report, removed, tag is not None, refused=False)
-        if (not report.ok or removed) and self.on_violation is not None:
-            self._call_back(Verdict(report, removed, out if tag is None else _with_tag(out, tag)))
-        return out, tag
+        sent = out if tag is None else _with_tag(out, tag)
+        return Checked(self._encoded(data, wire, out, tag), report, removed, sent, tag is not None)
 
-    def apply_all(self, batches: Any) -> Any:
-        """:meth:`apply` to each of a list (or tuple) of batches, labelled ``batch <i>``; the
-        whole list is refused if one batch is. Anything else is returned for the encoder to refuse."""
-        if not isinstance(batches, (list, tuple)):
-            return batches
-        return [self.apply(b, "batch %d" % i) for i, b in enumerate(batches)]
+    def commit(self, checked: Checked) -> bytes:
+        """Count a checked batch and call back for its violations; its bytes."""
+        self._count(checked.report, checked.removed, checked.tagged, refused=False)
+        if (not checked.report.ok or checked.removed) and self.on_violation is not None:
+            self._call_back(Verdict(checked.report, checked.removed, checked.batch))
+        return checked.data
+
+    def _encoded(self, data: bytes, wire: Dict[str, Any], out: Dict[str, Any], tag: Optional[Dict[str, Any]]) -> bytes:
+        """The bytes of ``out`` tagged with ``tag``: ``data`` when nothing changed, the tag
+        spliced in when only that changed, else encoded again from an exact parse of ``data``."""
+        if out is wire and tag is None:
+            return data
+        if out is wire and "context" not in wire and data[:2] in (b'{"', b"{}"):  # compact: splice
+            return self._tag_member + (b"," + data[1:] if len(data) > 2 else b"}")
+        exact = wire if _fast_loads is json.loads else json.loads(data)  # orjson reads big ints as floats
+        if out is not wire:
+            exact = block(self.plan, exact, self._allowed)[0]
+        return dumps(exact if tag is None else _with_tag(exact, tag))
 
     def _count(self, report: Report, removed: Removed, tagged: bool, refused: bool) -> None:
         violations = sum(len(result.errors) for result in report.results)
@@ -347,8 +372,14 @@ def _tag_for(plan: DataPlan) -> Optional[Dict[str, Any]]:
 
 
 def _untagged(batch: Mapping[str, Any]) -> bool:
+    """No context, or a context without a ``data_plan`` naming a plan (``{}`` names none)."""
     context = batch.get("context")
-    return context is None or (isinstance(context, dict) and context.get("data_plan") is None)
+    if context is None:
+        return True
+    if not isinstance(context, dict):
+        return False  # not ours to repair: the Events API rules report it
+    tag = context.get("data_plan")
+    return tag is None or (isinstance(tag, dict) and not tag.get("plan_id"))
 
 
 def _with_tag(batch: Dict[str, Any], tag: Dict[str, Any]) -> Dict[str, Any]:

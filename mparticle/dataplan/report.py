@@ -31,8 +31,8 @@ class Result:
         (server mode), or ``event`` (validate_event)."""
         match = self.match or {}
         kind = match.get("type", "unplannable")
-        if kind in ("user_attributes", "user_identities") and self.index is None:
-            return str(kind)
+        if kind in ("user_attributes", "user_identities", "batch") and self.index is None:
+            return str(kind)  # "batch": what enforcement reports for a batch the plan cannot read
         head = "event" if self.index is None else "events[%d]" % self.index
         criteria = match.get("criteria") or {}
         name = criteria.get("event_name", criteria.get("screen_name", criteria.get("action")))

@@ -21,6 +21,10 @@ INSTALL_HINT = 'data plan validation needs the "dataplan" extra: pip install "mp
 BACKENDS = ("jsonschema-rs", "jsonschema")
 
 
+class InstanceError(ValueError):
+    """Data the JSON Schema library cannot check (jsonschema-rs: nesting past its recursion limit)."""
+
+
 class SchemaError(ValueError):
     """The backend refused a schema (invalid, or a regex it cannot compile)."""
 
@@ -165,10 +169,16 @@ class _RsSchema(CompiledSchema):
         self._is_valid: Callable[[Any], bool] = self._validator.is_valid
 
     def is_valid(self, instance: Any) -> bool:
-        return self._is_valid(instance)
+        try:
+            return self._is_valid(instance)
+        except ValueError as exc:  # "Recursion limit reached", or a value that is not JSON
+            raise InstanceError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 
     def violations(self, instance: Any) -> List[SchemaViolation]:
-        return list(_rs_flatten(self._validator.iter_errors(instance)))
+        try:
+            return list(_rs_flatten(self._validator.iter_errors(instance)))
+        except ValueError as exc:
+            raise InstanceError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 
 
 def _rs_flatten(errors: Any) -> Iterator[SchemaViolation]:

@@ -50,9 +50,12 @@ DEVICE_IDENTITY_NAMES: Mapping[str, str] = {
     "device_application_stamp": "device_application_stamp",
 }
 
-_NUMBER = re.compile(r"\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*\Z")
+#: A number as JSON would spell it, ASCII digits only, nothing around it (" 42 " stays a string).
+_NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
+_INTEGER = re.compile(r"[-+]?[0-9]+\Z")
 _BOOLEANS = {"true": True, "false": False}
-_DEPTH = 64  # deeper than any plan's schema; stops a self-referencing walk
+_REF_HOPS = 32  # $refs followed in a row without reaching data: a self-referencing schema stops here
+_DEPTH = 500  # data nesting coerced (the validators give up earlier)
 
 
 def plan_identities(batch: Mapping[str, Any]) -> Dict[str, Any]:
@@ -78,14 +81,14 @@ def coerce(schema: Any, data: Any) -> Any:
     return _coerce(schema, schema, data, 0)
 
 
-def _coerce(root: Any, node: Any, data: Any, depth: int) -> Any:
+def _coerce(root: Any, node: Any, data: Any, depth: int, hops: int = 0) -> Any:
     if not isinstance(node, dict) or depth > _DEPTH:
         return data
     ref = node.get("$ref")
-    if isinstance(ref, str):
+    if isinstance(ref, str) and hops < _REF_HOPS:
         target = _resolve(root, ref)
         if target is not None:
-            return _coerce(root, target, data, depth + 1)
+            return _coerce(root, target, data, depth, hops + 1)
     if isinstance(data, dict):
         return _coerce_members(root, node, data, depth)
     if isinstance(data, list):
@@ -124,7 +127,7 @@ def _scalar(node: Dict[str, Any], value: Any) -> Any:
         if "boolean" in wanted and value.lower() in _BOOLEANS:
             return _BOOLEANS[value.lower()]
         if ("number" in wanted or "integer" in wanted) and _NUMBER.match(value):
-            return _number(value.strip(), "number" in wanted)
+            return _number(value, "number" in wanted)
         return value
     if isinstance(value, (int, float)):  # bool included
         if _matches(value, wanted) or "string" not in wanted:
@@ -144,7 +147,7 @@ def _matches(value: Any, wanted: List[str]) -> bool:
 
 
 def _number(text: str, any_number: bool) -> Any:
-    if re.fullmatch(r"[-+]?\d+", text):
+    if _INTEGER.match(text):
         return int(text)
     number = float(text)
     if not math.isfinite(number):

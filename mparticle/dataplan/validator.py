@@ -9,6 +9,7 @@ from mparticle.dataplan.ajv import MISSING, build_errors, strip_nulls
 from mparticle.dataplan.document import DataPlanError, PlanDocument, Point
 from mparticle.dataplan.matching import event_key, synthesize_match, unplanned_key
 from mparticle.dataplan.report import Report, Result
+from mparticle.dataplan.schema import InstanceError
 from mparticle.dataplan.server import coerce, plan_identities
 
 #: ``strict``: exactly @mparticle/data-planning-node; ``server``: the mParticle server's documented
@@ -39,6 +40,11 @@ def wire_form(value: Any, what: str) -> Any:
 def _check_mode(mode: str) -> None:
     if mode not in MODES:
         raise ValueError("mode must be one of %s, not %r" % (", ".join(map(repr, MODES)), mode))
+
+
+def _too_deep(where: str, exc: BaseException) -> DataPlanError:
+    reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+    return DataPlanError("%s cannot be validated: %s" % (where, reason))
 
 
 class DataPlan:
@@ -93,15 +99,21 @@ class DataPlan:
         points = self._document.points
         fast = not (nulls or server)
         for index, event in enumerate(events):
-            if fast and type(event) is dict:  # the usual valid event, without the frames below
-                key = event_key(event)
-                point = points.get(key) if key else None
-                if point is not None and (point.compiled is None or point.compiled.is_valid(event)):
-                    continue
-            result = self._event_result(event, index, server, nulls)
+            try:
+                if fast and type(event) is dict:  # the usual valid event, without the frames below
+                    key = event_key(event)
+                    point = points.get(key) if key else None
+                    if point is not None and (point.compiled is None or point.compiled.is_valid(event)):
+                        continue
+                result = self._event_result(event, index, server, nulls)
+            except (RecursionError, InstanceError) as exc:
+                raise _too_deep("events[%d]" % index, exc) from None
             if result is not None:
                 results.append(result)
-        user = self._user_attributes_result(wire, server, nulls)
+        try:
+            user = self._user_attributes_result(wire, server, nulls)
+        except (RecursionError, InstanceError) as exc:
+            raise _too_deep("user_attributes", exc) from None
         if user is not None:
             results.append(user)
         if server:

@@ -10,7 +10,6 @@ This module holds the options and wires the pieces together, once per process.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import logging
 import os
@@ -38,7 +37,7 @@ from mparticle.uploader.stats import SHUTDOWN_TIMEOUT, UploaderStats
 
 if TYPE_CHECKING:
     from mparticle.dataplan import DataPlan
-    from mparticle.dataplan.enforce import Enforcer, ViolationCallback
+    from mparticle.dataplan.enforce import Enforcer, Mode, Policy, ViolationCallback
 
 __all__ = ["BACKGROUND_RETRIES", "BatchUploader"]
 
@@ -139,8 +138,8 @@ class BatchUploader:
         spool_fsync: bool = False,
         requeue_failed: bool = True,
         data_plan: Optional["DataPlan"] = None,
-        data_plan_policy: str = "report",
-        data_plan_mode: str = "strict",
+        data_plan_policy: "Policy" = "report",
+        data_plan_mode: "Mode" = "strict",
         on_data_plan_violation: Optional["ViolationCallback"] = None,
     ) -> None:
         _check(threads >= 1, "threads", threads, "at least 1")
@@ -185,10 +184,10 @@ class BatchUploader:
         self.spool_commit_interval = spool_commit_interval
         self.spool_fsync = spool_fsync
         self.requeue_failed = requeue_failed
-        #: The data plan enforcer (``data_plan=``, else the ``api``'s), or None.
-        self.data_plan: Optional[Enforcer] = plan_enforcer(
+        #: The ``data_plan=`` Enforcer (else the ``api``'s, shared with it), or None.
+        self.plan_enforcer: Optional[Enforcer] = plan_enforcer(
             data_plan, data_plan_policy, data_plan_mode, on_data_plan_violation
-        ) or (api.data_plan if api is not None else None)
+        ) or (api.plan_enforcer if api is not None else None)
         self._reporter = Reporter(self)
         self._fresh_state()
         lifecycle.track(self)
@@ -253,7 +252,7 @@ class BatchUploader:
             max_batch_bytes=batch_limit(config),
             commit_interval=self.spool_commit_interval,
             start=self._delivery.start,
-            enforcer=self.data_plan,
+            enforcer=self.plan_enforcer,
         )
         if self._spool is not None:
             self._spool.start()  # may report adopted files at once: the senders are ready
@@ -287,12 +286,7 @@ class BatchUploader:
         """Enqueue several batches; all are validated first, so none is queued if one is
         invalid (the error names its index). In ``sync_mode`` they are packed into as few
         requests as the limits allow. Returns how many were accepted (sync: delivered)."""
-        items = []
-        for index, batch in enumerate(batches):
-            try:
-                items.append(self._intake.encode(batch))
-            except (TypeError, ValueError) as error:
-                raise _at_index(error, index) from error
+        items = self._intake.encode_many(batches)
         if not items:
             return 0
         if not self.send:
@@ -376,8 +370,8 @@ class BatchUploader:
     def stats(self) -> UploaderStats:
         """Counters and queue state now (see UploaderStats)."""
         stats = self._queue.stats()
-        if self.data_plan is not None:
-            stats = dataclasses.replace(stats, data_plan=self.data_plan.stats())
+        if self.plan_enforcer is not None:
+            stats = dataclasses.replace(stats, data_plan=self.plan_enforcer.stats())
         return stats
 
     async def flush_async(self, timeout: Optional[float] = None) -> bool:
@@ -435,16 +429,6 @@ class BatchUploader:
             self._fresh_state(spool=False)
         if closed:
             self._queue.close()
-        if self.data_plan is not None:
-            self.data_plan.reset_after_fork()
-
-
-def _at_index(error: Exception, index: int) -> Exception:
-    """A copy of ``error`` (its type and attributes, such as a DataPlanViolation's report)
-    whose message starts with ``batches[index]: ``."""
-    located = copy.copy(error)
-    located.args = (f"batches[{index}]: {error}",)
-    return located
 
 
 def _check(ok: bool, name: str, value: Any, expected: str) -> None:

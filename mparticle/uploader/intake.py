@@ -4,7 +4,8 @@ policy dropped, and wait for the spool's commit when ``enqueue`` must return aft
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, List, Optional
+import copy
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Optional, Tuple
 
 from mparticle.uploader.aio import off_loop, on_event_loop
 from mparticle.uploader.batch_queue import WOULD_BLOCK, Admission, BatchQueue
@@ -13,9 +14,9 @@ from mparticle.uploader.reporting import Reporter
 from mparticle.uploader.spool import Spool
 
 if TYPE_CHECKING:
-    from mparticle.dataplan.enforce import Enforcer
+    from mparticle.dataplan.enforce import Checked, Enforcer
 
-__all__ = ["SYNC_COMMIT_TIMEOUT", "Intake"]
+__all__ = ["SYNC_COMMIT_TIMEOUT", "Intake", "at_index"]
 
 #: Longest an enqueue waits for its commit with ``spool_commit_interval=0`` (seconds).
 SYNC_COMMIT_TIMEOUT = 5.0
@@ -49,17 +50,43 @@ class Intake:
 
     def encode(self, batch: Any) -> QueuedBatch:
         """Validate and serialize ``batch`` (counted as rejected when it raises)."""
+        item, checked = self._encode(batch)
+        self._commit([checked])
+        return item
+
+    def encode_many(self, batches: Iterable[Any]) -> List[QueuedBatch]:
+        """:meth:`encode` each batch; the first that raises stops them all, its error naming its
+        index (``batches[2]: ...``), and the data plan counts none of them."""
+        done: List[Tuple[QueuedBatch, Optional["Checked"]]] = []
+        for index, batch in enumerate(batches):
+            try:
+                done.append(self._encode(batch))
+            except (TypeError, ValueError) as error:
+                raise at_index(error, index) from error
+        self._commit([checked for _, checked in done])
+        return [item for item, _ in done]
+
+    def _commit(self, checked: List[Optional["Checked"]]) -> None:
+        """Let the data plan count (and call back for) batches now handed over."""
+        if self.enforcer is not None:
+            for one in checked:
+                if one is not None:
+                    self.enforcer.commit(one)
+
+    def _encode(self, batch: Any) -> Tuple[QueuedBatch, Optional["Checked"]]:
         try:
             item = encode(batch, self.max_batch_bytes, self.ids)
-            if self.enforcer is not None:
-                data = self.enforcer.apply_encoded(item.data)
-                if data is not item.data:
-                    check_size(data, self.max_batch_bytes, "with the data plan's changes")
-                    item = QueuedBatch(data, item.source_request_id)
-            return item
+            if self.enforcer is None:
+                return item, None
+            checked = self.enforcer.check(item.data)
+            if checked.data is not item.data:
+                check_size(checked.data, self.max_batch_bytes, "with the data plan's changes")
+                item = QueuedBatch(checked.data, item.source_request_id)
+            return item, checked
         except (TypeError, ValueError):
             self.queue.note_rejected()
             raise
+
 
     def admit(self, item: QueuedBatch, wait_for_disk: bool = True) -> bool:
         """Queue ``item``; report what the policy dropped. True when it was accepted."""
@@ -102,3 +129,11 @@ class Intake:
         if dropped is not None:
             self.reporter.drop(*dropped)
         return accepted
+
+
+def at_index(error: Exception, index: int) -> Exception:
+    """A copy of ``error`` (its type and attributes, such as a DataPlanViolation's report)
+    whose message starts with ``batches[index]: ``."""
+    located = copy.copy(error)
+    located.args = (f"batches[{index}]: {error}",)
+    return located
