@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Literal, Mapping, Optional, Tuple
 
 from mparticle.dataplan.document import DataPlanError
@@ -186,7 +186,7 @@ class Enforcer:
         self._server = mode == "server"
         self._allowed: Dict[str, Optional[FrozenSet[str]]] = {}  # block()'s cache
         self._lock = threading.Lock()
-        self._stats = PlanStats()
+        self._counts = [0] * 8  # PlanStats' fields, in order
         _LIVE.add(self)
 
     def __repr__(self) -> str:
@@ -195,11 +195,11 @@ class Enforcer:
     def stats(self) -> PlanStats:
         """The counters now."""
         with self._lock:
-            return self._stats
+            return PlanStats(*self._counts)
 
     def _after_fork(self) -> None:
         self._lock = threading.Lock()  # another thread may have held it at the fork
-        self._stats = PlanStats()  # the child counts its own batches
+        self._counts = [0] * 8  # the child counts its own batches
 
     def apply_encoded(self, data: bytes, label: str = "batch") -> bytes:
         """:meth:`check` and :meth:`commit` one serialized batch: the bytes to send."""
@@ -224,7 +224,7 @@ class Enforcer:
         if self.policy == "block" and not report.ok:  # whatever blocking removes is a violation too
             out, removed = block(self.plan, wire, self._allowed)
         tag = self._tag if self._tag is not None and _untagged(out) else None
-        sent = out if tag is None else _with_tag(out, tag)
+        sent = out if tag is None or self.on_violation is None else _with_tag(out, tag)  # for the Verdict
         return Checked(self._encoded(data, wire, out, tag), report, removed, sent, tag is not None)
 
     def commit(self, checked: Checked) -> bytes:
@@ -247,21 +247,18 @@ class Enforcer:
         return dumps(exact if tag is None else _with_tag(exact, tag))
 
     def _count(self, report: Report, removed: Removed, tagged: bool, refused: bool) -> None:
-        violations = sum(len(result.errors) for result in report.results)
+        counts = self._counts
         with self._lock:
-            s = self._stats
-            self._stats = replace(
-                s,
-                checked=s.checked + 1,
-                violating=s.violating + (1 if violations else 0),
-                violations=s.violations + violations,
-                refused=s.refused + (1 if refused else 0),
-                tagged=s.tagged + (1 if tagged else 0),
-                events_blocked=s.events_blocked + len(removed.events),
-                event_attributes_blocked=s.event_attributes_blocked
-                + sum(len(names) for names in removed.event_attributes.values()),
-                user_attributes_blocked=s.user_attributes_blocked + len(removed.user_attributes),
-            )
+            counts[0] += 1
+            counts[4] += tagged
+            if report.results:
+                counts[1] += 1
+                counts[2] += sum(len(result.errors) for result in report.results)
+                counts[3] += refused
+            if removed:
+                counts[5] += len(removed.events)
+                counts[6] += sum(len(names) for names in removed.event_attributes.values())
+                counts[7] += len(removed.user_attributes)
 
     def _call_back(self, verdict: Verdict) -> None:
         assert self.on_violation is not None
