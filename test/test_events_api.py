@@ -295,6 +295,26 @@ def test_total_time_budget_bounds_the_call(
     assert 2 <= len(server.requests) == len(clock.sleeps) + 1 < 50
 
 
+def test_no_retry_is_started_without_time_to_run(
+    server: LocalEventsServer, config: mparticle.Configuration, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Full jitter can leave a sliver of the budget (here 0.6 - 12 x 0.04995 = 0.0006 s): no
+    attempt is made with it, so the call fails with the server's 503, not a deadline error."""
+    import mparticle.retry
+    from mparticle.api_client import ApiClient
+    from mparticle.rest import RESTClientObject
+
+    monkeypatch.setattr(mparticle.retry.random, "random", lambda: 0.999)
+    policy = mparticle.RetryPolicy(max_retries=50, backoff_base=0.05, backoff_max=0.05, total_timeout=0.6)
+    rest = RESTClientObject(config=config, retries=policy, clock=clock, sleep=clock.sleep)
+    api = mparticle.EventsApi(api_client=ApiClient(configuration=config, rest_client=rest))
+    server.script(*[503] * 100)
+    with pytest.raises(ApiException) as info:
+        api.upload_events(small_batch())
+    assert info.value.status == 503
+    assert server.request_count == 11  # 10 retries of 0.04995 s leave 0.1005 s; an 11th would leave 0.05 s
+
+
 def test_read_timeout_raises_status_0(api: mparticle.EventsApi, server: LocalEventsServer) -> None:
     api.api_client.config.retries = None
     server.script(Fault(delay=2.0))

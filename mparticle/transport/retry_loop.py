@@ -15,13 +15,17 @@ from typing import Any, Callable, Optional
 from mparticle.retry import RateLimitGate, RetryPolicy, bounded_wait, parse_retry_after
 from mparticle.transport.errors import ApiException, RESTResponse
 
-__all__ = ["Attempt", "OnRetry", "send_with_retries", "status_text"]
+__all__ = ["MIN_ATTEMPT", "Attempt", "OnRetry", "send_with_retries", "status_text"]
 
 #: One attempt: given the seconds left in the budget, the response (any status), or
 #: ApiException(status 0) for a network failure.
 Attempt = Callable[[float], RESTResponse]
 #: Told ``(error, retry_number, delay)`` before each retry's wait.
 OnRetry = Callable[[ApiException, int, float], Any]
+
+
+#: The least time a retry is given (seconds; a tenth of a smaller total budget).
+MIN_ATTEMPT = 0.1
 
 
 def send_with_retries(
@@ -58,7 +62,9 @@ def send_with_retries(
         if response is not None and response.status == 429:
             _close_gate(gate, response, policy)
         delay = _retry_delay(error, policy, retry + 1)
-        if delay is None or not clock() + delay < budget_end:
+        # a retry must have time to run: one left with (almost) no budget could only end in a
+        # deadline error, and would hide this error, the server's own answer
+        if delay is None or not clock() + delay + min(MIN_ATTEMPT, policy.total_timeout / 10) < budget_end:
             raise error
         retry += 1
         if on_retry is not None:
