@@ -139,6 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="answers for the next requests, in order, e.g. 429,503,drop,202 (then normal behaviour)",
     )
     serve.add_argument("--delay", type=_non_negative_float, default=0.0, metavar="SECONDS", help="answer late")
+    serve.add_argument(
+        "--rate-limit",
+        type=_positive_float,
+        metavar="N",
+        help="emulate the account limit: N batches per second for all clients (429 + Retry-After beyond it)",
+    )
+    serve.add_argument(
+        "--acceleration-limit",
+        type=_positive_float,
+        metavar="N",
+        help="with --rate-limit: each second may accept at most N batches more than the one before",
+    )
     serve.add_argument("--seed", type=int, help="seed for the random faults")
     serve.add_argument("--max-batches", type=int, default=100, metavar="N", help="batches per request (default 100)")
     serve.add_argument(

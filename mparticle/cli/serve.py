@@ -83,6 +83,8 @@ def _build_server(args: argparse.Namespace) -> LocalEventsServer:
         max_request_bytes=args.max_request_bytes,
         max_batches=args.max_batches,
         port=args.port,
+        rate_limit=args.rate_limit,
+        acceleration_limit=args.acceleration_limit,
     )
     if args.fault_rate_429 or args.fault_rate_503 or args.drop_rate:
         server.set_fault_rates(

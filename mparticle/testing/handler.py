@@ -15,6 +15,7 @@ from mparticle.limits import API_PREFIX, BULK_PATH, EVENTS_PATH, HISTORICAL_PATH
 from mparticle.testing.checks import batch_errors
 from mparticle.testing.faults import Fault, FaultPlan, error_body, error_headers
 from mparticle.testing.framing import CHUNK, ClientGone, Reject, gunzip, read_body
+from mparticle.testing.ratelimit import EXCEEDED_HEADER, AccountLimit
 from mparticle.testing.records import Headers, RecordedRequest, Recorder
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class Endpoint:
     settings: Settings
     faults: FaultPlan
     recorder: Recorder
+    limit: Optional[AccountLimit] = None  #: the emulated account rate limit, if any
 
 
 def check_auth(auth: Optional[str], settings: Settings) -> None:
@@ -213,6 +215,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._record(rej.status, [], rej.message, fault is not None, body)
             self._respond(rej.status, error_body(rej.status, *rej.errors[:_MAX_LISTED]), headers)
             return
+        limit = self.server.endpoint.limit
+        if limit is not None:  # the account's budget is spent only by requests it would accept
+            admitted, headers = limit.admit(len(batches))
+            if not admitted:
+                headers.update(extra)
+                self._record(429, [], "rate limit exceeded: " + headers[EXCEEDED_HEADER], fault is not None, payload)
+                self._respond(429, error_body(429), {**error_headers(429), **headers})
+                return
+            extra = {**headers, **extra}
         self._record(202, batches, None, fault is not None, payload)
         self._respond(202, b"", extra)
 

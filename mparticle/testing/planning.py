@@ -277,7 +277,7 @@ class LocalPlanningServer(Serving):
         self._faults = FaultPlan()
         self._recorder = Recorder()
         settings = Settings("", "", _MAX_BODY, 1, validate=False)  # the Events settings: unused here
-        self._serve(_PlanningEndpoint(settings, self._faults, self._recorder, self._planning), port)
+        self._serve(_PlanningEndpoint(settings, self._faults, self._recorder, planning=self._planning), port)
 
     @property
     def client_id(self) -> str:

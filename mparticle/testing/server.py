@@ -8,6 +8,7 @@ from mparticle.limits import LIMITS
 from mparticle.testing.faults import Fault, FaultPlan
 from mparticle.testing.handler import Endpoint, Settings
 from mparticle.testing.listener import _HOST, Serving
+from mparticle.testing.ratelimit import AccountLimit
 from mparticle.testing.records import RecordedRequest, Recorder
 
 __all__ = ["LocalEventsServer"]
@@ -33,6 +34,13 @@ class LocalEventsServer(Serving):
     any validation problem. Either way the error body lists one error per problem
     (``"batches[1]: <message> [rule]"``). ``validate=False`` skips the batch checks (for
     benchmarks: the endpoint then costs little more than parsing the JSON).
+
+    ``rate_limit`` (batches per second) emulates the account limit, shared by every client:
+    valid requests are answered 202 with ``X-mp-rate-limit-percentage-used``, or 429 with
+    ``Retry-After`` and ``X-mp-rate-limit-exceeded: account`` when the token bucket (one
+    second of batches) cannot take them; ``acceleration_limit`` (batches per second, per
+    second) also refuses, with ``acceleration``, a second that accepts more than the one before
+    plus that much. See :mod:`mparticle.testing.ratelimit`.
     """
 
     def __init__(
@@ -46,11 +54,19 @@ class LocalEventsServer(Serving):
         port: int = 0,
         strict: bool = False,
         validate: bool = True,
+        rate_limit: Optional[float] = None,
+        acceleration_limit: Optional[float] = None,
     ) -> None:
         self._settings = Settings(api_key, api_secret, max_request_bytes, max_batches, strict, validate)
         self._faults = FaultPlan()
         self._recorder = Recorder(keep_payloads=record)
-        self._serve(Endpoint(self._settings, self._faults, self._recorder), port)
+        if acceleration_limit is not None and rate_limit is None:
+            raise ValueError("acceleration_limit needs rate_limit")
+        #: The emulated account limit (``rate_limit=``), or None.
+        self.rate_limit: Optional[AccountLimit] = (
+            None if rate_limit is None else AccountLimit(rate_limit, acceleration_limit)
+        )
+        self._serve(Endpoint(self._settings, self._faults, self._recorder, self.rate_limit), port)
 
     @property
     def api_key(self) -> str:
