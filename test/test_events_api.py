@@ -278,9 +278,10 @@ def test_429_without_retry_after_backs_off(api: mparticle.EventsApi, server: Loc
     assert [r.status for r in server.requests] == [429, 429, 202]
 
 
-def test_total_time_budget_bounds_the_call(
+def _upload_against_503s_within_a_budget(
     server: LocalEventsServer, config: mparticle.Configuration, clock: FakeClock
-) -> None:
+) -> ApiException:
+    """The error of an upload retried (on ``clock``) against 503s for a 0.6 s budget."""
     from mparticle.api_client import ApiClient
     from mparticle.rest import RESTClientObject
 
@@ -290,7 +291,13 @@ def test_total_time_budget_bounds_the_call(
     server.script(*[503] * 100)
     with pytest.raises(ApiException) as info:
         api.upload_events(small_batch())
-    assert info.value.status == 503
+    return info.value
+
+
+def test_total_time_budget_bounds_the_call(
+    server: LocalEventsServer, config: mparticle.Configuration, clock: FakeClock
+) -> None:
+    assert _upload_against_503s_within_a_budget(server, config, clock).status == 503
     assert 0 < sum(clock.sleeps) < 0.6  # every wait fitted in the budget; the next would not have
     assert 2 <= len(server.requests) == len(clock.sleeps) + 1 < 50
 
@@ -301,17 +308,9 @@ def test_no_retry_is_started_without_time_to_run(
     """Full jitter can leave a sliver of the budget (here 0.6 - 12 x 0.04995 = 0.0006 s): no
     attempt is made with it, so the call fails with the server's 503, not a deadline error."""
     import mparticle.retry
-    from mparticle.api_client import ApiClient
-    from mparticle.rest import RESTClientObject
 
     monkeypatch.setattr(mparticle.retry.random, "random", lambda: 0.999)
-    policy = mparticle.RetryPolicy(max_retries=50, backoff_base=0.05, backoff_max=0.05, total_timeout=0.6)
-    rest = RESTClientObject(config=config, retries=policy, clock=clock, sleep=clock.sleep)
-    api = mparticle.EventsApi(api_client=ApiClient(configuration=config, rest_client=rest))
-    server.script(*[503] * 100)
-    with pytest.raises(ApiException) as info:
-        api.upload_events(small_batch())
-    assert info.value.status == 503
+    assert _upload_against_503s_within_a_budget(server, config, clock).status == 503
     assert server.request_count == 11  # 10 retries of 0.04995 s leave 0.1005 s; an 11th would leave 0.05 s
 
 
