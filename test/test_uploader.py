@@ -837,9 +837,11 @@ def test_default_settings_survive_a_burst_under_faults() -> None:
                 if n % 500 == 0:
                     peak[0] = max(peak[0], uploader.stats().queued_bytes)
 
-        run_in_threads(produce, (i * per_producer for i in range(BURST_PRODUCERS)))
-        assert uploader.flush(timeout=50)
-        summary = uploader.shutdown(timeout=5)
+        try:
+            run_in_threads(produce, (i * per_producer for i in range(BURST_PRODUCERS)))
+            assert uploader.flush(timeout=50)
+        finally:  # a failure here must not leave senders running into the next tests
+            summary = uploader.shutdown(timeout=5)
         copies = collections.Counter(b["mpid"] for b in server.batches)
         ids = collections.defaultdict(set)
         for batch in server.batches:
