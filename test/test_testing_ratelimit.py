@@ -45,6 +45,23 @@ def test_acceleration_bounds_each_second_by_the_one_before() -> None:
     assert limit.admit(10)[0] and not limit.admit(1)[0]
 
 
+def test_the_percentage_used_is_the_speed_over_the_last_second() -> None:
+    clock = FakeClock(50.0)
+    limit = AccountLimit(100, clock=clock)
+    seen = []
+    for _ in range(40):  # 5 batches every 0.1 s: half the limit, the bucket never drains
+        seen.append(int(limit.admit(5)[1]["X-mp-rate-limit-percentage-used"]))
+        clock.sleep(0.1)
+    assert seen[:3] == [5, 10, 15]  # the window fills over the first second
+    assert all(45 <= used <= 55 for used in seen[10:]), seen
+    for _ in range(10):  # then 9 per 0.1 s
+        used = int(limit.admit(9)[1]["X-mp-rate-limit-percentage-used"])
+        clock.sleep(0.1)
+    assert 85 <= used <= 95
+    clock.sleep(3.0)  # idle: nothing in the window
+    assert limit.admit(1)[1]["X-mp-rate-limit-percentage-used"] == "1"
+
+
 @pytest.mark.parametrize(
     "rate, acceleration, message",
     [(0, None, "rate_limit must be a positive"), (float("inf"), None, "rate_limit"), (5, -1, "acceleration_limit")],

@@ -10,6 +10,10 @@ default) and bounds how fast the accepted rate may rise (an *acceleration* limit
   a request takes one token per batch, or is refused whole;
 * acceleration: in each whole second the accepted batches may exceed those of the second
   before by at most ``acceleration`` (when given).
+
+``X-mp-rate-limit-percentage-used`` is the higher of the speed in use (batches accepted over
+the last second, a sliding window, against ``rate``; or how far the bucket is drained, after a
+burst) and of the acceleration in use (this second's batches against what it may accept).
 """
 
 from __future__ import annotations
@@ -73,7 +77,9 @@ class AccountLimit:
                 return False, _refused("acceleration", second + 1 - now)
             self._tokens -= batches
             self._this_second += batches
-            used = 100.0 * (1.0 - self._tokens / self.rate)
+            into = now - second  # how far into this second; the window holds the rest of the last
+            recent = self._this_second + self._last_second * (1.0 - into)
+            used = 100.0 * max(recent / self.rate, 1.0 - self._tokens / self.rate)
             if allowed is not None:
                 used = max(used, 100.0 * self._this_second / allowed)
             return True, {PERCENTAGE_HEADER: str(min(100, max(0, round(used))))}
