@@ -49,6 +49,8 @@ class RESTClientObject:
     BatchUploader: ``retries`` overrides ``config.retries``; ``sleep`` performs every wait
     (backoff and Retry-After, each at most the policy's budget; it may raise to give up);
     ``on_retry(error, retry_number, delay)`` is told about each retry before its wait;
+    ``on_response(response)`` hears of every response (any status, retried ones too: the
+    uploader's pacing reads its rate-limit headers there);
     ``clock`` (seconds, monotonic) measures the retry budget and the 429 gate; ``redact``
     returns further values its traffic log must hide (an OAuth secret or token, say).
     ``max_response_bytes`` (default :data:`MAX_RESPONSE_BYTES`) caps each response body.
@@ -65,6 +67,7 @@ class RESTClientObject:
         retries: Optional[RetryPolicy] = None,
         sleep: Optional[Callable[[float], Any]] = None,
         on_retry: Optional[OnRetry] = None,
+        on_response: Optional[Callable[[RESTResponse], Any]] = None,
         clock: Callable[[], float] = time.monotonic,
         redact: Optional[Redact] = None,
     ) -> None:
@@ -76,6 +79,7 @@ class RESTClientObject:
         self.retries = retries
         self.sleep = sleep
         self.on_retry = on_retry
+        self.on_response = on_response
         self.max_response_bytes = MAX_RESPONSE_BYTES
         self.log: TrafficLog = TrafficLog(self.config) if redact is None else TrafficLog(self.config, redact)
         self._pool = Pool(self.config, pools_size, maxsize)
@@ -115,7 +119,7 @@ class RESTClientObject:
         if query_params:
             url += "?" + urlencode(query_params)
         payload, fields = _encode_body(method, body, post_params, headers)
-        pool, limit, log = self._pool, self.max_response_bytes, self.log
+        pool, limit, log, observe = self._pool, self.max_response_bytes, self.log, self.on_response
         logged = log.enabled()
         if logged:
             log.request(method, url, headers, payload)
@@ -133,6 +137,8 @@ class RESTClientObject:
             if logged:
                 elapsed = (time.monotonic() - started) * 1000
                 log.response(method, url, response.status, elapsed, response.data, response.truncated)
+            if observe is not None:
+                observe(response)
             return response
 
         return send_with_retries(

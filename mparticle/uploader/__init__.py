@@ -8,7 +8,8 @@ sender threads: send, settle, requeue, shutdown's drain), ``reporting`` (callbac
 ``settling`` (what became of taken batches, shutdown's takeover), ``queue_core`` (their shared
 state), ``ledger`` (batches in flight), ``backlog`` (batches on disk only), ``overflow`` (the
 policies, QueueFullError); below them ``packing`` (serialize once, pack requests), ``sender``
-(POST with retries, split refused requests), ``spool`` (the durable SQLite spool) and
+(POST with retries, split refused requests), ``pacing`` (the sending rate, steered by the
+account's rate-limit headers), ``spool`` (the durable SQLite spool) and
 ``stats`` (drop reasons, UploaderStats).
 """
 
@@ -23,6 +24,7 @@ from mparticle.uploader.overflow import (
     OverflowPolicy,
     QueueFullError,
 )
+from mparticle.uploader.pacing import DEFAULT_PACING, Pacing, PacingStats
 from mparticle.uploader.packing import QueuedBatch
 from mparticle.uploader.sender import BULK_PATH, HISTORICAL_PATH
 from mparticle.uploader.spool import SpoolError
@@ -44,6 +46,7 @@ __all__ = [
     "BLOCK",
     "BULK_PATH",
     "CLOSED",
+    "DEFAULT_PACING",
     "DROP_NEWEST",
     "DROP_OLDEST",
     "ERROR",
@@ -59,6 +62,8 @@ __all__ = [
     "BatchUploader",
     "DropReason",
     "OverflowPolicy",
+    "Pacing",
+    "PacingStats",
     "QueueFullError",
     "QueuedBatch",
     "SpoolError",

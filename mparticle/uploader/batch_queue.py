@@ -136,6 +136,8 @@ class BatchQueue(Admitting, Settling):
         if not items:
             return None
         pause = max(self._pause(), self._hold_until - time.monotonic())
+        if pause <= 0 and self.pacer is not None:
+            pause = self.pacer.delay()
         if pause > 0:
             return min(pause, MAX_WAIT)
         if self._closed or items[0].seq <= self._drain_through or self._full_request_queued():
@@ -145,7 +147,9 @@ class BatchQueue(Admitting, Settling):
         return max(0.0, items[0].queued_at + self.interval - time.monotonic())
 
     def _take_request(self) -> List[QueuedBatch]:
-        request = take_request(self._items, self.request_count, self.request_bytes)
+        request = take_request(self._items, self._request_count(), self.request_bytes)
+        if self.pacer is not None:
+            self.pacer.took(len(request))
         self._bytes -= sum(len(b.data) for b in request)
         self._ledger.take(request)
         if self._blocked:

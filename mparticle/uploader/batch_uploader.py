@@ -16,7 +16,7 @@ import os
 import threading
 import time
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Type
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Type, Union
 
 from mparticle.api_client import ApiClient
 from mparticle.apis.events_api import EventsApi, plan_enforcer
@@ -29,6 +29,7 @@ from mparticle.uploader.aio import off_loop
 from mparticle.uploader.batch_queue import DROP_NEWEST, OVERFLOW_POLICIES, BatchQueue, OverflowPolicy
 from mparticle.uploader.delivery import MAX_WAIT, Delivery
 from mparticle.uploader.intake import Intake
+from mparticle.uploader.pacing import Pacer, Pacing, pacing_policy
 from mparticle.uploader.packing import QueuedBatch, batch_limit
 from mparticle.uploader.reporting import DeliveredCallback, DropCallback, ErrorCallback, Reporter
 from mparticle.uploader.sender import BULK_PATH, Sender
@@ -86,6 +87,13 @@ class BatchUploader:
             user attributes first, as mParticle's blocking does; never invalid values) or
             ``"raise"`` (DataPlanViolation, a ValueError: refused like an invalid batch).
             ``data_plan_mode``: ``"strict"`` or ``"server"``. See docs/DataPlans.md.
+        pacing: True (default): pace requests by the account's rate limit, from the server's
+            ``X-mp-rate-limit-percentage-used`` and 429s (it stays out of the way until they
+            show the limit matters; see :mod:`mparticle.uploader.pacing` and docs/Scaling.md);
+            a :class:`~mparticle.uploader.pacing.Pacing` to tune it; False: off (429s are still
+            honoured). The current rate is in ``stats().pacing``.
+        max_batches_per_second: a hard cap on this process's sending rate (batches per
+            second, pacing on or off), for users who know their share of the account.
         requeue_failed: True (default): batches of a request the retry policy gave up on (429,
             5xx, network) are requeued and tried again after a pause; False: dropped as
             ``retries_exhausted``.
@@ -141,6 +149,8 @@ class BatchUploader:
         data_plan_policy: "Policy" = "report",
         data_plan_mode: "Mode" = "strict",
         on_data_plan_violation: Optional["ViolationCallback"] = None,
+        pacing: Union[bool, Pacing] = True,
+        max_batches_per_second: Optional[float] = None,
     ) -> None:
         _check(threads >= 1, "threads", threads, "at least 1")
         _check(upload_interval >= 0, "upload_interval", upload_interval, "0 or more")
@@ -154,6 +164,13 @@ class BatchUploader:
         _check(max_spool_bytes >= 1, "max_spool_bytes", max_spool_bytes, "at least 1")
         _check(0 <= spool_commit_interval <= 60, "spool_commit_interval", spool_commit_interval,
                "0 (enqueue returns after the commit) to 60 seconds")
+        self.pacing: Optional[Pacing] = pacing_policy(pacing)
+        _check(max_batches_per_second is None or (isinstance(max_batches_per_second, (int, float))
+               and 0 < max_batches_per_second < float("inf")), "max_batches_per_second", max_batches_per_second,
+               "None or a positive number of batches per second")
+        self.max_batches_per_second: Optional[float] = (
+            None if max_batches_per_second is None else float(max_batches_per_second)
+        )
         if spool_dir is not None and (sync_mode or not send):
             raise ValueError("spool_dir needs the background mode: not with sync_mode=True or send=False")
         source = api.api_client if api is not None else None
@@ -198,6 +215,7 @@ class BatchUploader:
         gets no spool file of its own if the uploader was shut down already)."""
         config = self.config
         self._abort = threading.Event()
+        self._pacer = Pacer(self.pacing, self.max_batches_per_second)
         self._rest = RESTClientObject(
             pools_size=1,
             config=config,
@@ -205,6 +223,7 @@ class BatchUploader:
             retries=self.retries,
             sleep=self._wait_or_abandon,
             on_retry=self._note_retry,
+            on_response=self._pacer.observe,
         )
         client = ApiClient(configuration=config, rest_client=self._rest)  # its own pool, sized for its threads
         if self._source is not None:
@@ -212,7 +231,9 @@ class BatchUploader:
             client.cookie = self._source.cookie
             if self._source.host != config.host.rstrip("/"):
                 client.host = self._source.host
-        self._sender = Sender(EventsApi(api_client=client), self.path, self.gzip, self._abort.is_set, self._posting)
+        self._sender = Sender(
+            EventsApi(api_client=client), self.path, self.gzip, self._abort.is_set, self._posting, self._pacer.delivered
+        )
         self._queue = BatchQueue(
             max_batches=self.max_queue_batches,
             max_bytes=self.max_queue_bytes,
@@ -223,6 +244,7 @@ class BatchUploader:
             interval=self.upload_interval,
             pause=self._rest.gate.remaining,
             max_spool_bytes=self.max_spool_bytes,
+            pacer=self._pacer,
         )
         self._spool: Optional[Spool] = None
         if self.spool_dir is not None and spool:
@@ -357,10 +379,10 @@ class BatchUploader:
         queue = self._queue
         queue.close()
         if self._reporter.calling_back():  # cannot wait for the request that runs this callback
-            return queue.stats()
+            return self.stats()
         if self._delivery.stop(deadline):  # every sender thread has ended
             self._rest.close()
-        return queue.stats()
+        return self.stats()
 
     @property
     def closed(self) -> bool:
@@ -369,7 +391,7 @@ class BatchUploader:
 
     def stats(self) -> UploaderStats:
         """Counters and queue state now (see UploaderStats)."""
-        stats = self._queue.stats()
+        stats = dataclasses.replace(self._queue.stats(), pacing=self._pacer.stats())
         if self.plan_enforcer is not None:
             stats = dataclasses.replace(stats, data_plan=self.plan_enforcer.stats())
         return stats

@@ -133,17 +133,24 @@ class Delivery:
         self.queue.add_loaded(load, items)
 
     def send_inline(self, items: List[QueuedBatch]) -> int:
-        """sync_mode: pack ``items`` and send the requests on this thread; returns how many
-        batches were delivered."""
-        queue = self.queue
+        """sync_mode: pack ``items`` and send the requests on this thread (paced, like the
+        sender threads); returns how many batches were delivered."""
+        queue, pacer = self.queue, self.queue.pacer
+        count = queue.request_count if pacer is None else pacer.request_limit(queue.request_count)
         pending = deque(items)
         requests = []
         while pending:
-            requests.append(take_request(pending, queue.request_count, queue.request_bytes))
+            requests.append(take_request(pending, count, queue.request_bytes))
         if not queue.admit_inline(requests):
             self.reporter.drop(CLOSED, items)
             return 0
-        return sum(self.deliver(request) for request in requests)
+        delivered = 0
+        for request in requests:
+            if pacer is not None:  # paced on the caller's thread
+                self.abort.wait(pacer.delay())
+                pacer.took(len(request))
+            delivered += self.deliver(request)
+        return delivered
 
     def deliver(self, request: List[QueuedBatch]) -> int:
         """Send one request (taken from the queue, or admitted inline), report what happened to

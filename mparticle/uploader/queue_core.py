@@ -18,6 +18,7 @@ from mparticle.uploader.packing import QueuedBatch, request_size
 from mparticle.uploader.stats import Counters
 
 if TYPE_CHECKING:
+    from mparticle.uploader.pacing import Pacer
     from mparticle.uploader.spool import Spool
 
 __all__ = ["QueueCore"]
@@ -41,6 +42,7 @@ class QueueCore:
         pause: Callable[[], float],
         spool: Optional["Spool"] = None,
         max_spool_bytes: int = 0,
+        pacer: Optional["Pacer"] = None,
     ) -> None:
         self.max_batches: float = max_batches if max_batches is not None else math.inf
         self.max_bytes = max_bytes
@@ -50,6 +52,7 @@ class QueueCore:
         self.request_bytes = request_bytes
         self.interval = interval
         self._pause = pause  # seconds the server asked us to stay quiet (429 Retry-After)
+        self.pacer = pacer  # spaces requests by the account's limit (None: no pacing)
         self.spool = spool
         self.max_spool_bytes = max_spool_bytes
         self._lock = threading.Lock()
@@ -82,9 +85,14 @@ class QueueCore:
             self._sorted = False  # flush's ledger must then look at every queued batch
         self._items.append(item)
 
+    def _request_count(self) -> int:
+        """The most batches the next request may hold (fewer while paced)."""
+        pacer = self.pacer
+        return self.request_count if pacer is None else pacer.request_limit(self.request_count)
+
     def _full_request_queued(self) -> bool:
         count = len(self._items)
-        return count >= self.request_count or request_size(count, self._bytes) > self.request_bytes
+        return count >= self._request_count() or request_size(count, self._bytes) > self.request_bytes
 
     def _wake_sender(self) -> None:
         """Notify one idle sender, unless one was notified already and has not run yet (with a

@@ -44,7 +44,8 @@ class Sender:
 
     ``abandoned()`` tells when to stop trying: remaining batches are then reported as
     ``shutdown_timeout`` without another attempt. ``posting(part, active)`` is told when a part
-    goes on the wire (retries and their waits included) and when it is done.
+    goes on the wire (retries and their waits included) and when it is done; ``delivered(n)``
+    of every request the server accepted (``n`` batches).
     """
 
     def __init__(
@@ -54,12 +55,14 @@ class Sender:
         gzip: bool,
         abandoned: Callable[[], bool],
         posting: Optional[Callable[[List[QueuedBatch], bool], None]] = None,
+        delivered: Optional[Callable[[int], None]] = None,
     ) -> None:
         self.api = api
         self.path = path
         self.gzip = gzip
         self.abandoned = abandoned
         self.posting = posting
+        self.delivered = delivered
 
     def send(self, batches: List[QueuedBatch]) -> List[Outcome]:
         """Deliver ``batches`` (one request's worth) and return what happened to each of them."""
@@ -81,6 +84,8 @@ class Sender:
                 middle = len(batches) // 2
                 return self.send(batches[:middle]) + self.send(batches[middle:])
             return [Outcome(batches, drop_reason(error), error)]
+        if self.delivered is not None:
+            self.delivered(len(batches))
         return [Outcome(batches)]
 
     def _post(self, batches: List[QueuedBatch]) -> None:

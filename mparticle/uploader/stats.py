@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Final, List, Literal, Mapping, Optional
 
+from mparticle.uploader.pacing import PacingStats
+
 if TYPE_CHECKING:
     from mparticle.dataplan.enforce import PlanStats
     from mparticle.uploader.packing import QueuedBatch
@@ -72,6 +74,7 @@ class UploaderStats:
     last_error_time: Optional[float] = None  #: when it happened (``time.time()``)
     last_success_time: Optional[float] = None  #: when a request last succeeded (``time.time()``)
     data_plan: Optional["PlanStats"] = None  #: the ``data_plan=`` counters (None without a plan)
+    pacing: Optional[PacingStats] = None  #: the pacer's rate and what the server said of the limit
 
     @property
     def dropped_total(self) -> int:
