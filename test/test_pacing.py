@@ -42,6 +42,12 @@ def send(pacer: Pacer, batches: int, response: Response) -> None:
         pacer.delivered(batches)
 
 
+def answer(pacer: Pacer, response: Response) -> None:
+    """A 2xx for a request of no batches: its percentage applies, nothing is counted as accepted."""
+    pacer.observe(response)
+    pacer.delivered(0)
+
+
 def engaged(clock: FakeClock, percent: int = 95, accepted: int = 100) -> Pacer:
     """A pacer that saw ``accepted`` batches/s accepted for a second, then ``percent`` used."""
     pacer = Pacer(DEFAULT_PACING, clock=clock)
@@ -87,7 +93,7 @@ def test_below_the_target_it_grows_only_while_pacing_holds_requests_back() -> No
     pacer.took(50)
     assert pacer.delay() > 0  # now pacing holds the next request
     clock.sleep(0.5)
-    pacer.observe(used(50))
+    answer(pacer, used(50))
     growth = (97 / 50) ** (DEFAULT_PACING.gain * 0.5)
     assert pacer.rate() == pytest.approx(start * growth + DEFAULT_PACING.additive * 0.5)
 
@@ -98,13 +104,13 @@ def test_above_the_target_it_shrinks_gently_near_it_and_halves_per_second_at_100
     start = pacer.rate()
     assert start is not None
     clock.sleep(1.0)
-    pacer.observe(used(98))  # a third of the way to 100
+    answer(pacer, used(98))  # a third of the way to 100
     assert pacer.rate() == pytest.approx(start * 0.5 ** (1 / 9))
     clock.sleep(1.0)
-    pacer.observe(used(100))
+    answer(pacer, used(100))
     assert pacer.rate() == pytest.approx(start * 0.5 ** (1 / 9) * 0.5)
     clock.sleep(30.0)  # a long silence counts as one second, not thirty
-    pacer.observe(used(100))
+    answer(pacer, used(100))
     assert pacer.rate() == pytest.approx(start * 0.5 ** (1 / 9) * 0.25)
 
 
@@ -118,8 +124,19 @@ def test_a_percentage_alone_never_cuts_below_what_the_server_just_accepted() -> 
         send(pacer, 8, used(100))
     rate = pacer.rate()  # halving per second alone would leave start / 2, about 50
     assert rate is not None and 0.97 * 72 <= rate <= 0.97 * 88, rate
-    pacer.observe(limited())  # a 429 still cuts below it
-    assert pacer.rate() == pytest.approx(rate * DEFAULT_PACING.decrease)
+    pacer.observe(limited())  # a 429 still cuts below it: to half what the server took (80)
+    assert pacer.rate() == pytest.approx(80 * DEFAULT_PACING.decrease)
+
+
+def test_a_first_429_before_any_success_engages_from_what_was_sent() -> None:
+    clock = FakeClock()
+    pacer = Pacer(DEFAULT_PACING, clock=clock)
+    for _ in range(3):  # a burst at start: three full requests leave at once
+        pacer.took(100)
+    pacer.observe(limited())  # and the first answer is a 429: half of what was tried
+    assert pacer.rate() == pytest.approx(150)
+    answer(pacer, used(100))
+    assert pacer.rate() == pytest.approx(150)  # the same instant: no time to scale by
 
 
 def test_a_429_halves_the_rate_once_per_second_and_acceleration_slows_the_ramp() -> None:
@@ -140,7 +157,7 @@ def test_a_429_halves_the_rate_once_per_second_and_acceleration_slows_the_ramp()
     pacer.took(100)
     assert pacer.delay() > 0
     clock.sleep(1.0)
-    pacer.observe(used(50))  # growth a quarter as fast for 30 s
+    answer(pacer, used(50))  # growth a quarter as fast for 30 s
     slow = DEFAULT_PACING.slow_ramp
     assert pacer.rate() == pytest.approx(rate * (97 / 50) ** slow + DEFAULT_PACING.additive * slow)
 
@@ -195,18 +212,27 @@ def test_the_hard_cap_applies_with_pacing_off_and_bounds_pacing() -> None:
     [("target", 0, "Pacing.target must be a percentage above 0, at most 100, not 0"),
      ("decrease", 1.0, "Pacing.decrease must be between 0 and 1, not 1.0"),
      ("max_growth", 1.0, "Pacing.max_growth"), ("min_rate", 0, "Pacing.min_rate"),
-     ("quantum", 0, "Pacing.quantum"), ("gain", -1, "Pacing.gain")],
+     ("quantum", 0, "Pacing.quantum"), ("gain", -1, "Pacing.gain"),
+     ("min_rate", math.inf, "Pacing.min_rate must be 0.01 to 1e6 batches/s, not inf"),
+     ("additive", math.inf, "Pacing.additive"), ("target", math.nan, "Pacing.target"),
+     ("slow_ramp_seconds", 1e9, "Pacing.slow_ramp_seconds")],
 )
 def test_bad_parameters_are_named(field: str, value: float, message: str) -> None:
     with pytest.raises(ValueError, match="^" + message.replace(".", r"\.").replace("(", r"\(")):
         Pacing(**{field: value})  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("value", ["97", True, None])
+def test_parameters_that_are_not_numbers_are_named(value: object) -> None:
+    with pytest.raises(TypeError, match=r"^Pacing\.target must be a number, not "):
+        Pacing(target=value)  # type: ignore[arg-type]
+
+
 def test_uploader_options_are_checked() -> None:
     config = Configuration(api_key=KEY, api_secret=SECRET)
     with pytest.raises(TypeError, match="pacing must be True, False or a mparticle.uploader.Pacing"):
         BatchUploader(config, pacing="on")  # type: ignore[arg-type]
-    for bad in (0, -5, math.inf, "10"):
+    for bad in (0, -5, 0.001, math.inf, math.nan, "10", True):
         with pytest.raises(ValueError, match="max_batches_per_second"):
             BatchUploader(config, max_batches_per_second=bad)  # type: ignore[arg-type]
     assert BatchUploader(config, send=False, pacing=False).pacing is None

@@ -136,15 +136,17 @@ class BatchQueue(Admitting, Settling):
         if not items:
             return None
         pause = max(self._pause(), self._hold_until - time.monotonic())
-        if pause <= 0 and self.pacer is not None:
-            pause = self.pacer.delay()
         if pause > 0:
             return min(pause, MAX_WAIT)
         if self._closed or items[0].seq <= self._drain_through or self._full_request_queued():
-            return 0.0
-        if self._backlog.count:
-            return 0.0  # spooled batches are waiting: they are old enough
-        return max(0.0, items[0].queued_at + self.interval - time.monotonic())
+            due = 0.0
+        elif self._backlog.count:
+            due = 0.0  # spooled batches are waiting: they are old enough
+        else:
+            due = max(0.0, items[0].queued_at + self.interval - time.monotonic())
+        if due <= 0 and self.pacer is not None:  # due now: only pacing can hold it back
+            due = min(self.pacer.delay(), MAX_WAIT)
+        return due
 
     def _take_request(self) -> List[QueuedBatch]:
         request = take_request(self._items, self._request_count(), self.request_bytes)

@@ -29,7 +29,7 @@ from mparticle.uploader.aio import off_loop
 from mparticle.uploader.batch_queue import DROP_NEWEST, OVERFLOW_POLICIES, BatchQueue, OverflowPolicy
 from mparticle.uploader.delivery import MAX_WAIT, Delivery
 from mparticle.uploader.intake import Intake
-from mparticle.uploader.pacing import Pacer, Pacing, pacing_policy
+from mparticle.uploader.pacing import MIN_RATE, Pacer, Pacing, pacing_policy
 from mparticle.uploader.packing import QueuedBatch, batch_limit
 from mparticle.uploader.reporting import DeliveredCallback, DropCallback, ErrorCallback, Reporter
 from mparticle.uploader.sender import BULK_PATH, Sender
@@ -165,9 +165,10 @@ class BatchUploader:
         _check(0 <= spool_commit_interval <= 60, "spool_commit_interval", spool_commit_interval,
                "0 (enqueue returns after the commit) to 60 seconds")
         self.pacing: Optional[Pacing] = pacing_policy(pacing)
-        _check(max_batches_per_second is None or (isinstance(max_batches_per_second, (int, float))
-               and 0 < max_batches_per_second < float("inf")), "max_batches_per_second", max_batches_per_second,
-               "None or a positive number of batches per second")
+        _check(max_batches_per_second is None or (
+            isinstance(max_batches_per_second, (int, float)) and not isinstance(max_batches_per_second, bool)
+            and MIN_RATE <= max_batches_per_second < float("inf")), "max_batches_per_second", max_batches_per_second,
+            f"None or a number of batches per second, at least {MIN_RATE}")
         self.max_batches_per_second: Optional[float] = (
             None if max_batches_per_second is None else float(max_batches_per_second)
         )

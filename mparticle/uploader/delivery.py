@@ -147,8 +147,7 @@ class Delivery:
         delivered = 0
         for request in requests:
             if pacer is not None:  # paced on the caller's thread
-                self.abort.wait(pacer.delay())
-                pacer.took(len(request))
+                self.abort.wait(min(pacer.reserve(len(request)), MAX_WAIT))
             delivered += self.deliver(request)
         return delivered
 

@@ -12,15 +12,17 @@ The :class:`Pacer` is that controller (parameters in :class:`Pacing`):
   ``engage`` percent or more is in use, or the first 429 that names the limit exceeded (or
   comes from a server that sends the percentage; other 429s are left to their Retry-After
   and the retry backoff). A server that answers 2xx without ever sending the percentage is
-  not paced (a 429 then only holds requests for its Retry-After). It then
-  starts from the batches this process had accepted over the last second, scaled by
-  ``target / used`` (by ``decrease`` after a 429).
-* Each 2xx with ``used`` percent adjusts the rate, ``dt`` being the seconds since the last
-  adjustment (at most 1): below ``target`` it grows by ``(target / used) ** (gain * dt)``
-  (at most ``max_growth`` per second) plus ``additive * dt`` batches/s, and only while pacing
-  held requests back (a process sending less than its rate claims no more); above ``target``
-  it shrinks by ``decrease ** (gain * dt * overshoot ** 2)``, ``overshoot`` going from 0 at
-  ``target`` to 1 at 100 (a saturated account: halving per second by default; gentle near
+  not paced (a 429 then only holds requests for its Retry-After). It then starts from the
+  batches this process had accepted over the last second (or sent, if more: a burst whose
+  first answer is a 429), scaled by ``min(max_growth, target / used)`` (by ``decrease``
+  after a 429).
+* Each 2xx with ``used`` percent adjusts the rate once its batches are counted as accepted
+  (:meth:`Pacer.delivered`), ``dt`` being the seconds since the last adjustment (at most
+  1): below ``target`` it grows by ``min(max_growth, target / used) ** (gain * dt)`` plus
+  ``additive * dt`` batches/s, and only while pacing held back a request that was otherwise
+  due (a process sending less than its rate claims no more); above ``target`` it shrinks
+  by ``decrease ** (gain * dt * overshoot ** 2)``, ``overshoot`` going from 0 at ``target``
+  to 1 at 100 (a saturated account: halving per second by default; gentle near
   the target, so noise around it does not pull the fleet below it), but not below
   ``target`` percent of what the server accepted from this process over the last second
   (the percentage lags the rate: without that floor the fleet would overshoot far below the
@@ -30,7 +32,9 @@ The :class:`Pacer` is that controller (parameters in :class:`Pacing`):
   engaged, and only from a server that sends the percentage: without it a 429 cannot tell a
   busy account from other throttling, and cutting on every one would starve the sender); one for
   ``acceleration`` by ``acceleration_decrease``, and the growth is ``slow_ramp`` times slower for
-  ``slow_ramp_seconds``. Requests in flight come back together: at most one cut per second.
+  ``slow_ramp_seconds``. Requests in flight come back together: at most one cut per second,
+  and never below that factor of what the server accepted from this process over the last
+  second (the 429s of requests sent before the last cut, retries among them, would cut again).
 * The rate stays within ``min_rate`` and ``max_batches_per_second`` (when given, a hard cap
   that applies with pacing off too).
 
@@ -45,11 +49,13 @@ import math
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Callable, Deque, Optional, Tuple
 
 __all__ = ["DEFAULT_PACING", "Pacer", "Pacing", "PacingStats", "pacing_policy"]
 
+#: The slowest rate a process may be paced or capped to (batches/s): one batch per 100 s.
+MIN_RATE = 0.01
 PERCENTAGE_HEADER = "X-mp-rate-limit-percentage-used"
 EXCEEDED_HEADER = "X-mp-rate-limit-exceeded"
 
@@ -71,17 +77,22 @@ class Pacing:
     quantum: float = 0.25  #: seconds of the rate one request may hold
 
     def __post_init__(self) -> None:
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"Pacing.{item.name} must be a number, not {value!r}")
         _require(0 < self.target <= 100, "target", self.target, "a percentage above 0, at most 100")
         _require(0 < self.engage <= 100, "engage", self.engage, "a percentage above 0, at most 100")
         _require(0 < self.gain <= 10, "gain", self.gain, "above 0, at most 10 (per second)")
         _require(1 < self.max_growth <= 100, "max_growth", self.max_growth, "above 1, at most 100")
-        _require(0 <= self.additive, "additive", self.additive, "0 or more batches/s per second")
+        _require(0 <= self.additive <= 1e6, "additive", self.additive, "0 to 1e6 batches/s per second")
         _require(0 < self.decrease < 1, "decrease", self.decrease, "between 0 and 1")
         _require(0 < self.acceleration_decrease < 1, "acceleration_decrease", self.acceleration_decrease,
                  "between 0 and 1")
         _require(0 < self.slow_ramp <= 1, "slow_ramp", self.slow_ramp, "above 0, at most 1")
-        _require(0 <= self.slow_ramp_seconds, "slow_ramp_seconds", self.slow_ramp_seconds, "0 or more")
-        _require(0 < self.min_rate, "min_rate", self.min_rate, "above 0 batches/s")
+        _require(0 <= self.slow_ramp_seconds <= 3600, "slow_ramp_seconds", self.slow_ramp_seconds,
+                 "0 to 3600 seconds")
+        _require(MIN_RATE <= self.min_rate <= 1e6, "min_rate", self.min_rate, f"{MIN_RATE} to 1e6 batches/s")
         _require(0 < self.quantum <= 10, "quantum", self.quantum, "above 0, at most 10 seconds")
 
 
@@ -140,7 +151,8 @@ class Pacer:
         self._cut = -math.inf  # the last 429 cut
         self._slow_until = -math.inf
         self._accepted: Deque[Tuple[float, int]] = deque()  # (time, batches) over the last second
-        self._engaging: Optional[float] = None  # the factor to engage with at the next delivery
+        self._sent: Deque[Tuple[float, int]] = deque()  # the same of requests that left
+        self._answered: Optional[float] = None  # a 2xx's percentage, applied at its delivery
         self._used: Optional[int] = None
         self._limited = 0
         self._exceeded: Optional[str] = None
@@ -148,20 +160,19 @@ class Pacer:
     # -- the queue's side ---------------------------------------------------------------------
     def rate(self) -> Optional[float]:
         """Batches per second requests are spaced by now (None: not paced)."""
-        rate = self._rate
-        if self.cap is None:
-            return rate
-        return self.cap if rate is None else min(rate, self.cap)
+        with self._lock:
+            return self._paced()
 
     def delay(self) -> float:
-        """Seconds before the next request may leave (0.0: now)."""
-        if self._rate is None and self.cap is None:
-            return 0.0
-        wait = self._next - self._clock()
-        if wait <= 0:
-            return 0.0
-        self._held = True
-        return wait
+        """Seconds before the next request may leave (0.0: now); asked when one is due."""
+        with self._lock:
+            if self._paced() is None:
+                return 0.0
+            wait = self._next - self._clock()
+            if wait <= 0:
+                return 0.0
+            self._held = True
+            return wait
 
     def request_limit(self, count: int) -> int:
         """The most batches one request may hold now (``count``: the configured most)."""
@@ -172,12 +183,25 @@ class Pacer:
         return max(1, min(count, int(rate * quantum)))
 
     def took(self, batches: int) -> None:
-        """A request of ``batches`` batches leaves now: the next waits for its share of time."""
-        rate = self.rate()
-        if rate is None:
+        """A request of ``batches`` batches leaves now: the next waits for its share of time
+        (the queue asks :meth:`delay` and tells this under its own lock)."""
+        if self.policy is None and self.cap is None:
             return
         with self._lock:
-            self._next = max(self._next, self._clock()) + batches / rate
+            self._book(self._clock(), batches)
+
+    def reserve(self, batches: int) -> float:
+        """:meth:`delay` and :meth:`took` in one step, for callers that share no queue lock
+        (sync mode): the seconds this request must wait; its share of time is booked."""
+        if self.policy is None and self.cap is None:
+            return 0.0
+        with self._lock:
+            now = self._clock()
+            wait = max(0.0, self._next - now) if self._paced() is not None else 0.0
+            if wait > 0:
+                self._held = True
+            self._book(now, batches)
+            return wait
 
     # -- the transport's side -----------------------------------------------------------------
     def delivered(self, batches: int) -> None:
@@ -188,12 +212,13 @@ class Pacer:
             now = self._clock()
             self._accepted.append((now, batches))
             self._forget(now)
-            if self._engaging is not None and self._rate is None:  # counted with this request's batches
-                self._engage(self.policy, now, self._engaging)
-            self._engaging = None
+            used, self._answered = self._answered, None
+            if used is not None:  # steered once this request's batches are counted
+                self._on_2xx(self.policy, now, used)
 
     def observe(self, response: Any) -> None:
-        """Adjust to one response (any status): its rate-limit headers, or its 429."""
+        """Adjust to one response (any status): its rate-limit headers, or its 429 (a 2xx's
+        percentage is applied when the sender tells :meth:`delivered` of its batches)."""
         policy = self.policy
         status = getattr(response, "status", 0)
         if status == 429:
@@ -214,19 +239,18 @@ class Pacer:
                 if self._rate is not None:
                     self._disengage()
                 return
-            self._on_2xx(policy, policy.engage if used is None else used)
+            self._answered = policy.engage if used is None else used
 
     def stats(self) -> PacingStats:
         """A snapshot for :meth:`BatchUploader.stats`."""
         with self._lock:
-            return PacingStats(self.rate(), self._used, self._limited, self._exceeded)
+            return PacingStats(self._paced(), self._used, self._limited, self._exceeded)
 
     # -- the controller (under the lock) --------------------------------------------------------
-    def _on_2xx(self, policy: Pacing, used: float) -> None:
-        now = self._clock()
+    def _on_2xx(self, policy: Pacing, now: float, used: float) -> None:
         if self._rate is None:
-            if used >= policy.engage:  # engaged once this response's batches are counted
-                self._engaging = min(policy.max_growth, policy.target / max(used, 1.0))
+            if used >= policy.engage:
+                self._engage(policy, now, min(policy.max_growth, policy.target / max(used, 1.0)))
             return
         dt = min(1.0, max(0.0, now - self._adjusted))
         self._adjusted = now
@@ -241,9 +265,8 @@ class Pacer:
         elif used > policy.target:
             overshoot = min(1.0, (used - policy.target) / max(100.0 - policy.target, 1.0))
             rate *= policy.decrease ** (policy.gain * dt * overshoot * overshoot)
-            self._forget(now)  # a percentage alone never cuts below what the server took lately
-            accepted = sum(batches for _, batches in self._accepted)
-            rate = max(rate, min(self._rate, accepted * policy.target / 100.0))
+            # a percentage alone never cuts below what the server took lately
+            rate = max(rate, min(self._rate, self._recent(now) * policy.target / 100.0))
         self._set(policy, rate)
 
     def _on_429(self, policy: Pacing, acceleration: bool) -> None:
@@ -255,36 +278,58 @@ class Pacer:
             self._engage(policy, now, factor)
         elif self._used is None:
             return  # a server that never said how much is in use: its 429s may not mean "slower"
-        elif now - self._cut >= 1.0:
-            self._set(policy, self._rate * factor)
+        elif now - self._cut >= 1.0:  # not below a cut of what the server just took from us: the
+            # 429s of requests sent before the last cut (retried ones among them) would cut again
+            floor = min(self._rate, self._recent(now) * factor)
+            self._set(policy, max(self._rate * factor, floor))
         else:
             return
         self._cut = now
 
     def _engage(self, policy: Pacing, now: float, factor: float) -> None:
-        self._forget(now)
-        accepted = sum(batches for _, batches in self._accepted)  # over the last second
+        """From what the server took over the last second (or, if it refused everything, what
+        was sent), times ``factor``."""
+        sent = sum(batches for _, batches in self._sent)  # forgotten by _recent
         self._adjusted = now
         self._held = False
-        self._set(policy, accepted * factor)
+        self._set(policy, max(self._recent(now), sent) * factor)
+
+    def _paced(self) -> Optional[float]:
+        """:meth:`rate`, under the lock."""
+        rate, cap = self._rate, self.cap
+        if cap is None:
+            return rate
+        return cap if rate is None else min(rate, cap)
+
+    def _book(self, now: float, batches: int) -> None:
+        """A request of ``batches`` leaves at ``now`` (or when the time booked before it ends)."""
+        if self.policy is not None:
+            self._sent.append((now, batches))
+            self._forget(now)
+        rate = self._paced()
+        if rate is not None:
+            self._next = max(self._next, now) + batches / rate
 
     def _disengage(self) -> None:
         self._rate = None
         self._next = min(self._next, self._clock())
 
     def _set(self, policy: Pacing, rate: float) -> None:
-        old = self.rate()
-        if self.cap is not None:
-            rate = min(rate, self.cap)
-        self._rate = rate = max(policy.min_rate, rate)
-        now = self._clock()
-        if old is not None and self._next > now:  # the time owed was owed at the old rate
-            self._next = now + (self._next - now) * old / min(rate, self.cap or rate)
+        old = self._paced()
+        self._rate = max(policy.min_rate, rate)
+        new, now = self._paced(), self._clock()
+        if old is not None and new is not None and self._next > now:  # owed at the old rate
+            self._next = now + (self._next - now) * old / new
+
+    def _recent(self, now: float) -> int:
+        """Batches the server accepted from this process over the last second."""
+        self._forget(now)
+        return sum(batches for _, batches in self._accepted)
 
     def _forget(self, now: float) -> None:
-        accepted = self._accepted
-        while accepted and accepted[0][0] < now - 1.0:
-            accepted.popleft()
+        for window in (self._accepted, self._sent):
+            while window and window[0][0] < now - 1.0:
+                window.popleft()
 
 
 def _percentage(value: Optional[str]) -> Optional[int]:
