@@ -13,6 +13,7 @@ import functools
 import importlib
 import json
 import os
+import pickle
 import shutil
 import sys
 import threading
@@ -166,6 +167,8 @@ def test_a_partition_that_loses_batches_fails_without_the_secret() -> None:
     assert "partition 7 (attempt 0)" in message and "of 5 batches not delivered" in message
     assert "rejected" in message and "s3cr3t" not in message
     assert raised.value.stats.dropped and raised.value.stats.enqueued == 5
+    copy = pickle.loads(pickle.dumps(raised.value))  # as an engine ships it back to its driver
+    assert str(copy) == message and copy.stats == raised.value.stats and copy.cause == raised.value.cause
 
 
 def test_a_full_queue_makes_the_partition_wait_not_drop(server: LocalEventsServer) -> None:

@@ -1,11 +1,13 @@
 """Historical backfills with PySpark: one :class:`~mparticle.uploader.BatchUploader` per partition.
 
 ``backfill(df, to_batch, key=..., settings=...)`` runs one task per partition; each task builds
-its own Configuration and uploader (nothing with a connection pool or a secret in memory is
-pickled), sends every row's batch to ``/bulkevents/historical`` with a ``source_request_id``
-derived from the row, and returns its :class:`PartitionStats` to the driver. A task whose
-uploader could not deliver everything raises :class:`BackfillError`, so Spark retries it; the
-retry resends the partition with the same ids, and mParticle de-duplicates them.
+its own Configuration and uploader (no connection pool is pickled; ``settings`` is: a mapping
+of Configuration arguments carries its ``api_secret`` into every task, so prefer a factory that
+reads the secret on the executor, e.g. from its environment), sends every row's batch to
+``/bulkevents/historical`` with a ``source_request_id`` derived from the row, and returns its
+:class:`PartitionStats` to the driver. A task whose uploader could not deliver everything
+raises :class:`BackfillError`, so Spark retries it; the retry resends the partition with the
+same ids, and mParticle de-duplicates them.
 
 pyspark is imported only inside the tasks (for the attempt number): this package does not
 depend on it, and every executor needs ``mparticle`` installed. See docs/Scaling.md.
@@ -19,7 +21,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from mparticle.configuration import Configuration
 from mparticle.limits import HISTORICAL_PATH
@@ -122,20 +124,32 @@ class BackfillReport:
 
 class BackfillError(RuntimeError):
     """A partition's uploader did not deliver every batch: the task fails so that Spark retries
-    it. The message has the counts (never a credential); ``stats`` the partition's numbers."""
+    it. The message has the counts (never a credential); ``stats`` the partition's numbers,
+    ``pending`` the batches still queued, ``cause`` the last error's type and status. It
+    pickles (engines that ship a task's exception back to the driver)."""
 
-    def __init__(self, stats: PartitionStats, pending: int, last_error: Optional[BaseException]) -> None:
+    def __init__(self, stats: PartitionStats, pending: int, last_error: Union[BaseException, str, None]) -> None:
         self.stats: PartitionStats = stats
+        self.pending: int = pending
+        self.cause: str = last_error if isinstance(last_error, str) else _describe(last_error)
         missing = stats.enqueued - stats.delivered
-        cause = ""
-        if last_error is not None:
-            status = f" {last_error.status}" if isinstance(last_error, ApiException) and last_error.status else ""
-            cause = f"; last error: {type(last_error).__name__}{status}"
+        cause = f"; last error: {self.cause}" if self.cause else ""
         super().__init__(
             f"backfill partition {stats.partition} (attempt {stats.attempt}): {missing} of {stats.enqueued} "
             f"batches not delivered (dropped: {dict(stats.dropped)}, pending: {pending}){cause}; "
             "a retry resends the partition with the same source_request_ids"
         )
+
+    def __reduce__(self) -> Tuple[Any, Tuple[PartitionStats, int, str]]:
+        return (type(self), (self.stats, self.pending, self.cause))
+
+
+def _describe(error: Optional[BaseException]) -> str:
+    """An error's type and HTTP status ("ApiException 503"), nothing of its message or body."""
+    if error is None:
+        return ""
+    status = f" {error.status}" if isinstance(error, ApiException) and error.status else ""
+    return f"{type(error).__name__}{status}"
 
 
 def upload_partition(
