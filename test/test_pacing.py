@@ -268,6 +268,27 @@ def test_over_http_the_uploader_settles_under_the_limit_and_reports_its_rate() -
         assert statuses.count(429) <= 2, statuses  # the start, at most: it spends the full bucket
 
 
+def test_over_http_a_process_sending_below_its_rate_does_not_raise_it() -> None:
+    """15 batches/s against a limit of 20: paced once the server says 75% is in use, but the
+    upload interval, not pacing, is what holds its batches, so the rate must not grow."""
+    with LocalEventsServer(KEY, SECRET, rate_limit=20) as server:
+        config = Configuration(api_key=KEY, api_secret=SECRET, host=server.url)
+        uploader = BatchUploader(config, upload_interval=0.2)
+        try:
+            rates = []
+            for n in range(60):  # 4 s
+                uploader.enqueue(batch(n))
+                time.sleep(1 / 15)
+                if n % 15 == 14:
+                    pace = uploader.stats().pacing
+                    assert pace is not None
+                    rates.append(pace.rate)
+        finally:
+            stats = uploader.shutdown(timeout=10)
+        assert stats.delivered == 60 and [r.status for r in server.requests].count(429) == 0
+        assert rates[0] is not None and rates[-1] is not None and rates[-1] <= 1.5 * rates[0], rates  # it grew 2.4x
+
+
 def test_over_http_max_batches_per_second_spaces_the_requests() -> None:
     with LocalEventsServer(KEY, SECRET) as server:
         config = Configuration(api_key=KEY, api_secret=SECRET, host=server.url)
