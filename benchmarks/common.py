@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -65,3 +67,34 @@ def fmt_value(value: float, unit: str) -> str:
     if unit == "B":
         return f"{value / 1024:.1f} KiB" if value >= 10240 else f"{value:.0f} B"
     return f"{value:.3g} {unit}"
+
+
+class ChildEndpoint:
+    """A local endpoint in a process of its own (so that it does not share the client's GIL):
+    ``argv`` prints its URL as its first line, then answers each command line on its stdin with
+    one JSON line, until stdin closes. ``what`` names it in the error if it does not start."""
+
+    def __init__(self, argv: List[str], what: str) -> None:
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     bufsize=1, env=clean_env())
+        atexit.register(self.close)
+        self.url = self.proc.stdout.readline().strip()  # type: ignore[union-attr]
+        if not self.url.startswith("http://127.0.0.1:"):
+            self.close()
+            raise RuntimeError(f"{what} did not start")
+
+    def ask(self, command: str) -> Dict[str, Any]:
+        """Send one command line and return its JSON answer."""
+        self.proc.stdin.write(command + "\n")  # type: ignore[union-attr]
+        self.proc.stdin.flush()  # type: ignore[union-attr]
+        return json.loads(self.proc.stdout.readline())  # type: ignore[union-attr,no-any-return]
+
+    def close(self) -> None:
+        """Close its stdin (it stops) and wait; kill it if it does not stop within 30 s."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()  # type: ignore[union-attr]
+                self.proc.wait(30)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait()

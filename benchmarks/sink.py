@@ -17,11 +17,9 @@ exits when stdin closes.
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -29,7 +27,7 @@ from typing import Any, Dict, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import API_KEY, API_SECRET, MAX_BATCHES, REPO, SERVER_MAX_BYTES, clean_env  # noqa: E402
+from common import API_KEY, API_SECRET, MAX_BATCHES, REPO, SERVER_MAX_BYTES, ChildEndpoint  # noqa: E402
 
 KINDS = {
     "counting": "counting-only sink (reads the body, counts, answers 202; own process)",
@@ -152,7 +150,7 @@ def sink_main(kind: str) -> int:
     return 0
 
 
-class SinkProcess:
+class SinkProcess(ChildEndpoint):
     """Driver side: start the sink of ``kind`` in a process of its own."""
 
     def __init__(self, kind: str) -> None:
@@ -160,27 +158,10 @@ class SinkProcess:
             raise ValueError(f"unknown sink {kind!r}; choose from {', '.join(KINDS)}")
         self.kind = kind
         self.description = KINDS[kind]
-        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), kind],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                     bufsize=1, env=clean_env())
-        atexit.register(self.close)
-        self.url = self.proc.stdout.readline().strip()  # type: ignore[union-attr]
-        if not self.url.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"the {kind} sink did not start")
+        super().__init__([sys.executable, os.path.abspath(__file__), kind], f"the {kind} sink")
 
     def stats(self) -> Dict[str, float]:
-        self.proc.stdin.write("stats\n")  # type: ignore[union-attr]
-        self.proc.stdin.flush()  # type: ignore[union-attr]
-        return json.loads(self.proc.stdout.readline())  # type: ignore[union-attr,no-any-return]
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                self.proc.stdin.close()  # type: ignore[union-attr]
-                self.proc.wait(10)
-            except Exception:
-                self.proc.kill()
-                self.proc.wait()
+        return self.ask("stats")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
+import warehouse
 
 import mparticle
 from mparticle.integrations.spark import (
@@ -38,35 +39,13 @@ from mparticle.limits import API_PREFIX, HISTORICAL_PATH
 from mparticle.testing import LocalEventsServer
 
 HISTORICAL = API_PREFIX + HISTORICAL_PATH
-DAY_MS = 86_400_000
-OLD_MS = int(time.time() * 1000) - 90 * DAY_MS  # the historical endpoint takes data older than 30 days
-EVENTS = ("viewed", "carted", "purchased")
-
-
-# -- the warehouse rows and the user's code -------------------------------------------------------
+OLD_MS = warehouse.old_ms()
+to_batch = warehouse.to_batch
 
 
 def warehouse_rows(n: int) -> List[Dict[str, Any]]:
     """Synthetic exported rows: a primary key, a customer, an old timestamp, an event."""
-    return [
-        {"pk": i, "customer_id": f"cust-{i % 97}", "ts": OLD_MS + i * 1000, "event": EVENTS[i % 3],
-         "sku": f"sku-{i % 13}", "qty": i % 5}
-        for i in range(n)
-    ]
-
-
-def to_batch(row: Any) -> Dict[str, Any]:
-    """One row, one batch (rows are dicts or pyspark Rows: both index by column name)."""
-    return {
-        "environment": "development",
-        "user_identities": {"customer_id": row["customer_id"]},
-        "events": [{
-            "event_type": "custom_event",
-            "data": {"event_name": row["event"], "custom_event_type": "transaction",
-                     "timestamp_unixtime_ms": row["ts"],
-                     "custom_attributes": {"sku": row["sku"], "qty": str(row["qty"])}},
-        }],
-    }
+    return [warehouse.row(i, OLD_MS) for i in range(n)]
 
 
 def key(row: Any) -> Tuple[str, int]:
@@ -236,7 +215,8 @@ def spark() -> Iterator[Any]:
 
     saved = {k: os.environ.get(k) for k in ("PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON", "SPARK_LOCAL_IP")}
     os.environ.update(PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable, SPARK_LOCAL_IP="127.0.0.1")
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # executors cannot import this test module
+    for module in (sys.modules[__name__], warehouse):  # executors cannot import the test folder
+        cloudpickle.register_pickle_by_value(module)
     session = (
         SparkSession.builder.master("local[2,4]")  # 2 cores; a task may fail 3 times before the job does
         .appName("mparticle-backfill-test")
@@ -250,7 +230,8 @@ def spark() -> Iterator[Any]:
         yield session
     finally:
         session.stop()
-        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+        for module in (sys.modules[__name__], warehouse):
+            cloudpickle.unregister_pickle_by_value(module)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
