@@ -215,7 +215,9 @@ class Delivery:
 
     def wait_or_abandon(self, seconds: float) -> None:
         """Every transport wait (backoff, Retry-After) ends early once shutdown gives up; the
-        batches waiting are then reported by shutdown itself, before it returns."""
+        batches waiting are then reported by shutdown itself, before it returns. A retry of a
+        sender's request then waits its turn with the pacer too, as a new request would (the
+        retries of a 429 would otherwise leave together when the Retry-After ends)."""
         seconds = min(max(0.0, seconds), MAX_WAIT)
         request = getattr(self._local, "request", None)
         part = getattr(self._local, "part", None)
@@ -226,8 +228,11 @@ class Delivery:
         queue = self.queue
         if not queue.begin_wait(request, part):
             raise Abandoned()
+        pacer = queue.pacer
         try:
             aborted = self.abort.wait(seconds)
+            if not aborted and pacer is not None:
+                aborted = self.abort.wait(min(pacer.reserve(len(part)), MAX_WAIT))
         finally:
             ours = queue.end_wait(part)
         if aborted or not ours:

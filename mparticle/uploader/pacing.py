@@ -40,7 +40,8 @@ The :class:`Pacer` is that controller (parameters in :class:`Pacing`):
 
 Requests are spaced by the rate (a request of ``n`` batches stands for ``n / rate`` seconds)
 and hold at most ``quantum`` seconds of it, so the account sees a steady flow, not bursts. The
-429 gate (the server's Retry-After) holds the senders as before.
+429 gate (the server's Retry-After) holds the senders as before, and a request retried after
+it (or after a backoff) then waits its turn like a new one (:meth:`Pacer.reserve`).
 """
 
 from __future__ import annotations
