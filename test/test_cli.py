@@ -140,6 +140,8 @@ def test_every_command_has_its_sub_parser() -> None:
     [
         (["send", "x", "--max-retries", "-1"], "must not be negative"),
         (["send", "x", "--retry-timeout", "0"], "must be positive"),
+        (["send", "x", "--max-batches-per-second", "0.001"], "at least 0.01"),
+        (["send", "x", "--max-batches-per-second", "inf"], "must be a number of batches per second"),
         (["serve", "--drop-rate", "1.5"], "must be between 0 and 1"),
         (["serve", "--port", "70000"], "must be between 0 and 65535"),
     ],

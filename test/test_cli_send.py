@@ -471,3 +471,30 @@ def test_send_names_the_missing_credential_and_sends_nothing(
     assert main(["demo", "--api-key", "the-key-value"]) == 2  # one credential alone is an error too
     err = capsys.readouterr().err
     assert "--api-secret is missing" in err and "the-key-value" not in err
+
+
+def test_send_max_batches_per_second_spaces_the_requests(tmp_path: Path, server: LocalEventsServer) -> None:
+    data = write_lines(tmp_path / "capped.jsonl", [json.dumps(batch(i)) for i in range(60)])
+    started = time.monotonic()
+    assert main(["send", str(data), "--quiet", "--max-batches-per-second", "40", *conn(server)]) == 0
+    elapsed = time.monotonic() - started
+    assert sorted(received_ids(server)) == sorted(f"c{i}" for i in range(60))
+    # a quarter second of the rate per request (10 batches), each request 0.25 s after the one before
+    assert [len(r.batches) for r in server.requests] == [10] * 6
+    starts = [r.received_at for r in server.requests]
+    assert all(later - earlier >= 0.2 for earlier, later in zip(starts, starts[1:])), starts
+    assert elapsed >= 1.2
+
+
+def test_send_paces_by_the_account_limit_unless_told_not_to(tmp_path: Path) -> None:
+    data = write_lines(tmp_path / "burst.jsonl", [json.dumps(batch(i)) for i in range(1000)])
+    refused, sizes = {}, {}
+    for flag in ([], ["--no-pacing"]):
+        with LocalEventsServer(KEY, SECRET, rate_limit=250) as limited:
+            assert main(["send", str(data), "--quiet", "--restart", *flag, *conn(limited, "--max-retries", "20")]) == 0
+            assert sorted(received_ids(limited)) == sorted(f"c{i}" for i in range(1000))
+            refused[bool(flag)] = [r.status for r in limited.requests].count(429)
+            sizes[bool(flag)] = {len(r.batches) for r in limited.requests if r.status == 202}
+    assert sizes[True] == {100}  # unpaced: full requests, refused and retried whole
+    assert min(sizes[False]) < 100  # paced: requests hold a quarter second of the paced rate
+    assert refused[False] < refused[True], refused  # e.g. 3-7 against 11-13

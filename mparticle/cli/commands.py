@@ -80,6 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="time budget per request, retries included (default: 60)",
     )
     send.add_argument(
+        "--max-batches-per-second",
+        type=_min_rate,
+        metavar="N",
+        help="a hard cap on the sending rate, e.g. this run's share of the account's limit (default: none)",
+    )
+    send.add_argument(
+        "--no-pacing",
+        action="store_true",
+        help="do not pace by the account's rate-limit headers (429s are still honoured)",
+    )
+    send.add_argument(
         "--shutdown-timeout",
         type=_non_negative_float,
         default=10.0,
@@ -261,6 +272,15 @@ def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _min_rate(text: str) -> float:
+    from mparticle.uploader.pacing import MIN_RATE  # only when the option is given
+
+    value = float(text)
+    if not MIN_RATE <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of batches per second, at least {MIN_RATE}")
     return value
 
 

@@ -64,6 +64,8 @@ class Upload:
             on_drop=self._dropped,
             exit_timeout=0.0,  # finish() does the (bounded) shutdown
             requeue_failed=False,  # give up and report: the record stays to do for --resume
+            pacing=not args.no_pacing,
+            max_batches_per_second=args.max_batches_per_second,
         )
 
     def put(self, item: Item, batch: Dict[str, Any], stop: threading.Event) -> bool:
