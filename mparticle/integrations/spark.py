@@ -56,8 +56,11 @@ Key = Union[str, int, Sequence[Union[str, int]]]
 Settings = Union[Mapping[str, Any], Callable[[], Configuration]]
 
 #: Defaults for the per-partition uploader: wait for room instead of dropping (a backfill
-#: produces faster than it may send), up to ``flush_timeout``; ``uploader_options`` override them.
-DEFAULT_UPLOADER_OPTIONS: Mapping[str, Any] = {"overflow": "block"}
+#: produces faster than it may send), up to ``flush_timeout``, in a queue of a few seconds' worth
+#: of batches, so that reading keeps pace with sending and shutdown has little left to deliver
+#: (with the default 64 MiB queue a large partition would be read at once and its whole upload
+#: would fall into ``flush_timeout``); ``uploader_options`` override them.
+DEFAULT_UPLOADER_OPTIONS: Mapping[str, Any] = {"overflow": "block", "max_queue_batches": 2000}
 
 
 def source_request_id(key: Key) -> str:
@@ -168,10 +171,11 @@ def upload_partition(
 
     Each row's batch gets ``source_request_id(key(row))`` unless ``to_batch`` set one (then that
     id is kept: it must be deterministic too). ``uploader_options`` are BatchUploader keyword
-    arguments (default ``overflow="block"`` with ``block_timeout=flush_timeout``; pacing is on
-    by default). ``flush_timeout`` (seconds, None: no limit) bounds each wait for room in the
-    queue and the final delivery at shutdown. Raises :class:`BackfillError` if anything was not
-    delivered; an invalid batch raises in ``enqueue``, failing the task too.
+    arguments (:data:`DEFAULT_UPLOADER_OPTIONS`, with ``block_timeout=flush_timeout``; pacing
+    is on by default). ``flush_timeout`` (seconds, None: no limit) bounds each wait for room in
+    the queue and the final delivery at shutdown of what is still queued. Raises
+    :class:`BackfillError` if anything was not delivered; an invalid batch raises in
+    ``enqueue``, failing the task too.
     """
     started = time.monotonic()
     attempt = _attempt_number()
