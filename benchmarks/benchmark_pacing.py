@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import json
 import os
 import shutil
@@ -44,7 +43,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -209,16 +208,6 @@ def write_jsonl(path: str, count: int, old_ms: int) -> int:
     return os.path.getsize(path)
 
 
-def spark_missing() -> Optional[str]:
-    try:
-        importlib.import_module("pyspark")
-    except ImportError:
-        return "pyspark is not installed (pip install pyspark)"
-    if shutil.which("java") is None:
-        return "java is not on PATH (Spark needs a Java runtime)"
-    return None
-
-
 def verify(server: ServerProcess, count: int, before: Dict[str, Any]) -> Dict[str, Any]:
     """The endpoint's check of the ids, and its CPU seconds since ``before``."""
     check = server.ask(f"check {count}")
@@ -377,7 +366,7 @@ def main(argv: List[str]) -> int:
         print(f"\npacing: N = {ns}, {rounds} round(s), limit {args.limit:g} batches/s, {duration:g} s each")
         pacing_runs = measure_pacing(ns, rounds, args.limit, duration, warm_up)
     backfill_result = None
-    skipped = "--skip-spark" if args.skip_spark else spark_missing()
+    skipped = "--skip-spark" if args.skip_spark else warehouse.spark_missing()
     if skipped is None:
         print(f"\nbackfill: {batches:,} batches")
         backfill_result = measure_backfill(batches, args.partitions, args.spark_cores)

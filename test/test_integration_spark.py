@@ -10,17 +10,15 @@ that Spark's retry leaves every record delivered, the duplicates being byte-iden
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 import os
 import pickle
-import shutil
 import sys
 import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Set, Tuple
 
 import pytest
 import warehouse
@@ -193,19 +191,9 @@ def test_backfill_reports_each_partition_in_order(server: LocalEventsServer) -> 
 # -- Spark ---------------------------------------------------------------------------------------------
 
 
-def spark_missing() -> Optional[str]:
-    try:
-        importlib.import_module("pyspark")
-    except ImportError:
-        return "pyspark is not installed (pip install pyspark)"
-    if shutil.which("java") is None:
-        return "java is not on PATH (Spark needs a Java runtime)"
-    return None
-
-
 @pytest.fixture(scope="module")
 def spark() -> Iterator[Any]:
-    reason = spark_missing()
+    reason = warehouse.spark_missing()
     if reason is not None:
         if os.environ.get("MPARTICLE_REQUIRE_SPARK") == "1":
             pytest.fail(f"MPARTICLE_REQUIRE_SPARK=1 but {reason}")

@@ -1,11 +1,14 @@
-"""A synthetic warehouse export, shared by the Spark backfill tests and benchmarks/benchmark_pacing.py:
-its rows and the user's ``to_batch``. Spark's Python workers cannot import this folder, so the
-users of this module register it with ``cloudpickle.register_pickle_by_value``."""
+"""What the Spark backfill tests and benchmarks/benchmark_pacing.py share: a synthetic warehouse
+export (its rows and the user's ``to_batch``) and whether Spark can run here. Spark's Python
+workers cannot import this folder, so the users of this module register it with
+``cloudpickle.register_pickle_by_value``."""
 
 from __future__ import annotations
 
+import importlib
+import shutil
 import time
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 DAY_MS = 86_400_000
 EVENTS = ("viewed", "carted", "purchased")
@@ -34,3 +37,14 @@ def to_batch(record: Any) -> Dict[str, Any]:
                      "custom_attributes": {"sku": record["sku"], "qty": str(record["qty"])}},
         }],
     }
+
+
+def spark_missing() -> Optional[str]:
+    """Why Spark cannot run here (None: it can)."""
+    try:
+        importlib.import_module("pyspark")
+    except ImportError:
+        return "pyspark is not installed (pip install pyspark)"
+    if shutil.which("java") is None:
+        return "java is not on PATH (Spark needs a Java runtime)"
+    return None
