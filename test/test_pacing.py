@@ -128,6 +128,18 @@ def test_a_percentage_alone_never_cuts_below_what_the_server_just_accepted() -> 
     assert pacer.rate() == pytest.approx(80 * DEFAULT_PACING.decrease)
 
 
+def test_hostile_header_values_neither_crash_nor_pace_nor_bloat_the_stats() -> None:
+    clock = FakeClock()
+    pacer = Pacer(DEFAULT_PACING, clock=clock)
+    for value in ("nan", "inf", "-inf", "1e999", "", "fifty"):
+        send(pacer, 10, used(value))
+        assert pacer.rate() is None and pacer.stats().percentage_used is None, value
+    send(pacer, 10, used("\u0665\u0660"))  # Arabic-Indic digits: float() reads 50, which engages
+    assert pacer.rate() is not None and pacer.stats().percentage_used == 50
+    pacer.observe(Response(429, X_mp_rate_limit_exceeded=" account" + "x" * 10_000))
+    assert len(pacer.stats().last_exceeded or "") == 64
+
+
 def test_a_first_429_before_any_success_engages_from_what_was_sent() -> None:
     clock = FakeClock()
     pacer = Pacer(DEFAULT_PACING, clock=clock)

@@ -224,6 +224,8 @@ class Pacer:
         status = getattr(response, "status", 0)
         if status == 429:
             exceeded = response.getheader(EXCEEDED_HEADER)
+            if exceeded is not None:
+                exceeded = exceeded.strip()[:64]  # a word ("account"); a hostile value is cut short
             with self._lock:
                 self._limited += 1
                 self._exceeded = exceeded
