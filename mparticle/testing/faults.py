@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Deque, Dict, Iterable, Optional, Tuple
 
+from mparticle.limits import RATE_LIMIT_EXCEEDED_HEADER
+
 __all__ = ["Fault", "FaultPlan", "error_body", "error_headers"]
 
 _ERROR_CODES: Dict[int, str] = {
@@ -47,7 +49,7 @@ def error_body(status: int, message: Optional[str] = None, *more: str) -> bytes:
 
 def error_headers(status: int) -> Dict[str, str]:
     """The headers mParticle sends with an error ``status`` (429: the rate-limit header)."""
-    return {"X-mp-rate-limit-exceeded": "app"} if status == 429 else {}
+    return {RATE_LIMIT_EXCEEDED_HEADER: "app"} if status == 429 else {}
 
 
 @dataclass(frozen=True)

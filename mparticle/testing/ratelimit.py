@@ -23,10 +23,12 @@ import threading
 import time
 from typing import Callable, Dict, Optional, Tuple
 
+from mparticle.limits import RATE_LIMIT_EXCEEDED_HEADER, RATE_LIMIT_PERCENTAGE_HEADER
+
 __all__ = ["AccountLimit", "PERCENTAGE_HEADER", "EXCEEDED_HEADER"]
 
-PERCENTAGE_HEADER = "X-mp-rate-limit-percentage-used"
-EXCEEDED_HEADER = "X-mp-rate-limit-exceeded"
+PERCENTAGE_HEADER = RATE_LIMIT_PERCENTAGE_HEADER
+EXCEEDED_HEADER = RATE_LIMIT_EXCEEDED_HEADER
 
 
 class AccountLimit:

@@ -149,7 +149,7 @@ class BatchQueue(Admitting, Settling):
         return due
 
     def _take_request(self) -> List[QueuedBatch]:
-        request = take_request(self._items, self._request_count(), self.request_bytes)
+        request = take_request(self._items, self.request_limit(), self.request_bytes)
         if self.pacer is not None:
             self.pacer.took(len(request))
         self._bytes -= sum(len(b.data) for b in request)

@@ -136,7 +136,7 @@ class Delivery:
         """sync_mode: pack ``items`` and send the requests on this thread (paced, like the
         sender threads); returns how many batches were delivered."""
         queue, pacer = self.queue, self.queue.pacer
-        count = queue.request_count if pacer is None else pacer.request_limit(queue.request_count)
+        count = queue.request_limit()
         pending = deque(items)
         requests = []
         while pending:

@@ -53,12 +53,12 @@ from collections import deque
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Deque, Optional, Tuple
 
+from mparticle.limits import RATE_LIMIT_EXCEEDED_HEADER, RATE_LIMIT_PERCENTAGE_HEADER
+
 __all__ = ["DEFAULT_PACING", "Pacer", "Pacing", "PacingStats", "pacing_policy"]
 
 #: The slowest rate a process may be paced or capped to (batches/s): one batch per 100 s.
 MIN_RATE = 0.01
-PERCENTAGE_HEADER = "X-mp-rate-limit-percentage-used"
-EXCEEDED_HEADER = "X-mp-rate-limit-exceeded"
 
 
 @dataclass(frozen=True)
@@ -176,8 +176,9 @@ class Pacer:
             return wait
 
     def request_limit(self, count: int) -> int:
-        """The most batches one request may hold now (``count``: the configured most)."""
-        rate = self.rate()
+        """The most batches one request may hold now (``count``: the configured most). Asked on
+        every enqueue, so it reads the rate without the lock: one attribute, read whole."""
+        rate = self._paced()
         if rate is None:
             return count
         quantum = self.policy.quantum if self.policy is not None else DEFAULT_PACING.quantum
@@ -223,7 +224,7 @@ class Pacer:
         policy = self.policy
         status = getattr(response, "status", 0)
         if status == 429:
-            exceeded = response.getheader(EXCEEDED_HEADER)
+            exceeded = response.getheader(RATE_LIMIT_EXCEEDED_HEADER)
             if exceeded is not None:
                 exceeded = exceeded.strip()[:64]  # a word ("account"); a hostile value is cut short
             with self._lock:
@@ -234,7 +235,7 @@ class Pacer:
             return
         if policy is None or not 200 <= status < 300:
             return
-        used = _percentage(response.getheader(PERCENTAGE_HEADER))
+        used = _percentage(response.getheader(RATE_LIMIT_PERCENTAGE_HEADER))
         with self._lock:
             if used is not None:
                 self._used = used
@@ -292,13 +293,14 @@ class Pacer:
     def _engage(self, policy: Pacing, now: float, factor: float) -> None:
         """From what the server took over the last second (or, if it refused everything, what
         was sent), times ``factor``."""
-        sent = sum(batches for _, batches in self._sent)  # forgotten by _recent
+        accepted = self._recent(now)  # forgets what is older than a second, sent requests too
+        sent = sum(batches for _, batches in self._sent)
         self._adjusted = now
         self._held = False
-        self._set(policy, max(self._recent(now), sent) * factor)
+        self._set(policy, max(accepted, sent) * factor)
 
     def _paced(self) -> Optional[float]:
-        """:meth:`rate`, under the lock."""
+        """:meth:`rate`, without taking the lock."""
         rate, cap = self._rate, self.cap
         if cap is None:
             return rate

@@ -85,14 +85,14 @@ class QueueCore:
             self._sorted = False  # flush's ledger must then look at every queued batch
         self._items.append(item)
 
-    def _request_count(self) -> int:
+    def request_limit(self) -> int:
         """The most batches the next request may hold (fewer while paced)."""
         pacer = self.pacer
         return self.request_count if pacer is None else pacer.request_limit(self.request_count)
 
     def _full_request_queued(self) -> bool:
         count = len(self._items)
-        return count >= self._request_count() or request_size(count, self._bytes) > self.request_bytes
+        return count >= self.request_limit() or request_size(count, self._bytes) > self.request_bytes
 
     def _wake_sender(self) -> None:
         """Notify one idle sender, unless one was notified already and has not run yet (with a
