@@ -327,8 +327,9 @@ def test_a_killed_task_is_retried_without_loss_or_new_ids(
 
 def test_concurrent_partitions_pace_themselves_under_the_account_limit(spark: Any) -> None:
     """Two partitions at a time, each with its own paced uploader, share one account limit. A
-    partition's new uploader learns the limit from its first responses, so at most two of its
-    requests are refused (unpaced, most would be: see test_pacing_fleet.py)."""
+    partition's new uploader learns the limit from its first responses, while the partitions
+    already running hold the account near it, so at most three of its requests are refused
+    (seen: 4-9 in all; unpaced, the same run has 21-24 of about 46 requests refused)."""
     rows = warehouse_rows(2400)
     with LocalEventsServer(rate_limit=300) as limited:
         started = time.monotonic()
@@ -342,4 +343,4 @@ def test_concurrent_partitions_pace_themselves_under_the_account_limit(spark: An
     assert elapsed >= (len(rows) - 300) / 300  # the limit held: no faster than the bucket allows
     refused = statuses.count(429)
     print(f"\n{len(statuses)} requests, {refused} answered 429, {report.retried} retries, {elapsed:.1f} s")
-    assert refused <= 2 * len(report.partitions), (refused, len(statuses), report.retried)
+    assert refused <= 3 * len(report.partitions), (refused, len(statuses), report.retried)
